@@ -98,7 +98,7 @@ class Bound:
         if self.kind == "choice":
             return value if value in self.options else self.default
         value = min(max(value, self.lo), self.hi)
-        return int(round(value)) if self.kind == "int" else float(value)
+        return round(value) if self.kind == "int" else float(value)
 
 
 def _fmt(x) -> str:

@@ -54,4 +54,3 @@ def gradient_profile(
         net = DeepNetwork(depth, width, residual=residual, alpha=alpha, activation=activation, seed=seed)
         out[name] = layer_input_grad_norms(net, x)
     return out
-

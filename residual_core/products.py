@@ -134,9 +134,9 @@ def _experiments():
                 "The product of DEPTH equal per-layer factors, exact (decimal arithmetic), with its log10 and the\n"
                 "running product for every layer 0..DEPTH.\n\n"
                 "measured: a plain tanh DeepNetwork(DEPTH, width=64) built after torch.manual_seed(SEED), and its\n"
-                "residual twin with the same weights (x + 0.1 * tanh(W x + b)). Batch: one standard-normal input\n"
-                "(1, 64) from its own generator seeded from SEED. Loss: output.sum(). Reported: the float64 norm of the\n"
-                "loss gradient at the input of every layer, layer 0 being the network's input."
+                "residual twin with the same weights (x + 0.1 * tanh(W x + b)). Batch: one standard-normal\n"
+                "input (1, 64) from its own generator seeded from SEED. Loss: output.sum(). Reported: the float64\n"
+                "norm of the loss gradient at the input of every layer, layer 0 being the network's input."
             ),
             table=_products_table,
         )

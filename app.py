@@ -1,0 +1,39 @@
+"""Residual Lab: the home page. Run with ``streamlit run app.py``."""
+
+import streamlit as st
+
+import lab
+
+lab.page("")
+
+st.markdown(
+    "**Residual Lab** shows, with live PyTorch computations, why a skip connection `y = x + F(x)` lets very deep "
+    "networks train: the identity path carries signal and gradient through any depth. Every number on every page is "
+    "computed as you watch, by the code shown beside it."
+)
+
+st.subheader("Concept pages")
+concepts = [p for p in lab.available_pages() if p.key]
+for row in range(0, len(concepts), 3):
+    cols = st.columns(3)
+    for col, info in zip(cols, concepts[row : row + 3], strict=False):
+        with col.container(border=True):
+            st.markdown(f"**{info.title}**")
+            st.caption(info.teaser)
+            st.page_link(info.file, label=f"Open /{info.key}", icon=info.icon)
+
+st.subheader("Using it in a lecture")
+st.markdown(
+    """
+1. **Open a page** from the list above or the sidebar.
+2. **Set it up**: move the sliders until the chart shows what you want to discuss. Every control is written into the
+   address bar as you go (values at their defaults are left out).
+3. **Copy the address** from the browser's address bar.
+4. **Share it**: paste it into your slides or the lecture chat. Anyone who opens it sees the same controls and,
+   because every random draw is seeded, the same numbers.
+
+Under every chart, *Show the code* reveals the function that computed it and *Download the data* gives you the
+numbers as CSV for your own slides. The same data is available from the command line:
+`python -m residual_core --help`.
+"""
+)

@@ -1,0 +1,348 @@
+"""What every page shares: page set-up and navigation, URL-bound controls, cached calls into residual_core, chart
+builders, the "Show the code" panel, CSV downloads and notices.
+
+A page reads as::
+
+    import lab
+    from residual_core import products
+
+    lab.page("vanishing")                                   # title, navigation, notice area
+    depth = lab.slider(PRODUCTS["depth"])                   # bound to ?depth=..., bad values get a notice
+    data = lab.compute(products.products_experiment, depth=depth, ...)   # cached, shared by all sessions
+    lab.show_chart(lab.line_chart(...), df, sources=[products.products_experiment], name="...")
+
+This module is the only place that knows Streamlit's API details; residual_core never imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from residual_core.bounds import Bound, BoundError
+
+ROOT = Path(__file__).resolve().parent
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pages: one entry per page, in navigation order. The URL path is the file name without its number prefix.
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    key: str  # the URL path, e.g. "vanishing" -> https://host/vanishing
+    file: str  # relative to the repository root
+    title: str
+    icon: str
+    teaser: str
+
+
+PAGES = [
+    PageInfo("", "app.py", "Home", ":material/home:", "What Residual Lab is and how to use it in a lecture."),
+    PageInfo(
+        "vanishing",
+        "pages/1_vanishing.py",
+        "Vanishing & exploding",
+        ":material/trending_down:",
+        "0.9¹⁰⁰ and 1.1¹⁰⁰: why a product of many layer factors vanishes or explodes, measured in a real network.",
+    ),
+    PageInfo(
+        "residual-math",
+        "pages/2_residual-math.py",
+        "Residual math",
+        ":material/function:",
+        "y = x + F(x): the derivative 1 + F′, the unrolled sum x₀ + Σ Fᵢ, and what survives a hundred layers.",
+    ),
+    PageInfo(
+        "gradient-flow",
+        "pages/3_gradient-flow.py",
+        "Gradient flow",
+        ":material/waterfall_chart:",
+        "Gradient norm at every layer, with and without the skip path, over depth, scale α and seeds.",
+    ),
+    PageInfo(
+        "highway",
+        "pages/4_highway.py",
+        "Highway vs residual",
+        ":material/alt_route:",
+        "Gated carry T·H(x) + (1 − T)·x against the always-open x + F(x).",
+    ),
+    PageInfo(
+        "add-norm",
+        "pages/5_add-norm.py",
+        "Add & Norm",
+        ":material/add_circle:",
+        "The transformer's two residuals per layer, Post-LN against Pre-LN, dropout before the add.",
+    ),
+    PageInfo(
+        "training",
+        "pages/6_training.py",
+        "Training lab",
+        ":material/model_training:",
+        "Train networks live with and without residuals: transformers, residual scaling α, gated residuals.",
+    ),
+]
+
+
+_run = threading.local()  # per script-run state (each session's script runs in its own thread)
+
+
+def available_pages() -> list[PageInfo]:
+    """The pages whose script exists (the navigation never links to a missing page)."""
+    return [p for p in PAGES if (ROOT / p.file).is_file()]
+
+
+def page(key: str, *, layout: str = "wide") -> PageInfo:
+    """Start a page: browser title, the sidebar navigation with proper names, the page title and a notice area.
+
+    Must be the first Streamlit call of every page script.
+    """
+    info = next(p for p in PAGES if p.key == key)
+    st.set_page_config(page_title=f"{info.title} · Residual Lab", page_icon="➕", layout=layout)
+    with st.sidebar:
+        st.markdown("### ➕ Residual Lab")
+        for p in available_pages():
+            st.page_link(p.file, label=p.title, icon=p.icon)
+        st.caption("Every control is stored in the address bar: copy it to share exactly what you see.")
+    st.title(info.title)
+    _run.notices = st.container()
+    return info
+
+
+def notice(message: str) -> None:
+    """A small notice at the top of the page (e.g. a URL value that could not be used)."""
+    area = getattr(_run, "notices", None)
+    (area if area is not None else st).warning(message, icon=":material/link_off:")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# URL-bound controls. Each takes a residual_core Bound: its name is the widget key and the URL query parameter.
+
+
+def _url_value(bound: Bound):
+    """Read the raw query parameter before the widget is drawn; on a bad value, pick a usable one and say so.
+
+    Streamlit silently drops a bound URL value it cannot use, so the check has to happen here, first.
+    A number outside the range is clamped to the nearest bound; anything else falls back to the default.
+    """
+    raw = st.query_params.get(bound.name)
+    if raw is None:
+        return
+    try:
+        bound.parse(raw)
+        return
+    except BoundError as err:
+        used = bound.default
+        if bound.kind != "choice":
+            try:
+                used = bound.clamp(float(raw))
+            except (TypeError, ValueError, OverflowError):
+                used = bound.default
+            if used != used:  # NaN
+                used = bound.default
+        st.session_state[bound.name] = used
+        notice(f"URL parameter `{bound.name}={raw}` cannot be used: {err}. Using **{bound.name}={used}** instead.")
+
+
+def _help(bound: Bound, extra: str | None) -> str:
+    text = extra or bound.help
+    return f"{text} Range: {bound.describe()}. URL key: `{bound.name}`.".strip()
+
+
+def slider(bound: Bound, *, label: str | None = None, help: str | None = None, container=st):
+    """A slider for a numeric bound, bound to the URL query parameter ``bound.name``."""
+    _url_value(bound)
+    if bound.kind == "int":
+        lo, hi, default, step = int(bound.lo), int(bound.hi), int(bound.default), int(bound.step or 1)
+    else:
+        lo, hi, default, step = float(bound.lo), float(bound.hi), float(bound.default), float(bound.step or 0.01)
+    return container.slider(
+        label or bound.label,
+        min_value=lo,
+        max_value=hi,
+        value=default,
+        step=step,
+        key=bound.name,
+        bind="query-params",
+        help=_help(bound, help),
+    )
+
+
+def number(bound: Bound, *, label: str | None = None, help: str | None = None, container=st):
+    """A number input for a numeric bound (seeds), bound to the URL."""
+    _url_value(bound)
+    cast = int if bound.kind == "int" else float
+    return container.number_input(
+        label or bound.label,
+        min_value=cast(bound.lo),
+        max_value=cast(bound.hi),
+        value=cast(bound.default),
+        step=cast(bound.step or 1),
+        key=bound.name,
+        bind="query-params",
+        help=_help(bound, help),
+    )
+
+
+def choice(bound: Bound, *, label: str | None = None, help: str | None = None, container=st, labels=None):
+    """A segmented control for a choice bound, bound to the URL (always has a value)."""
+    _url_value(bound)
+    value = container.segmented_control(
+        label or bound.label,
+        options=list(bound.options),
+        default=bound.default,
+        key=bound.name,
+        bind="query-params",
+        format_func=(lambda o: labels.get(o, o)) if labels else str,
+        help=_help(bound, help),
+    )
+    return bound.default if value is None else value  # a click on the selected option deselects it
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cached calls into residual_core.
+
+MAX_CACHE_ENTRIES = 256  # per cached function; results are small (lists of floats)
+CACHE_TTL_SECONDS = 24 * 3600
+
+
+@st.cache_data(max_entries=MAX_CACHE_ENTRIES, ttl=CACHE_TTL_SECONDS, show_spinner="Computing…")
+def _cached_call(module: str, name: str, kwargs_json: str):
+    fn = getattr(importlib.import_module(module), name)
+    return fn(**json.loads(kwargs_json))
+
+
+def compute(fn, **kwargs):
+    """``fn(**kwargs)``, cached across all sessions by the function's name and its plain arguments.
+
+    ``fn`` must be a module-level residual_core function of JSON-serialisable arguments (numbers, strings).
+    """
+    return _cached_call(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Charts: colours, spec builders and the panel under each chart.
+
+# Okabe-Ito, a colour-blind-safe palette; the same series name has the same colour on every page.
+OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+SERIES_COLORS = {
+    "residual": "#0072B2",
+    "plain": "#D55E00",
+    "highway": "#009E73",
+    "Pre-LN": "#0072B2",
+    "Post-LN": "#CC79A7",
+    "no residual": "#D55E00",
+    "0.9^l": "#56B4E9",
+    "1.1^l": "#E69F00",
+    "chosen factor": "#000000",
+}
+
+
+def color_scale(names) -> alt.Scale:
+    """A colour scale that gives known series their fixed colours and others the remaining palette colours."""
+    names = list(dict.fromkeys(names))
+    spare = [c for c in OKABE_ITO if c not in {SERIES_COLORS.get(n) for n in names}]
+    colors = []
+    for n in names:
+        colors.append(SERIES_COLORS.get(n) or (spare.pop(0) if spare else "#999999"))
+    return alt.Scale(domain=names, range=colors)
+
+
+def line_chart(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    series: str = "series",
+    x_title: str | None = None,
+    y_title: str | None = None,
+    log_y: bool = True,
+    title: str = "",
+    marker_x: float | None = None,
+    marker_label: str = "",
+    height: int = 340,
+) -> alt.Chart:
+    """A multi-series line chart from long-format data (one row per x and series), with tooltips.
+
+    ``log_y`` uses a log axis (rows with y <= 0 cannot be drawn on it and are left out of the marks, not the data).
+    ``marker_x`` draws a labelled vertical rule, e.g. at the chosen depth.
+    """
+    order = list(dict.fromkeys(df[series]))
+    base = alt.Chart(df, title=title)
+    y_enc = alt.Y(
+        f"{y}:Q",
+        title=y_title or y,
+        scale=alt.Scale(type="log") if log_y else alt.Scale(zero=False),
+        axis=alt.Axis(format="~e") if log_y else alt.Axis(),
+    )
+    lines = (
+        base.transform_filter(f"datum['{y}'] > 0" if log_y else "true")
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=alt.X(f"{x}:Q", title=x_title or x),
+            y=y_enc,
+            color=alt.Color(f"{series}:N", title=None, scale=color_scale(order), sort=order),
+            tooltip=[alt.Tooltip(f"{series}:N"), alt.Tooltip(f"{x}:Q"), alt.Tooltip(f"{y}:Q", format=".4~g")],
+        )
+    )
+    chart = lines
+    if marker_x is not None:
+        rule = alt.Chart(pd.DataFrame({x: [marker_x], "label": [marker_label]}))
+        chart = chart + rule.mark_rule(strokeDash=[4, 4], color="#555").encode(x=f"{x}:Q")
+        chart = chart + rule.mark_text(align="left", dx=4, dy=-8, color="#555", baseline="top").encode(
+            x=f"{x}:Q", y=alt.value(0), text="label:N"
+        )
+    return chart.properties(height=height).interactive(bind_y=False)
+
+
+def source_of(fn) -> str:
+    """The source code of a residual_core function or class, read from the code itself."""
+    return inspect.getsource(fn)
+
+
+def code_panel(sources, *, label: str = "Show the code") -> None:
+    """An expander with the source of the residual_core functions that computed the chart above."""
+    with st.expander(label, icon=":material/code:"):
+        for fn in sources:
+            module = inspect.getmodule(fn)
+            path = Path(module.__file__).resolve().relative_to(ROOT) if module else "?"
+            st.caption(f"`{path}` · `{fn.__qualname__}`")
+            st.code(source_of(fn), language="python")
+
+
+def csv_download(df: pd.DataFrame, name: str) -> None:
+    """A button that downloads ``df`` as ``name.csv``."""
+    st.download_button(
+        "Download the data (CSV)",
+        df.to_csv(index=False).encode(),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key=f"csv-{name}",
+    )
+
+
+def show_chart(chart: alt.Chart, data: pd.DataFrame, *, sources, name: str) -> None:
+    """Draw ``chart``, then its CSV download and the "Show the code" panel of the functions in ``sources``."""
+    st.altair_chart(chart, width="stretch")
+    left, right = st.columns([1, 3], vertical_alignment="top")
+    with left:
+        csv_download(data, name)
+    with right:
+        code_panel(sources)
+
+
+def fmt(x: float | None, digits: int = 4) -> str:
+    """A number for a metric: plain for ordinary magnitudes, scientific for tiny or huge ones."""
+    if x is None:
+        return "—"
+    if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e6):
+        return f"{x:.{digits - 1}e}"
+    return f"{x:,.{digits}g}" if abs(x) >= 1e4 else f"{x:.{digits}g}"

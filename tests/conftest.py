@@ -1,0 +1,57 @@
+"""Shared test helpers: run a page with AppTest and read the data behind its charts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def run_page(page_file: str, params: dict[str, str] | None = None, timeout: float = 120) -> AppTest:
+    """Open ``page_file`` the way a deep link does (app.py is the entry point), with URL query parameters."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    if page_file != "app.py":
+        at.switch_page(page_file)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def charts(at: AppTest) -> list[dict]:
+    """Every vega-lite chart on the page: ``{"spec": dict, "data": [DataFrame, ...]}`` read from the element proto.
+
+    ``data`` holds the chart's Arrow datasets in the order they appear in the proto.
+    """
+    out = []
+    for element in at.get("vega_lite_chart"):
+        proto = element.proto
+        frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in proto.datasets]
+        out.append({"spec": json.loads(proto.spec), "data": frames})
+    return out
+
+
+def chart_frame(at: AppTest, index: int, *, column: str) -> pd.DataFrame:
+    """The dataset of chart ``index`` that has ``column`` (the main data, not a marker rule's)."""
+    for frame in charts(at)[index]["data"]:
+        if column in frame.columns:
+            return frame
+    raise AssertionError(f"chart {index} has no dataset with a {column!r} column")
+
+
+def warnings_text(at: AppTest) -> str:
+    """All warning notices on the page as one string."""
+    return "\n".join(w.value for w in at.warning)
+
+
+@pytest.fixture
+def page_runner():
+    return run_page
