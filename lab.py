@@ -320,10 +320,11 @@ def code_panel(sources, *, label: str = "Show the code") -> None:
 def csv_download(df: pd.DataFrame, name: str) -> None:
     """A button that downloads ``df`` as ``name.csv``."""
     st.download_button(
-        "Download the data (CSV)",
+        "CSV",
         df.to_csv(index=False).encode(),
         file_name=f"{name}.csv",
         mime="text/csv",
+        help="Download the data behind this chart",
         icon=":material/download:",
         key=f"csv-{name}",
     )
@@ -332,7 +333,7 @@ def csv_download(df: pd.DataFrame, name: str) -> None:
 def show_chart(chart: alt.Chart, data: pd.DataFrame, *, sources, name: str) -> None:
     """Draw ``chart``, then its CSV download and the "Show the code" panel of the functions in ``sources``."""
     st.altair_chart(chart, width="stretch")
-    left, right = st.columns([1, 3], vertical_alignment="top")
+    left, right = st.columns([1, 5], vertical_alignment="top")
     with left:
         csv_download(data, name)
     with right:

@@ -47,7 +47,8 @@ series = pd.DataFrame(data["series"]).assign(series="chosen factor")
 reference = [
     pd.DataFrame(products.product_series(f, depth)).assign(series=name) for f, name in ((0.9, "0.9^l"), (1.1, "1.1^l"))
 ]
-product_df = pd.concat([series, *reference], ignore_index=True)[["layer", "series", "product"]]
+# the chosen factor comes last so that it is drawn on top of the reference curves
+product_df = pd.concat([*reference, series], ignore_index=True)[["layer", "series", "product"]]
 st.subheader("The running product")
 lab.show_chart(
     lab.line_chart(
