@@ -20,6 +20,7 @@ import importlib
 import inspect
 import json
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -219,12 +220,19 @@ def _cached_call(module: str, name: str, kwargs_json: str):
     return fn(**json.loads(kwargs_json))
 
 
+COMPUTE_SECONDS = [0.0]  # wall time spent inside compute() since start; read by benchmarks/pages.py
+
+
 def compute(fn, **kwargs):
     """``fn(**kwargs)``, cached across all sessions by the function's name and its plain arguments.
 
     ``fn`` must be a module-level residual_core function of JSON-serialisable arguments (numbers, strings).
     """
-    return _cached_call(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True))
+    start = time.perf_counter()
+    try:
+        return _cached_call(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True))
+    finally:
+        COMPUTE_SECONDS[0] += time.perf_counter() - start
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -347,3 +355,141 @@ def fmt(x: float | None, digits: int = 4) -> str:
     if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e6):
         return f"{x:.{digits - 1}e}"
     return f"{x:,.{digits}g}" if abs(x) >= 1e4 else f"{x:.{digits}g}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issue 3 (residual math, gradient flow): band, heatmap and shaded-span chart builders.
+
+
+def band_chart(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    lo: str,
+    hi: str,
+    series: str = "series",
+    x_title: str | None = None,
+    y_title: str | None = None,
+    log_y: bool = True,
+    title: str = "",
+    height: int = 340,
+) -> alt.Chart:
+    """Lines with a shaded band per series, from long-format data with columns ``x``, ``series``, ``y``, ``lo``, ``hi``.
+
+    The band runs from ``lo`` to ``hi`` (e.g. the min and max over seeds), the line is ``y``. On a log axis rows
+    whose values are <= 0 are left out of the marks (not the data).
+    """
+    order = list(dict.fromkeys(df[series]))
+    colors = color_scale(order)
+    scale = alt.Scale(type="log") if log_y else alt.Scale(zero=False)
+    axis = alt.Axis(format="~e") if log_y else alt.Axis()
+    base = alt.Chart(df, title=title).encode(
+        x=alt.X(f"{x}:Q", title=x_title or x),
+        color=alt.Color(f"{series}:N", title=None, scale=colors, sort=order),
+    )
+    band = base.transform_filter(f"datum['{lo}'] > 0 && datum['{hi}'] > 0" if log_y else "true").mark_area(opacity=0.22)
+    band = band.encode(y=alt.Y(f"{lo}:Q", title=y_title or y, scale=scale, axis=axis), y2=alt.Y2(f"{hi}:Q"))
+    line = base.transform_filter(f"datum['{y}'] > 0" if log_y else "true").mark_line(strokeWidth=2.5)
+    line = line.encode(
+        y=alt.Y(f"{y}:Q", title=y_title or y, scale=scale, axis=axis),
+        tooltip=[
+            alt.Tooltip(f"{series}:N"),
+            alt.Tooltip(f"{x}:Q"),
+            alt.Tooltip(f"{y}:Q", format=".4~g"),
+            alt.Tooltip(f"{lo}:Q", format=".4~g"),
+            alt.Tooltip(f"{hi}:Q", format=".4~g"),
+        ],
+    )
+    return alt.layer(band, line).properties(height=height).interactive(bind_y=False)
+
+
+def heatmap(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    color: str,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    color_title: str | None = None,
+    x_sort=None,
+    y_sort=None,
+    mid: float | None = None,
+    text: str | None = None,
+    title: str = "",
+    height: int = 340,
+) -> alt.Chart:
+    """A heatmap of ``color`` (quantitative) over the categories ``x`` and ``y``, with tooltips.
+
+    ``mid`` centres a diverging, colour-blind-safe scheme (blue above, orange below) on that value; without it a
+    sequential scheme is used. ``text`` prints that column in every cell. Non-finite colour values are drawn grey.
+    """
+    scale = (
+        alt.Scale(scheme="blueorange", domainMid=mid, reverse=True) if mid is not None else alt.Scale(scheme="viridis")
+    )
+    base = alt.Chart(df, title=title).encode(
+        x=alt.X(f"{x}:O", title=x_title or x, sort=x_sort),
+        y=alt.Y(f"{y}:O", title=y_title or y, sort=y_sort),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.condition(
+            f"isFinite(datum['{color}'])",
+            alt.Color(f"{color}:Q", title=color_title or color, scale=scale),
+            alt.value("#bbbbbb"),
+        ),
+        tooltip=[alt.Tooltip(f"{x}:O"), alt.Tooltip(f"{y}:O"), alt.Tooltip(f"{color}:Q", format=".4~g")],
+    )
+    chart = cells
+    if text:
+        chart = cells + base.mark_text(fontSize=11).encode(text=f"{text}:N")
+    return chart.properties(height=height)
+
+
+def spans_line_chart(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    series: str = "series",
+    spans: pd.DataFrame | None = None,
+    span_label: str = "",
+    hline: float | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    title: str = "",
+    height: int = 340,
+) -> alt.Chart:
+    """A multi-series line chart (linear axes) with shaded x-intervals and an optional horizontal reference rule.
+
+    ``spans`` has columns ``start`` and ``end`` (one row per shaded interval); ``span_label`` names them in the
+    tooltip. ``hline`` draws a dashed horizontal rule at that y.
+    """
+    order = list(dict.fromkeys(df[series]))
+    layers = []
+    if spans is not None and len(spans):
+        shaded = spans.assign(what=span_label)
+        layers.append(
+            alt.Chart(shaded)
+            .mark_rect(opacity=0.18, color="#E69F00")
+            .encode(x=alt.X("start:Q"), x2="end:Q", tooltip=[alt.Tooltip("what:N", title=""), "start:Q", "end:Q"])
+        )
+    if hline is not None:
+        layers.append(
+            alt.Chart(pd.DataFrame({"y": [hline]})).mark_rule(strokeDash=[4, 4], color="#555").encode(y="y:Q")
+        )
+    layers.append(
+        alt.Chart(df)
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=alt.X(f"{x}:Q", title=x_title or x),
+            y=alt.Y(f"{y}:Q", title=y_title or y),
+            color=alt.Color(f"{series}:N", title=None, scale=color_scale(order), sort=order),
+            tooltip=[
+                alt.Tooltip(f"{series}:N"),
+                alt.Tooltip(f"{x}:Q", format=".3~g"),
+                alt.Tooltip(f"{y}:Q", format=".4~g"),
+            ],
+        )
+    )
+    return alt.layer(*layers, title=title).properties(height=height)

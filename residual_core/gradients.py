@@ -49,8 +49,9 @@ def gradient_profile(
         ``{"layer": [0..L], "plain": [...], "residual": [...]}``, float64 norms, layer 0 being the input.
     """
     x = seeded_input(batch, width, seed)
+    net = DeepNetwork(depth, width, residual=False, alpha=alpha, activation=activation, seed=seed)
     out = {"layer": list(range(depth + 1))}
     for name, residual in (("plain", False), ("residual", True)):
-        net = DeepNetwork(depth, width, residual=residual, alpha=alpha, activation=activation, seed=seed)
+        net.residual = residual  # one set of weights, with and without the skip path
         out[name] = layer_input_grad_norms(net, x)
     return out

@@ -62,8 +62,21 @@ def exact_product(factor: float, depth: int) -> Product:
 
 
 def product_series(factor: float, depth: int) -> list[dict]:
-    """``[{"layer": l, "product": factor ** l}]`` for ``l = 0..depth`` (floats; see :func:`exact_product`)."""
-    return [{"layer": layer, "product": exact_product(factor, layer).value} for layer in range(depth + 1)]
+    """``[{"layer": l, "product": factor ** l}]`` for ``l = 0..depth``.
+
+    A running product in decimal arithmetic (exact to 60 significant digits), converted to float per layer;
+    a value beyond the float range is ``None`` (see :func:`exact_product` for its log10).
+    """
+    rows = []
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        ctx.Emax, ctx.Emin = 10**15, -(10**15)
+        f, running = Decimal(repr(float(factor))), Decimal(1)
+        for layer in range(depth + 1):
+            value = float(running)
+            rows.append({"layer": layer, "product": value if running == 0 or 0 < abs(value) < math.inf else None})
+            running *= f
+    return rows
 
 
 def geometric_fit(layers, norms) -> dict:

@@ -149,3 +149,8 @@ def test_products_experiment_contract():
     g = gradient_profile(20, 64, alpha=0.1, activation="tanh", seed=0)
     assert [m["plain"] for m in r["measured"]] == g["plain"]
     assert [m["residual"] for m in r["measured"]] == g["residual"]
+
+
+def test_running_product_series_equals_the_exact_product_at_every_layer():
+    assert [r["product"] for r in product_series(1.1, 300)] == [exact_product(1.1, k).value for k in range(301)]
+    assert product_series(0.5, 1100)[-1]["product"] is None  # 2**-1100 is below the float range: reported as None
