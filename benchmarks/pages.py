@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import streamlit as st  # noqa: E402
-import torch  # noqa: E402, F401  (timings are "after torch is imported")
+import torch  # noqa: E402  (timings are "after torch is imported")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import lab  # noqa: E402
