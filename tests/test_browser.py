@@ -145,7 +145,9 @@ def test_deep_link_state_reaches_the_widgets_and_a_slider_move_updates_the_url(s
     sliders = page.locator("[data-testid='stSlider'] input[type='range']")
     assert float(sliders.nth(0).get_attribute("value")) == 1.1
     assert sliders.nth(1).get_attribute("value") == "40"
-    assert page.locator("[data-testid='stVegaLiteChart'], .vega-embed").count() >= 2
+    drawn = page.locator("[data-testid='stVegaLiteChart'] svg.marks")
+    drawn.nth(1).wait_for(timeout=60_000)  # both charts drawn by vega-embed
+    assert drawn.count() == 2
     page.screenshot(path=str(tmp_path / "vanishing.png"), full_page=True)
     sliders.nth(1).focus()
     page.keyboard.press("ArrowRight")
