@@ -250,6 +250,7 @@ SERIES_COLORS = {
     "0.9^l": "#56B4E9",
     "1.1^l": "#E69F00",
     "chosen factor": "#000000",
+    "plain, fitted C·r^(L−l)": "#000000",
 }
 
 
@@ -275,10 +276,12 @@ def line_chart(
     title: str = "",
     marker_x: float | None = None,
     marker_label: str = "",
+    dashed: tuple = (),
     height: int = 340,
 ) -> alt.Chart:
     """A multi-series line chart from long-format data (one row per x and series), with tooltips.
 
+    Series named in ``dashed`` are drawn dashed (e.g. a fitted curve beside the measured one).
     ``log_y`` uses a log axis (rows with y <= 0 cannot be drawn on it and are left out of the marks, not the data).
     ``marker_x`` draws a labelled vertical rule, e.g. at the chosen depth.
     """
@@ -290,22 +293,30 @@ def line_chart(
         scale=alt.Scale(type="log") if log_y else alt.Scale(zero=False),
         axis=alt.Axis(format="~e") if log_y else alt.Axis(),
     )
-    lines = (
-        base.transform_filter(f"datum['{y}'] > 0" if log_y else "true")
-        .mark_line(strokeWidth=2.5)
-        .encode(
-            x=alt.X(f"{x}:Q", title=x_title or x),
-            y=y_enc,
-            color=alt.Color(f"{series}:N", title=None, scale=color_scale(order), sort=order),
-            tooltip=[alt.Tooltip(f"{series}:N"), alt.Tooltip(f"{x}:Q"), alt.Tooltip(f"{y}:Q", format=".4~g")],
+    visible = f"datum['{y}'] > 0" if log_y else "true"
+    encoding = {
+        "x": alt.X(f"{x}:Q", title=x_title or x),
+        "y": y_enc,
+        "color": alt.Color(f"{series}:N", title=None, scale=color_scale(order), sort=order),
+        "tooltip": [alt.Tooltip(f"{series}:N"), alt.Tooltip(f"{x}:Q"), alt.Tooltip(f"{y}:Q", format=".4~g")],
+    }
+    solid = base.transform_filter(visible).mark_line(strokeWidth=2.5)
+    if dashed:
+        names = json.dumps(list(dashed))
+        solid = solid.transform_filter(f"indexof({names}, datum['{series}']) < 0")
+    lines = solid.encode(**encoding)
+    if dashed:
+        lines += (
+            base.transform_filter(visible)
+            .transform_filter(f"indexof({names}, datum['{series}']) >= 0")
+            .mark_line(strokeWidth=2, strokeDash=[6, 4])
+            .encode(**encoding)
         )
-    )
     chart = lines
     if marker_x is not None:
-        rule = alt.Chart(pd.DataFrame({x: [marker_x], "label": [marker_label]}))
-        chart = chart + rule.mark_rule(strokeDash=[4, 4], color="#555").encode(x=f"{x}:Q")
-        chart = chart + rule.mark_text(align="left", dx=4, dy=-8, color="#555", baseline="top").encode(
-            x=f"{x}:Q", y=alt.value(0), text="label:N"
+        rule = alt.Chart(pd.DataFrame({x: [marker_x], "marker": [marker_label]}))
+        chart = chart + rule.mark_rule(strokeDash=[4, 4], strokeWidth=2, color="#555").encode(
+            x=f"{x}:Q", tooltip=[alt.Tooltip("marker:N", title="")]
         )
     return chart.properties(height=height).interactive(bind_y=False)
 
@@ -384,7 +395,7 @@ def band_chart(
     colors = color_scale(order)
     scale = alt.Scale(type="log") if log_y else alt.Scale(zero=False)
     axis = alt.Axis(format="~e") if log_y else alt.Axis()
-    base = alt.Chart(df, title=title).encode(
+    base = alt.Chart(df).encode(
         x=alt.X(f"{x}:Q", title=x_title or x),
         color=alt.Color(f"{series}:N", title=None, scale=colors, sort=order),
     )
@@ -401,7 +412,7 @@ def band_chart(
             alt.Tooltip(f"{hi}:Q", format=".4~g"),
         ],
     )
-    return alt.layer(band, line).properties(height=height).interactive(bind_y=False)
+    return alt.layer(band, line, title=title).properties(height=height).interactive(bind_y=False)
 
 
 def heatmap(
@@ -442,7 +453,21 @@ def heatmap(
     )
     chart = cells
     if text:
-        chart = cells + base.mark_text(fontSize=11).encode(text=f"{text}:N")
+        # dark text on light cells, white on dark ones (far from the middle of the colour scale)
+        centre = "0" if mid is None else repr(float(mid))
+        v = f"datum['{color}']"
+        labels = (
+            base.transform_calculate(text_v=f"isFinite({v}) ? {v} : {centre}")
+            .transform_joinaggregate(text_lo="min(text_v)", text_hi="max(text_v)")
+            .transform_calculate(  # how far along its side of the scale the cell's colour is, 0..1
+                text_t=f"datum.text_v >= {centre} ? (datum.text_v - {centre}) / max(datum.text_hi - {centre}, 1e-12)"
+                f" : ({centre} - datum.text_v) / max({centre} - datum.text_lo, 1e-12)"
+            )
+        )
+        chart = cells + labels.mark_text(fontSize=11).encode(
+            text=f"{text}:N",
+            color=alt.condition("datum.text_t > 0.6", alt.value("white"), alt.value("#222222")),
+        )
     return chart.properties(height=height)
 
 
@@ -493,3 +518,237 @@ def spans_line_chart(
         )
     )
     return alt.layer(*layers, title=title).properties(height=height)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issue 4 (highway, add & norm): long computations with a progress bar, cached; a point chart; series colours.
+
+SERIES_COLORS.update({"highway gate T": "#009E73", "sublayer F(x)": "#000000", "added in eval mode": "#0072B2"})
+
+
+class _NotCached(Exception):
+    """Raised inside :func:`_stored_result` on a cache miss when there is nothing to store (never cached)."""
+
+
+@st.cache_data(max_entries=MAX_CACHE_ENTRIES, ttl=CACHE_TTL_SECONDS, show_spinner=False)
+def _stored_result(module: str, name: str, kwargs_json: str, _result=None):
+    # A hit returns the stored result without running this body. On a miss the body runs: with nothing to store
+    # it raises (st.cache_data never caches an exception), otherwise the given result is cached and returned.
+    if _result is None:
+        raise _NotCached
+    return _result[0]
+
+
+def cached_result(fn, **kwargs):
+    """The cached result of ``fn(**kwargs)`` if some session already computed it with :func:`compute_with_progress`,
+    else ``None``. Never computes anything."""
+    try:
+        return _stored_result(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True))
+    except _NotCached:
+        return None
+
+
+def compute_with_progress(fn, *, label: str = "Computing…", **kwargs):
+    """``fn(**kwargs, progress=...)``, cached across sessions like :func:`compute`, with a progress bar on a miss.
+
+    ``fn`` takes a ``progress(done, total, message)`` callback. On a cache hit the result comes back at once and no
+    bar is drawn. On a miss ``fn`` runs in this script run (outside ``st.cache_data``, so the bar is an ordinary
+    element, not one the cache would try to replay) and its result is then stored under the same key.
+    """
+    found = cached_result(fn, **kwargs)
+    if found is not None:
+        return found
+    bar = st.progress(0.0, text=label)
+
+    def progress(done: int, total: int, message: str = "") -> None:
+        bar.progress(min(max(done / max(total, 1), 0.0), 1.0), text=f"{label} {message}".strip())
+
+    result = fn(**kwargs, progress=progress)
+    bar.empty()
+    return _stored_result(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True), _result=(result,))
+
+
+def point_chart(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    series: str = "series",
+    x_title: str | None = None,
+    y_title: str | None = None,
+    zero_rule: bool = True,
+    title: str = "",
+    height: int = 300,
+) -> alt.Chart:
+    """Points per series over a discrete-looking x (e.g. feature index), linear axes, with tooltips.
+
+    Each series gets its own fixed colour and shape, so overlapping points stay distinguishable;
+    ``zero_rule`` draws a thin rule at y = 0.
+    """
+    order = list(dict.fromkeys(df[series]))
+    shapes = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down"]
+    points = (
+        alt.Chart(df)
+        .mark_point(filled=True, size=70, opacity=0.85)
+        .encode(
+            x=alt.X(f"{x}:Q", title=x_title or x),
+            y=alt.Y(f"{y}:Q", title=y_title or y),
+            color=alt.Color(f"{series}:N", title=None, scale=color_scale(order), sort=order),
+            shape=alt.Shape(
+                f"{series}:N", title=None, sort=order, scale=alt.Scale(domain=order, range=shapes[: len(order)])
+            ),
+            tooltip=[alt.Tooltip(f"{series}:N"), alt.Tooltip(f"{x}:Q"), alt.Tooltip(f"{y}:Q", format=".4~g")],
+        )
+    )
+    layers = [points]
+    if zero_rule:
+        layers.insert(0, alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#999").encode(y="zero:Q"))
+    return alt.layer(*layers, title=title).properties(height=height).interactive(bind_y=False)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issue 5 (training lab): shared live runs drawn while they train; training-curve chart; series colours.
+
+SERIES_COLORS.update({"α = 1": "#0072B2", "gated residual": "#E69F00", "learned α (ReZero)": "#000000"})
+
+
+def watcher_id(slot: str) -> str:
+    """This browser session's watcher name for ``slot`` (one live run per session and slot)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return f"{ctx.session_id if ctx else 'no-session'}:{slot}"
+
+
+def live_run(fn, kwargs: dict, *, draw, slot: str = "run", interval: float = 0.5, wait: float = 0.0, registry=None):
+    """Show the shared run of ``fn(**kwargs)`` (see :mod:`residual_core.jobs`), live while it trains.
+
+    This session watches the run (starting it if nobody has, leaving and possibly cancelling the run it watched
+    before in ``slot``). A finished run is drawn at once with ``draw(result, True)``. A live one is drawn in a
+    fragment that reruns every ``interval`` seconds: a progress bar with the step count, then
+    ``draw(partial_result, False)``; when the run finishes the whole page reruns once and draws the final result.
+    ``wait`` seconds are spent waiting for a run to finish before drawing it live (short runs then appear complete).
+
+    Returns the final result if it was available during this script run, else ``None``.
+    """
+    from residual_core import jobs
+
+    registry = registry or jobs.REGISTRY
+    watcher = watcher_id(slot)
+    try:
+        job = registry.watch(watcher, fn, **kwargs)
+    except jobs.Busy as err:
+        st.warning(f"The server is busy training other runs ({err}). Reload the page in a few seconds.")
+        return None
+    if wait:
+        job.wait(wait)
+    view = job.view()
+    if view.state == jobs.DONE:
+        _run_caption(view, final=True)
+        draw(view.result, True)
+        return view.result
+
+    @st.fragment(run_every=interval)
+    def _live():
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        job.touch(watcher)
+        v = job.view()
+        ctx = get_script_run_ctx()
+        in_fragment_run = bool(ctx and ctx.fragment_ids_this_run)
+        if in_fragment_run and v.state in (jobs.DONE, jobs.CANCELLED):
+            st.rerun(scope="app")  # draw the final result (or start again) outside the polling fragment
+        if v.state == jobs.FAILED:
+            st.error(f"This run failed: {v.error}")
+            return
+        if v.state == jobs.DONE:
+            _run_caption(v, final=True)
+            draw(v.result, True)
+            return
+        st.progress(v.fraction, text=_run_caption(v, final=False, draw_it=False))
+        if v.partial is not None:
+            draw(v.partial, False)
+
+    _live()
+    return None
+
+
+def _run_caption(view, *, final: bool, draw_it: bool = True) -> str:
+    others = view.watchers - 1
+    shared = f" · {others} other {'person is' if others == 1 else 'people are'} watching this run" if others > 0 else ""
+    if final:
+        text = (
+            f"Trained in {view.elapsed:.1f} s on the server's CPU. The finished run is cached: everyone who opens "
+            "this link sees it at once."
+        )
+    elif view.state == "queued":
+        text = f"Waiting for a free trainer ({view.message}){shared}"
+    elif view.state == "cancelled":
+        text = "This run was stopped; starting again…"
+    else:
+        text = f"Training… step {view.done} of {view.total} · {view.elapsed:.1f} s{shared}"
+    if draw_it:
+        st.caption(text)
+    return text
+
+
+def curves_chart(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    series: str = "series",
+    y2: str | None = None,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    y2_title: str | None = None,
+    log_x: bool = False,
+    log_y: bool = True,
+    points: bool = False,
+    rule: tuple[float, str] | None = None,
+    x_domain: tuple[float, float] | None = None,
+    title: str = "",
+    height: int = 340,
+) -> alt.Chart:
+    """Training curves from long-format data: one line per ``series`` of ``y`` (solid, left axis) and, if ``y2`` is
+    given, of ``y2`` in the same colour (dashed, right axis; e.g. loss and accuracy on one chart).
+
+    ``rule=(value, label)`` draws a labelled dashed horizontal reference line on the left axis (e.g. chance level).
+    ``x_domain`` fixes the x range (so a curve that is still growing is drawn against the full budget).
+    On a log axis rows with y <= 0 are left out of the marks (not the data); missing values break a line.
+    """
+    order = list(dict.fromkeys(df[series]))
+    colors = color_scale(order)
+    x_scale = alt.Scale(type="log", base=2) if log_x else alt.Scale(zero=False)
+    if x_domain is not None:
+        x_scale = alt.Scale(type="log", base=2, domain=list(x_domain)) if log_x else alt.Scale(domain=list(x_domain))
+    x_enc = alt.X(f"{x}:Q", title=x_title or x, scale=x_scale)
+    color = alt.Color(f"{series}:N", title=None, scale=colors, sort=order)
+    y_scale = alt.Scale(type="log") if log_y else alt.Scale(zero=True)
+    tooltip = [alt.Tooltip(f"{series}:N"), alt.Tooltip(f"{x}:Q"), alt.Tooltip(f"{y}:Q", format=".4~g")]
+    if y2:
+        tooltip.append(alt.Tooltip(f"{y2}:Q", format=".3~g"))
+    base = alt.Chart(df)
+    main = base.transform_filter(f"isValid(datum['{y}']) && datum['{y}'] > 0" if log_y else "true").encode(
+        x=x_enc,
+        y=alt.Y(f"{y}:Q", title=y_title or y, scale=y_scale, axis=alt.Axis(format="~g")),
+        color=color,
+        tooltip=tooltip,
+    )
+    left = [main.mark_line(strokeWidth=2.5, point=points)]
+    if rule is not None:
+        ref = alt.Chart(pd.DataFrame({"value": [rule[0]], "label": [rule[1]]}))
+        left.append(ref.mark_rule(strokeDash=[4, 4], color="#555").encode(y="value:Q"))
+        left.append(
+            ref.mark_text(align="left", dx=4, dy=-7, color="#555").encode(x=alt.value(0), y="value:Q", text="label:N")
+        )
+    chart = alt.layer(*left)
+    if y2:
+        right = base.mark_line(strokeWidth=1.8, strokeDash=[5, 3], opacity=0.8).encode(
+            x=x_enc,
+            y=alt.Y(f"{y2}:Q", title=y2_title or y2, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(orient="right")),
+            color=color,
+            tooltip=tooltip,
+        )
+        chart = alt.layer(chart, right).resolve_scale(y="independent")
+    return chart.properties(height=height, title=title).interactive(bind_y=False)

@@ -86,7 +86,8 @@ n3.metric(
     help="Least-squares fit of log₁₀(gradient norm) against the number of layers between it and the output. "
     f"Residual: {fit_res['rate']:.3f}.",
 )
-grad_df = measured.melt(id_vars="layer", var_name="series", value_name="grad_norm")
+FIT = "plain, fitted C·r^(L−l)"
+grad_df = measured.assign(**{FIT: fit_plain["fitted"]}).melt(id_vars="layer", var_name="series", value_name="grad_norm")
 lab.show_chart(
     lab.line_chart(
         grad_df,
@@ -95,15 +96,25 @@ lab.show_chart(
         x_title="layer l (0 = network input)",
         y_title="‖∂loss/∂x_l‖",
         log_y=log_y,
+        dashed=(FIT,),
     ),
-    measured.rename(columns={"plain": "plain_grad_norm", "residual": "residual_grad_norm"}),
+    measured.rename(columns={"plain": "plain_grad_norm", "residual": "residual_grad_norm"}).assign(
+        plain_fitted=fit_plain["fitted"]
+    ),
     sources=[
         products.products_experiment,
+        products.geometric_fit,
         gradients.gradient_profile,
         gradients.layer_input_grad_norms,
         networks.DeepNetwork,
     ],
     name=f"gradients-depth{depth}-seed{seed}",
+)
+st.latex(
+    r"\text{plain: } \frac{\partial x_{l}}{\partial x_{l-1}} = "
+    r"\operatorname{diag}\big(\tanh'(W_l x_{l-1} + b_l)\big)\,W_l"
+    r"\qquad \text{residual: } \frac{\partial x_{l}}{\partial x_{l-1}} = I + \alpha\,"
+    r"\operatorname{diag}\big(\tanh'(W_l x_{l-1} + b_l)\big)\,W_l"
 )
 st.markdown(
     f"Going backwards, each plain layer multiplies the gradient by about **{fit_plain['rate']:.3f}** on average: "

@@ -79,19 +79,21 @@ def product_series(factor: float, depth: int) -> list[dict]:
     return rows
 
 
-def geometric_fit(layers, norms) -> dict:
-    """Fit ``norm_l ~ C * r ** l`` by least squares on ``log10(norm)``; returns ``{"rate": r, "log10_c": log10 C}``.
+def geometric_fit(steps, norms) -> dict:
+    """Fit ``norm ~ C * r ** step`` by least squares on ``log10(norm)``.
 
-    Points with a zero norm are left out (their log is undefined). ``rate`` is the measured per-layer factor:
-    below 1 the gradient vanishes geometrically, as ``r ** L`` does.
+    Returns ``{"rate": r, "log10_c": log10 C, "fitted": [C * r ** step for each step]}``. Points with a zero norm
+    are left out of the fit (their log is undefined). With ``steps`` counted backwards from the output, ``rate`` is
+    the measured factor per layer of backpropagation: below 1 the gradient vanishes geometrically, as ``r ** L``.
     """
-    layers = np.asarray(layers, dtype=np.float64)
+    steps = np.asarray(steps, dtype=np.float64)
     norms = np.asarray(norms, dtype=np.float64)
     keep = norms > 0
     if keep.sum() < 2:
-        return {"rate": float("nan"), "log10_c": float("nan")}
-    slope, intercept = np.polyfit(layers[keep], np.log10(norms[keep]), 1)
-    return {"rate": float(10.0**slope), "log10_c": float(intercept)}
+        return {"rate": float("nan"), "log10_c": float("nan"), "fitted": [float("nan")] * len(steps)}
+    slope, intercept = np.polyfit(steps[keep], np.log10(norms[keep]), 1)
+    fitted = 10.0 ** (intercept + slope * steps)
+    return {"rate": float(10.0**slope), "log10_c": float(intercept), "fitted": fitted.tolist()}
 
 
 def products_experiment(factor: float = 0.9, depth: int = 100, seed: int = 0) -> dict:
