@@ -27,10 +27,16 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 import streamlit as st
+import torch
 
 from residual_core.bounds import Bound, BoundError
 
 ROOT = Path(__file__).resolve().parent
+
+# One process serves every visitor: parallelism comes from sessions, not from splitting each small tensor operation
+# across cores (which, with several sessions at once, only adds contention). One thread also makes every result
+# independent of the machine's core count; the command line does the same (residual_core.cli.main).
+torch.set_num_threads(1)
 
 # ---------------------------------------------------------------------------------------------------------------
 # Pages: one entry per page, in navigation order. The URL path is the file name without its number prefix.
@@ -349,9 +355,44 @@ def csv_download(df: pd.DataFrame, name: str) -> None:
     )
 
 
-def show_chart(chart: alt.Chart, data: pd.DataFrame, *, sources, name: str) -> None:
+def vega_lite_spec(chart: alt.TopLevelMixin) -> dict:
+    """The Vega-Lite spec of an Altair chart, its data frames under ``spec["datasets"]`` by name.
+
+    This is the exportable form of every chart (``json.dumps`` it after converting the frames with ``to_dict``).
+    It skips Altair's JSON-schema validation, which costs 10-30 ms a chart on every rerun: the builders above
+    are fixed code, exercised by the page tests. Data frames are swapped for named references on a copy of the
+    chart, so no global Altair state (data transformers, themes) is touched and sessions cannot race.
+    """
+    datasets: dict[str, pd.DataFrame] = {}
+    names: dict[int, str] = {}  # one dataset per distinct frame, however many layers share it
+
+    def detach(node):
+        node = node.copy(deep=False)
+        if isinstance(getattr(node, "data", None), pd.DataFrame):
+            name = names.setdefault(id(node.data), f"data-{len(names)}")
+            datasets[name] = node.data
+            node.data = alt.NamedData(name=name)
+        for attr in ("layer", "hconcat", "vconcat", "concat"):
+            children = getattr(node, attr, alt.Undefined)
+            if isinstance(children, list):
+                setattr(node, attr, [detach(child) for child in children])
+        return node
+
+    spec = detach(chart).to_dict(validate=False)
+    config = spec.get("config", {})
+    for key in ("continuousWidth", "continuousHeight"):  # Altair's default theme; Streamlit sizes the chart
+        config.get("view", {}).pop(key, None)
+    if config.get("view") == {}:
+        del config["view"]
+    if spec.get("config") == {}:
+        del spec["config"]
+    spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    return spec
+
+
+def show_chart(chart: alt.TopLevelMixin, data: pd.DataFrame, *, sources, name: str) -> None:
     """Draw ``chart``, then its CSV download and the "Show the code" panel of the functions in ``sources``."""
-    st.altair_chart(chart, width="stretch")
+    st.vega_lite_chart(vega_lite_spec(chart), width="stretch")
     left, right = st.columns([1, 5], vertical_alignment="top")
     with left:
         csv_download(data, name)
@@ -620,13 +661,14 @@ def watcher_id(slot: str) -> str:
     return f"{ctx.session_id if ctx else 'no-session'}:{slot}"
 
 
-def live_run(fn, kwargs: dict, *, draw, slot: str = "run", interval: float = 0.5, wait: float = 0.0, registry=None):
+def live_run(fn, kwargs: dict, *, draw, slot: str = "run", interval: float = 1.0, wait: float = 0.0, registry=None):
     """Show the shared run of ``fn(**kwargs)`` (see :mod:`residual_core.jobs`), live while it trains.
 
     This session watches the run (starting it if nobody has, leaving and possibly cancelling the run it watched
     before in ``slot``). A finished run is drawn at once with ``draw(result, True)``. A live one is drawn in a
     fragment that reruns every ``interval`` seconds: a progress bar with the step count, then
     ``draw(partial_result, False)``; when the run finishes the whole page reruns once and draws the final result.
+    Every watcher's poll costs server time, so with many watchers of one run each polls less often (up to 5 s).
     ``wait`` seconds are spent waiting for a run to finish before drawing it live (short runs then appear complete).
 
     Returns the final result if it was available during this script run, else ``None``.
@@ -648,7 +690,9 @@ def live_run(fn, kwargs: dict, *, draw, slot: str = "run", interval: float = 0.5
         draw(view.result, True)
         return view.result
 
-    @st.fragment(run_every=interval)
+    every = min(max(interval, interval * view.watchers / 4), 5.0)
+
+    @st.fragment(run_every=every)
     def _live():
         from streamlit.runtime.scriptrunner import get_script_run_ctx
 

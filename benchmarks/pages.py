@@ -69,9 +69,10 @@ def bare_script(at: AppTest) -> str:
             f" key={w.key!r}, bind='query-params')"
         )
     for w in at.number_input:
+        cast = type(w.value)
         lines.append(
-            f"st.number_input({w.label!r}, min_value={w.min!r}, max_value={w.max!r}, value={w.value!r},"
-            f" step={w.step!r}, key={w.key!r}, bind='query-params')"
+            f"st.number_input({w.label!r}, min_value={cast(w.min)!r}, max_value={cast(w.max)!r}, value={w.value!r},"
+            f" step={cast(w.step)!r}, key={w.key!r}, bind='query-params')"
         )
     for w in at.selectbox:
         lines.append(f"st.selectbox({w.label!r}, options={list(w.options)!r}, key={w.key!r}, bind='query-params')")

@@ -126,3 +126,55 @@ PRODUCTS = {
 # The page's measured network: width of the plain/residual tanh DeepNetwork and its branch scale.
 PRODUCTS_NETWORK_WIDTH = 64
 PRODUCTS_NETWORK_ALPHA = 0.1
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issue 3: pages 2 (residual math, /residual-math) and 3 (gradient flow, /gradient-flow); experiments
+# preservation, unrolled, jacobian, multiplicative, gradient-flow, gradient-seeds, activations, depth-alpha.
+FLOW_ACTIVATIONS = ("tanh", "relu", "sigmoid")
+ACTIVATION = Bound.choice("activation", FLOW_ACTIVATIONS, "tanh", label="Activation")
+ALPHA = Bound.float(
+    "alpha", 0.0, 2.0, 0.1, step=0.01, label="Residual scale α", help="Residual layer: x + α·act(W x + b)."
+)
+
+# Residual math, section 1: R(x) = a·g(w·x) in one dimension, on a fixed grid of x.
+RESIDUAL_1D = {
+    "g": Bound.choice("g", ("sin", "tanh", "relu"), "sin", label="g in R(x) = a·g(w·x)"),
+    "a": Bound.float("a", -2.0, 2.0, 0.5, step=0.05, label="a (branch size)"),
+    "w": Bound.float("w", -3.0, 3.0, 1.5, step=0.1, label="w (branch frequency)"),
+}
+RESIDUAL_1D_GRID = (-3.0, 3.0, 241)  # x from, x to, number of points
+
+# Residual math, sections 2, 4, 5: one seeded network. Its depth is `layers`, because on this page `depth` is the
+# preservation experiment's (whose command-line option is fixed). Width and depth are kept small so that the
+# end-to-end Jacobian (width x width, every layer) stays cheap.
+MATH_NETWORK = {
+    "layers": Bound.int("layers", 1, 50, 30, label="Layers L"),
+    "width": Bound.int("width", 8, 64, 64, label="Width d"),
+    "alpha": ALPHA,
+    "activation": ACTIVATION,
+    "seed": SEED,
+}
+
+# Residual math, section 3 and `preservation`: the reference text's section 3.5 loop.
+PRESERVATION = {
+    "depth": Bound.int("depth", 1, 1000, 100, label="Depth (layers)"),
+    "shrink": Bound.float("shrink", 0.5, 1.0, 0.9, step=0.01, label="Plain layer: x ← shrink·x"),
+    "update": Bound.float("update", -0.1, 0.1, 0.01, step=0.001, label="Residual layer: x ← x + update·x"),
+    "seed": SEED,
+}
+
+# Gradient flow page and `gradient-flow`, `gradient-seeds`, `activations`.
+GRADIENT_FLOW = {
+    "depth": Bound.int("depth", 1, 200, 50, label="Depth (layers)"),
+    "width": Bound.int("width", 8, 128, 64, label="Width"),
+    "alpha": ALPHA,
+    "activation": ACTIVATION,
+    "seed": SEED,
+}
+GRADIENT_SEEDS_COUNT = 5  # the seed band: seeds seed, seed + 1, ..., seed + 4
+ACTIVATIONS_BATCH = 64  # inputs drawn for the activation statistics
+# `depth-alpha`: the heatmap grid (fixed, so its cost is bounded; it does not depend on depth or alpha).
+DEPTH_ALPHA = {"width": GRADIENT_FLOW["width"], "activation": ACTIVATION, "seed": SEED}
+DEPTH_ALPHA_DEPTHS = (1, 2, 5, 10, 20, 50, 100, 200)
+DEPTH_ALPHA_ALPHAS = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0, 1.5, 2.0)
+

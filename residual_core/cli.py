@@ -16,11 +16,19 @@ import json
 import math
 import sys
 
+import torch
+
 from .bounds import BoundError
 from .registry import Experiment
 
 # Modules that define an ``EXPERIMENTS`` list, in the order the help lists them.
-EXPERIMENT_MODULES = ("products",)
+EXPERIMENT_MODULES = (
+    "products",
+    "residual_math",
+    "rm_preservation",
+    "rm_jacobian",
+    "gradient_flow",
+)
 
 
 def experiments() -> dict[str, Experiment]:
@@ -83,6 +91,7 @@ def _stderr_progress(done: int, total: int, message: str = "") -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    torch.set_num_threads(1)  # as the app does (lab.py): the same numbers on every machine, whatever its cores
     exps = experiments()
     parser = build_parser(exps)
     args = parser.parse_args(argv)
