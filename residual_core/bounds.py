@@ -177,4 +177,3 @@ ACTIVATIONS_BATCH = 64  # inputs drawn for the activation statistics
 DEPTH_ALPHA = {"width": GRADIENT_FLOW["width"], "activation": ACTIVATION, "seed": SEED}
 DEPTH_ALPHA_DEPTHS = (1, 2, 5, 10, 20, 50, 100, 200)
 DEPTH_ALPHA_ALPHAS = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0, 1.5, 2.0)
-
