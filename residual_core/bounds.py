@@ -177,3 +177,48 @@ ACTIVATIONS_BATCH = 64  # inputs drawn for the activation statistics
 DEPTH_ALPHA = {"width": GRADIENT_FLOW["width"], "activation": ACTIVATION, "seed": SEED}
 DEPTH_ALPHA_DEPTHS = (1, 2, 5, 10, 20, 50, 100, 200)
 DEPTH_ALPHA_ALPHAS = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0, 1.5, 2.0)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issue 4: pages/4_highway.py (`highway`, `highway-train`) and pages/5_add-norm.py (`add-norm`)
+HIGHWAY = {
+    "depth": Bound.int("depth", 1, 100, 50, label="Depth (layers)"),
+    "width": Bound.int("width", 8, 256, 64, label="Width (features)"),
+    "gate_bias": Bound.float(
+        "gate_bias",
+        -6.0,
+        2.0,
+        -3.0,
+        step=0.5,
+        label="Gate bias b_T",
+        help="Initial value of the transform gate's bias.",
+    ),
+    "seed": SEED,
+}
+HIGHWAY_BATCH = 16  # seeded standard-normal inputs per gradient measurement
+HIGHWAY_TRAIN = {  # `layers`, not `depth`: both sections share one page (URL keys must differ)
+    "layers": Bound.int("layers", 20, 50, 30, label="Depth of the trained stacks"),
+    "steps": Bound.int("steps", 50, 400, 100, step=50, label="Training steps"),
+    "gate_bias": HIGHWAY["gate_bias"],
+    "seed": SEED,
+}
+HIGHWAY_TRAIN_WIDTH = 32
+HIGHWAY_TRAIN_TEST = 1024  # fresh points for the final test error
+HIGHWAY_TRAIN_BATCH = 64
+HIGHWAY_TRAIN_LR = 3e-3
+
+ADD_NORM = {
+    "layers": Bound.int("layers", 2, 24, 12, label="Encoder layers"),
+    "d_model": Bound.choice("d_model", ("32", "64", "96", "128"), "64", label="d_model"),
+    "heads": Bound.choice("heads", ("1", "2", "4", "8"), "4", label="Attention heads"),
+    "init": Bound.choice("init", ("xavier", "default"), "xavier", label="Initialisation"),
+    "seed": SEED,
+}
+ADD_NORM_BATCH = 4  # sequences per batch
+ADD_NORM_TOKENS = 16  # tokens per sequence
+ADD_NORM_SEED_COUNT = 5  # seeds seed .. seed + 4 for the robustness check
+ADD_NORM_DROPOUT = Bound.float("dropout", 0.0, 0.9, 0.2, step=0.05, label="Dropout p")
+ADD_NORM_SHAPE = {
+    "d_in": Bound.int("d_in", 1, 1024, 512, label="Input width"),
+    "d_out": Bound.int("d_out", 1, 1024, 256, label="Sublayer output width"),
+    "seed": SEED,
+}

@@ -28,6 +28,8 @@ EXPERIMENT_MODULES = (
     "rm_preservation",
     "rm_jacobian",
     "gradient_flow",
+    "highway",
+    "add_norm",
 )
 
 
