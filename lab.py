@@ -16,6 +16,8 @@ This module is the only place that knows Streamlit's API details; residual_core 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib
 import inspect
 import json
@@ -133,15 +135,23 @@ def notice(message: str) -> None:
 # URL-bound controls. Each takes a residual_core Bound: its name is the widget key and the URL query parameter.
 
 
-def _url_value(bound: Bound):
+def _url_value(bound: Bound, labels: dict | None = None):
     """Read the raw query parameter before the widget is drawn; on a bad value, pick a usable one and say so.
 
     Streamlit silently drops a bound URL value it cannot use, so the check has to happen here, first.
     A number outside the range is clamped to the nearest bound; anything else falls back to the default.
+    For a choice shown with ``labels``, Streamlit writes the label into the URL; the option itself is accepted too.
     """
     raw = st.query_params.get(bound.name)
     if raw is None:
         return
+    if labels:
+        if raw in {str(labels.get(o, o)) for o in bound.options}:
+            return  # Streamlit's own form of the value
+        if raw in {str(o) for o in bound.options}:  # the option itself, which Streamlit would drop: set it here
+            st.session_state[bound.name] = bound.parse(raw)
+            _forget_initial_url_value(bound.name)
+            return
     try:
         bound.parse(raw)
         return
@@ -155,7 +165,24 @@ def _url_value(bound: Bound):
             if used != used:  # NaN
                 used = bound.default
         st.session_state[bound.name] = used
+        _forget_initial_url_value(bound.name)
         notice(f"URL parameter `{bound.name}={raw}` cannot be used: {err}. Using **{bound.name}={used}** instead.")
+
+
+def _forget_initial_url_value(key: str) -> None:
+    """Make Streamlit forget a refused value from the first request's URL, so the widget starts from session state.
+
+    Streamlit 1.67 seeds a bound widget from the URL it first saw, even after ``st.query_params`` changes, and its
+    ``number_input`` then crashes on a value beyond the float range (``?seed=999…9`` gives ``int(inf)``). There is
+    no public API for this, so the private record is edited here, defensively; the AppTest fuzz test
+    (tests/test_url_fuzz.py) fails if a Streamlit upgrade changes it.
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    # On another Streamlit version the attribute may be gone: the notice and the session-state value still apply.
+    with contextlib.suppress(AttributeError):
+        ctx.session_state._state.query_params._initial_query_params.pop(key, None)
 
 
 def _help(bound: Bound, extra: str | None) -> str:
@@ -199,8 +226,11 @@ def number(bound: Bound, *, label: str | None = None, help: str | None = None, c
 
 
 def choice(bound: Bound, *, label: str | None = None, help: str | None = None, container=st, labels=None):
-    """A segmented control for a choice bound, bound to the URL (always has a value)."""
-    _url_value(bound)
+    """A segmented control for a choice bound, bound to the URL (always has a value).
+
+    ``labels`` maps options to the text shown (the URL then carries the label; the option is accepted as well).
+    """
+    _url_value(bound, labels)
     value = container.segmented_control(
         label or bound.label,
         options=list(bound.options),
@@ -327,8 +357,13 @@ def line_chart(
     return chart.properties(height=height).interactive(bind_y=False)
 
 
+@functools.lru_cache(maxsize=512)
 def source_of(fn) -> str:
-    """The source code of a residual_core function or class, read from the code itself."""
+    """The source code of a residual_core function or class, read from the code itself.
+
+    Cached per function object: when a source file changes, Streamlit reloads the module, which makes new
+    function objects, so the panel never shows stale code.
+    """
     return inspect.getsource(fn)
 
 

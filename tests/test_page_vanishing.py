@@ -102,3 +102,27 @@ def test_code_panel_shows_the_real_source():
     code = "\n".join(c.value for c in at.code)
     assert "def products_experiment" in code and "def layer_input_grad_norms" in code
     assert "class DeepNetwork" in code
+
+
+LABELLED = """
+import streamlit as st
+import lab
+from residual_core.bounds import Bound
+B = Bound.choice("variant", ("post-ln", "pre-ln"), "post-ln")
+value = lab.choice(B, labels={"post-ln": "Post-LN", "pre-ln": "Pre-LN"})
+st.write(f"value={value}")
+"""
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "noticed"), [("pre-ln", "pre-ln", False), ("Pre-LN", "pre-ln", False), ("x", "post-ln", True)]
+)
+def test_labelled_choice_accepts_the_option_and_its_label_from_the_url(raw, value, noticed):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_string(LABELLED, default_timeout=30)
+    at.query_params["variant"] = raw
+    at.run()
+    assert not at.exception
+    assert f"value={value}" in [m.value for m in at.markdown]
+    assert bool(warnings_text(at)) is noticed
