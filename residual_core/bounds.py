@@ -222,3 +222,39 @@ ADD_NORM_SHAPE = {
     "d_out": Bound.int("d_out", 1, 1024, 256, label="Sublayer output width"),
     "seed": SEED,
 }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Page 6 (Training lab) and `python -m residual_core train|transformer|depth-sweep|scaling|gated` (issue 5).
+# Worst cases within these bounds take minutes, the defaults about ten seconds each (see benchmarks/training.py).
+TRAINING_EXPERIMENT = Bound.choice(
+    "experiment", ("transformer", "depth", "scaling", "gated"), "transformer", label="Experiment"
+)
+TRAINING_STEPS = Bound.int("steps", 10, 600, 100, step=10, label="Training steps", help="Adam steps per network.")
+TRAINING_LR = Bound.choice(
+    "lr", ("0.0003", "0.001", "0.003", "0.01"), "0.003", label="Learning rate", help="Adam's step size."
+)
+TRANSFORMER_TRAINING = {
+    "task": Bound.choice(
+        "task", ("sort", "reverse", "text"), "sort", label="Task", help="Sort or reverse 0-9 tokens, or next character."
+    ),
+    "layers": Bound.int("layers", 1, 8, 6, label="Encoder layers"),
+    "steps": TRAINING_STEPS,
+    "seed": SEED,
+    "d_model": Bound.int("d_model", 16, 64, 32, step=16, label="d_model", help="Width of the residual stream."),
+    "seq_len": Bound.int("seq_len", 4, 16, 8, label="Sequence length", help="Tokens per sequence."),
+    "batch": Bound.int("batch", 8, 64, 32, step=8, label="Batch", help="Sequences per step."),
+    "lr": TRAINING_LR,
+}
+TRAIN_VARIANT = Bound.choice("variant", ("post-ln", "pre-ln", "none"), "pre-ln", label="Variant")
+TRAIN = {**TRANSFORMER_TRAINING, "variant": TRAIN_VARIANT}  # `python -m residual_core train`: one variant
+_MLP_SHARED = {
+    "width": Bound.int("width", 8, 64, 32, step=8, label="Width", help="Units per hidden layer."),
+    "steps": TRAINING_STEPS,
+    "seed": SEED,
+    "samples": Bound.int("samples", 32, 512, 256, step=32, label="Data points", help="Full-batch training set size."),
+    "lr": TRAINING_LR,
+}
+DEPTH_SWEEP = {"max_depth": Bound.int("max_depth", 2, 64, 32, label="Deepest network"), **_MLP_SHARED}
+MLP_DEPTH = Bound.int("depth", 2, 64, 16, label="Hidden layers")
+SCALING = {"depth": MLP_DEPTH, **_MLP_SHARED}
+GATED = {"depth": MLP_DEPTH, **_MLP_SHARED}

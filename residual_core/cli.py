@@ -30,6 +30,7 @@ EXPERIMENT_MODULES = (
     "gradient_flow",
     "highway",
     "add_norm",
+    "training",
 )
 
 
