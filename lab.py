@@ -116,7 +116,7 @@ def page(key: str, *, layout: str = "wide") -> PageInfo:
     info = next(p for p in PAGES if p.key == key)
     st.set_page_config(page_title=f"{info.title} · Residual Lab", page_icon="➕", layout=layout)
     with st.sidebar:
-        st.markdown("### ➕ Residual Lab")
+        st.markdown("### :material/add_circle: Residual Lab")
         for p in available_pages():
             st.page_link(p.file, label=p.title, icon=p.icon)
         st.caption("Every control is stored in the address bar: copy it to share exactly what you see.")
@@ -300,6 +300,14 @@ def color_scale(names) -> alt.Scale:
     return alt.Scale(domain=names, range=colors)
 
 
+def x_axis(df: pd.DataFrame, x: str, title: str | None = None) -> alt.X:
+    """A quantitative x channel; whole-number data (layers, steps) gets whole-number ticks (no "1.0, 1.5, 2.0")."""
+    values = pd.to_numeric(df[x], errors="coerce").dropna()
+    whole = len(values) > 0 and bool((values == values.round()).all())
+    axis = alt.Axis(format="d", tickMinStep=1) if whole else alt.Axis()
+    return alt.X(f"{x}:Q", title=title or x, axis=axis)
+
+
 def line_chart(
     df: pd.DataFrame,
     *,
@@ -331,7 +339,7 @@ def line_chart(
     )
     visible = f"datum['{y}'] > 0" if log_y else "true"
     encoding = {
-        "x": alt.X(f"{x}:Q", title=x_title or x),
+        "x": x_axis(df, x, x_title),
         "y": y_enc,
         "color": alt.Color(f"{series}:N", title=None, scale=color_scale(order), sort=order),
         "tooltip": [alt.Tooltip(f"{series}:N"), alt.Tooltip(f"{x}:Q"), alt.Tooltip(f"{y}:Q", format=".4~g")],
@@ -472,7 +480,7 @@ def band_chart(
     scale = alt.Scale(type="log") if log_y else alt.Scale(zero=False)
     axis = alt.Axis(format="~e") if log_y else alt.Axis()
     base = alt.Chart(df).encode(
-        x=alt.X(f"{x}:Q", title=x_title or x),
+        x=x_axis(df, x, x_title),
         color=alt.Color(f"{series}:N", title=None, scale=colors, sort=order),
     )
     band = base.transform_filter(f"datum['{lo}'] > 0 && datum['{hi}'] > 0" if log_y else "true").mark_area(opacity=0.22)
@@ -583,7 +591,7 @@ def spans_line_chart(
         alt.Chart(df)
         .mark_line(strokeWidth=2.5)
         .encode(
-            x=alt.X(f"{x}:Q", title=x_title or x),
+            x=x_axis(df, x, x_title),
             y=alt.Y(f"{y}:Q", title=y_title or y),
             color=alt.Color(f"{series}:N", title=None, scale=color_scale(order), sort=order),
             tooltip=[
@@ -667,7 +675,7 @@ def point_chart(
         alt.Chart(df)
         .mark_point(filled=True, size=70, opacity=0.85)
         .encode(
-            x=alt.X(f"{x}:Q", title=x_title or x),
+            x=x_axis(df, x, x_title),
             y=alt.Y(f"{y}:Q", title=y_title or y),
             color=alt.Color(f"{series}:N", title=None, scale=color_scale(order), sort=order),
             shape=alt.Shape(
