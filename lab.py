@@ -23,10 +23,12 @@ import inspect
 import json
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 import torch
@@ -308,6 +310,80 @@ def x_axis(df: pd.DataFrame, x: str, title: str | None = None) -> alt.X:
     return alt.X(f"{x}:Q", title=title or x, axis=axis)
 
 
+class _SpecMemo:
+    """Vega-Lite specs of chart builders, remembered by everything that shapes them except the data values.
+
+    Building an Altair chart costs 10-120 ms a chart on every rerun (schema checks, layer merging), while the spec
+    depends only on the builder's options, the frame's columns and dtypes, its category values in order and whether
+    its numbers are whole. So a builder runs once per such shape; later calls reuse its spec and attach the new data.
+    A frame that a builder derives itself (not the data passed in, not a frame option) is kept only when tiny
+    (rules, markers); otherwise the spec is not remembered, so stale data can never be shown.
+    """
+
+    MAX_ENTRIES = 512
+    MAX_DERIVED_ROWS = 16
+
+    def __init__(self):
+        self._specs: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def shape(df: pd.DataFrame) -> tuple:
+        parts = []
+        for column in df.columns:
+            values = df[column]
+            if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+                finite = values[np.isfinite(values.astype("float64"))]
+                parts.append((column, str(values.dtype), bool((finite == finite.round()).all())))
+            else:
+                parts.append((column, str(values.dtype), tuple(dict.fromkeys(values.astype(str)))))
+        return tuple(parts)
+
+    @staticmethod
+    def option(value):
+        if isinstance(value, pd.DataFrame):
+            return ("frame", tuple(value.columns), int(pd.util.hash_pandas_object(value, index=True).sum()))
+        return repr(value)
+
+    def spec(self, builder, df: pd.DataFrame, kwargs: dict) -> dict:
+        key = (builder.__qualname__, self.shape(df), tuple(sorted((k, self.option(v)) for k, v in kwargs.items())))
+        with self._lock:
+            found = self._specs.get(key)
+            if found is not None:
+                self._specs.move_to_end(key)
+        if found is None:
+            spec = vega_lite_spec(builder(df, **kwargs))
+            datasets = spec.pop("datasets")
+            main = [name for name, frame in datasets.items() if frame is df]
+            options = [frame for frame in kwargs.values() if isinstance(frame, pd.DataFrame)]
+            derived = {n: f for n, f in datasets.items() if n not in main and not any(f is o for o in options)}
+            if any(len(frame) > self.MAX_DERIVED_ROWS for frame in derived.values()):
+                return {**spec, "datasets": datasets}  # a builder-derived data frame: never remembered
+            found = (json.dumps(spec), main, {n: f for n, f in datasets.items() if n not in main})
+            with self._lock:
+                self._specs[key] = found
+                while len(self._specs) > self.MAX_ENTRIES:
+                    self._specs.popitem(last=False)
+        template, main, others = found
+        return {**json.loads(template), "datasets": {**others, **dict.fromkeys(main, df)}}
+
+
+_SPECS = _SpecMemo()
+
+
+def chart_builder(builder):
+    """Decorator for chart builders: ``builder(df, **options)`` is written in Altair; the decorated function
+    returns its Vega-Lite spec (see :func:`vega_lite_spec`), built once per chart shape (see :class:`_SpecMemo`)."""
+
+    @functools.wraps(builder)
+    def build(df: pd.DataFrame, **options) -> dict:
+        return _SPECS.spec(builder, df, options)
+
+    build.altair = builder  # the undecorated builder, returning the Altair chart
+    return build
+
+
+@chart_builder
 def line_chart(
     df: pd.DataFrame,
     *,
@@ -398,14 +474,18 @@ def csv_download(df: pd.DataFrame, name: str) -> None:
     )
 
 
-def vega_lite_spec(chart: alt.TopLevelMixin) -> dict:
+def vega_lite_spec(chart: alt.TopLevelMixin | dict) -> dict:
     """The Vega-Lite spec of an Altair chart, its data frames under ``spec["datasets"]`` by name.
+
+    A spec (what the chart builders return) is passed through as it is.
 
     This is the exportable form of every chart (``json.dumps`` it after converting the frames with ``to_dict``).
     It skips Altair's JSON-schema validation, which costs 10-30 ms a chart on every rerun: the builders above
     are fixed code, exercised by the page tests. Data frames are swapped for named references on a copy of the
     chart, so no global Altair state (data transformers, themes) is touched and sessions cannot race.
     """
+    if isinstance(chart, dict):
+        return chart
     datasets: dict[str, pd.DataFrame] = {}
     names: dict[int, str] = {}  # one dataset per distinct frame, however many layers share it
 
@@ -433,7 +513,7 @@ def vega_lite_spec(chart: alt.TopLevelMixin) -> dict:
     return spec
 
 
-def show_chart(chart: alt.TopLevelMixin, data: pd.DataFrame, *, sources, name: str) -> None:
+def show_chart(chart: alt.TopLevelMixin | dict, data: pd.DataFrame, *, sources, name: str) -> None:
     """Draw ``chart``, then its CSV download and the "Show the code" panel of the functions in ``sources``."""
     st.vega_lite_chart(vega_lite_spec(chart), width="stretch")
     left, right = st.columns([1, 5], vertical_alignment="top")
@@ -456,6 +536,7 @@ def fmt(x: float | None, digits: int = 4) -> str:
 # Issue 3 (residual math, gradient flow): band, heatmap and shaded-span chart builders.
 
 
+@chart_builder
 def band_chart(
     df: pd.DataFrame,
     *,
@@ -499,6 +580,7 @@ def band_chart(
     return alt.layer(band, line, title=title).properties(height=height).interactive(bind_y=False)
 
 
+@chart_builder
 def heatmap(
     df: pd.DataFrame,
     *,
@@ -555,6 +637,7 @@ def heatmap(
     return chart.properties(height=height)
 
 
+@chart_builder
 def spans_line_chart(
     df: pd.DataFrame,
     *,
@@ -652,6 +735,7 @@ def compute_with_progress(fn, *, label: str = "Computing…", **kwargs):
     return _stored_result(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True), _result=(result,))
 
 
+@chart_builder
 def point_chart(
     df: pd.DataFrame,
     *,
@@ -779,6 +863,7 @@ def _run_caption(view, *, final: bool, draw_it: bool = True) -> str:
     return text
 
 
+@chart_builder
 def curves_chart(
     df: pd.DataFrame,
     *,

@@ -5,6 +5,7 @@ For every page that exists (``lab.available_pages()``):
 * first render: the page opened cold (caches cleared), as a deep link with no parameters;
 * warm rerun: the first slider moved one step, the page rerun (the new value is not cached, so this includes its
   computation); ``compute`` is the time spent inside ``lab.compute`` (residual_core) during that rerun;
+* same: the page rerun with nothing changed (all results cached): the cost of drawing the page's own elements;
 * bare page: a generated script with the same controls (labels, ranges, defaults, URL keys) and nothing else,
   timed the same way: the cost of Streamlit and the widgets alone.
 
@@ -83,6 +84,7 @@ def bare_script(at: AppTest) -> str:
 
 def measure(page_file: str) -> dict:
     st.cache_data.clear()
+    lab._SPECS = lab._SpecMemo()  # cold: no remembered chart specs either
     at = _open(page_file)
     first, first_compute = _timed(at.run)
     row = {"first": first, "first_compute": first_compute}
@@ -91,6 +93,7 @@ def measure(page_file: str) -> dict:
         slider = sliders[0]
         slider.set_value(_next_value(slider))
         row["warm"], row["warm_compute"] = _timed(at.run)
+        row["same"], _ = _timed(at.run)  # nothing changed: every result cached, every chart spec remembered
         bare = AppTest.from_string(bare_script(at), default_timeout=60)
         row["bare_first"], _ = _timed(bare.run)
         bare.slider[0].set_value(_next_value(bare.slider[0]))
@@ -106,7 +109,9 @@ def main() -> None:
     args = parser.parse_args()
     pages = [p for p in lab.available_pages() if p.key and (not args.page or p.key in args.page)]
     print(f"torch threads: {torch.get_num_threads()}; medians of {args.repeat} runs, milliseconds")
-    header = f"{'page':<15}{'first':>8}{'warm':>8}{'compute':>9}{'bare':>8}{'bare warm':>10}{'ratio':>7}  goal"
+    header = (
+        f"{'page':<15}{'first':>8}{'warm':>8}{'compute':>9}{'same':>7}{'bare':>8}{'bare warm':>10}{'ratio':>7}  goal"
+    )
     print(header)
     print("-" * len(header))
     for info in pages:
@@ -116,14 +121,15 @@ def main() -> None:
             ratio = med["warm"] / (med["bare_warm"] + med["warm_compute"])
             ok = "ok" if ratio <= 1.5 else "MISSED"
             print(
-                f"{info.key:<15}{med['first']:>8.0f}{med['warm']:>8.0f}{med['warm_compute']:>9.0f}"
+                f"{info.key:<15}{med['first']:>8.0f}{med['warm']:>8.0f}{med['warm_compute']:>9.0f}{med['same']:>7.0f}"
                 f"{med['bare_first']:>8.0f}{med['bare_warm']:>10.0f}{ratio:>7.2f}  {ok} (warm <= 1.5 x (bare warm +"
                 f" compute)); moved {runs[0]['control']}"
             )
         else:
             print(f"{info.key:<15}{med['first']:>8.0f}  (no slider to move)")
     print("first = cold first render incl. compute; warm = rerun after the first slider moved one step;")
-    print("compute = time inside lab.compute during the warm rerun; bare = same controls, no computation.")
+    print("compute = time inside lab.compute during the warm rerun; same = a rerun with nothing changed (the page's")
+    print("own elements: charts, code panels, text); bare = a page with the same controls and nothing else.")
 
 
 if __name__ == "__main__":
