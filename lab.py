@@ -715,24 +715,58 @@ def cached_result(fn, **kwargs):
         return None
 
 
+MAX_CONCURRENT_PROGRESS_RUNS = 2  # long computations (highway training) running at once, over all sessions
+_PROGRESS_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_PROGRESS_RUNS)
+_PROGRESS_KEYS: dict[str, threading.Lock] = {}
+_PROGRESS_KEYS_LOCK = threading.Lock()
+
+
+def _acquire_politely(lock, bar, text: str) -> None:
+    """Wait for ``lock`` while keeping the page responsive: each half second touches the page, so a rerun
+    (a control moved) can still interrupt this script run."""
+    while not lock.acquire(timeout=0.5):
+        bar.progress(0.0, text=text)
+
+
 def compute_with_progress(fn, *, label: str = "Computing…", **kwargs):
     """``fn(**kwargs, progress=...)``, cached across sessions like :func:`compute`, with a progress bar on a miss.
 
     ``fn`` takes a ``progress(done, total, message)`` callback. On a cache hit the result comes back at once and no
     bar is drawn. On a miss ``fn`` runs in this script run (outside ``st.cache_data``, so the bar is an ordinary
     element, not one the cache would try to replay) and its result is then stored under the same key.
+
+    A lecture hall clicking at once: visitors asking for the same result wait for the one computing it (it runs
+    once), and at most :data:`MAX_CONCURRENT_PROGRESS_RUNS` different ones run at a time; the others wait their turn.
     """
     found = cached_result(fn, **kwargs)
     if found is not None:
         return found
+    key = json.dumps([fn.__module__, fn.__name__, kwargs], sort_keys=True)
+    with _PROGRESS_KEYS_LOCK:
+        mine = _PROGRESS_KEYS.setdefault(key, threading.Lock())
     bar = st.progress(0.0, text=label)
+    _acquire_politely(mine, bar, "Another visitor is computing this same run; it appears here when it is done…")
+    try:
+        found = cached_result(fn, **kwargs)  # computed by whoever held the lock before us
+        if found is not None:
+            bar.empty()
+            return found
+        _acquire_politely(_PROGRESS_SLOTS, bar, "The server is busy with other runs; waiting for a free slot…")
+        try:
 
-    def progress(done: int, total: int, message: str = "") -> None:
-        bar.progress(min(max(done / max(total, 1), 0.0), 1.0), text=f"{label} {message}".strip())
+            def progress(done: int, total: int, message: str = "") -> None:
+                bar.progress(min(max(done / max(total, 1), 0.0), 1.0), text=f"{label} {message}".strip())
 
-    result = fn(**kwargs, progress=progress)
-    bar.empty()
-    return _stored_result(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True), _result=(result,))
+            result = fn(**kwargs, progress=progress)
+        finally:
+            _PROGRESS_SLOTS.release()
+        bar.empty()
+        return _stored_result(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True), _result=(result,))
+    finally:
+        mine.release()
+        with _PROGRESS_KEYS_LOCK:  # forget the key's lock unless someone holds it again (keeps the dict small)
+            if _PROGRESS_KEYS.get(key) is mine and not mine.locked():
+                del _PROGRESS_KEYS[key]
 
 
 @chart_builder
