@@ -84,7 +84,7 @@ def bare_script(at: AppTest) -> str:
 
 def measure(page_file: str) -> dict:
     st.cache_data.clear()
-    lab._SPECS = lab._SpecMemo()  # cold: no remembered chart specs either
+    lab.forget_chart_specs()  # cold: no remembered chart specs either
     at = _open(page_file)
     first, first_compute = _timed(at.run)
     row = {"first": first, "first_compute": first_compute}

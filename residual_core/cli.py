@@ -94,7 +94,7 @@ def _stderr_progress(done: int, total: int, message: str = "") -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    torch.set_num_threads(1)  # as the app does (lab.py): the same numbers on every machine, whatever its cores
+    torch.set_num_threads(1)  # as the app does (lab): the same numbers on every machine, whatever its cores
     exps = experiments()
     parser = build_parser(exps)
     args = parser.parse_args(argv)

@@ -1,280 +1,21 @@
-"""What every page shares: page set-up and navigation, URL-bound controls, cached calls into residual_core, chart
-builders, the "Show the code" panel, CSV downloads and notices.
-
-A page reads as::
-
-    import lab
-    from residual_core import products
-
-    lab.page("vanishing")                                   # title, navigation, notice area
-    depth = lab.slider(PRODUCTS["depth"])                   # bound to ?depth=..., bad values get a notice
-    data = lab.compute(products.products_experiment, depth=depth, ...)   # cached, shared by all sessions
-    lab.show_chart(lab.line_chart(...), df, sources=[products.products_experiment], name="...")
-
-This module is the only place that knows Streamlit's API details; residual_core never imports Streamlit.
-"""
+"""Charts: the colour-blind-safe palette, the chart builders (Altair in, Vega-Lite spec out), and what goes under
+every chart: the CSV download and the "Show the code" panel."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import importlib
 import inspect
 import json
 import threading
-import time
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 
 import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
-import torch
 
-from residual_core.bounds import Bound, BoundError
-
-ROOT = Path(__file__).resolve().parent
-
-# One process serves every visitor: parallelism comes from sessions, not from splitting each small tensor operation
-# across cores (which, with several sessions at once, only adds contention). One thread also makes every result
-# independent of the machine's core count; the command line does the same (residual_core.cli.main).
-torch.set_num_threads(1)
-
-# ---------------------------------------------------------------------------------------------------------------
-# Pages: one entry per page, in navigation order. The URL path is the file name without its number prefix.
-
-
-@dataclass(frozen=True)
-class PageInfo:
-    key: str  # the URL path, e.g. "vanishing" -> https://host/vanishing
-    file: str  # relative to the repository root
-    title: str
-    icon: str
-    teaser: str
-
-
-PAGES = [
-    PageInfo("", "app.py", "Home", ":material/home:", "What Residual Lab is and how to use it in a lecture."),
-    PageInfo(
-        "vanishing",
-        "pages/1_vanishing.py",
-        "Vanishing & exploding",
-        ":material/trending_down:",
-        "0.9¹⁰⁰ and 1.1¹⁰⁰: why a product of many layer factors vanishes or explodes, measured in a real network.",
-    ),
-    PageInfo(
-        "residual-math",
-        "pages/2_residual-math.py",
-        "Residual math",
-        ":material/function:",
-        "y = x + F(x): the derivative 1 + F′, the unrolled sum x₀ + Σ Fᵢ, and what survives a hundred layers.",
-    ),
-    PageInfo(
-        "gradient-flow",
-        "pages/3_gradient-flow.py",
-        "Gradient flow",
-        ":material/waterfall_chart:",
-        "Gradient norm at every layer, with and without the skip path, over depth, scale α and seeds.",
-    ),
-    PageInfo(
-        "highway",
-        "pages/4_highway.py",
-        "Highway vs residual",
-        ":material/alt_route:",
-        "Gated carry T·H(x) + (1 − T)·x against the always-open x + F(x).",
-    ),
-    PageInfo(
-        "add-norm",
-        "pages/5_add-norm.py",
-        "Add & Norm",
-        ":material/add_circle:",
-        "The transformer's two residuals per layer, Post-LN against Pre-LN, dropout before the add.",
-    ),
-    PageInfo(
-        "training",
-        "pages/6_training.py",
-        "Training lab",
-        ":material/model_training:",
-        "Train networks live with and without residuals: transformers, residual scaling α, gated residuals.",
-    ),
-]
-
-
-_run = threading.local()  # per script-run state (each session's script runs in its own thread)
-
-
-def available_pages() -> list[PageInfo]:
-    """The pages whose script exists (the navigation never links to a missing page)."""
-    return [p for p in PAGES if (ROOT / p.file).is_file()]
-
-
-def page(key: str, *, layout: str = "wide") -> PageInfo:
-    """Start a page: browser title, the sidebar navigation with proper names, the page title and a notice area.
-
-    Must be the first Streamlit call of every page script.
-    """
-    info = next(p for p in PAGES if p.key == key)
-    st.set_page_config(page_title=f"{info.title} · Residual Lab", page_icon="➕", layout=layout)
-    with st.sidebar:
-        st.markdown("### :material/add_circle: Residual Lab")
-        for p in available_pages():
-            st.page_link(p.file, label=p.title, icon=p.icon)
-        st.caption("Every control is stored in the address bar: copy it to share exactly what you see.")
-    st.title(info.title)
-    _run.notices = st.container()
-    return info
-
-
-def notice(message: str) -> None:
-    """A small notice at the top of the page (e.g. a URL value that could not be used)."""
-    area = getattr(_run, "notices", None)
-    (area if area is not None else st).warning(message, icon=":material/link_off:")
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# URL-bound controls. Each takes a residual_core Bound: its name is the widget key and the URL query parameter.
-
-
-def _url_value(bound: Bound, labels: dict | None = None):
-    """Read the raw query parameter before the widget is drawn; on a bad value, pick a usable one and say so.
-
-    Streamlit silently drops a bound URL value it cannot use, so the check has to happen here, first.
-    A number outside the range is clamped to the nearest bound; anything else falls back to the default.
-    For a choice shown with ``labels``, Streamlit writes the label into the URL; the option itself is accepted too.
-    """
-    raw = st.query_params.get(bound.name)
-    if raw is None:
-        return
-    if labels:
-        if raw in {str(labels.get(o, o)) for o in bound.options}:
-            return  # Streamlit's own form of the value
-        if raw in {str(o) for o in bound.options}:  # the option itself, which Streamlit would drop: set it here
-            st.session_state[bound.name] = bound.parse(raw)
-            _forget_initial_url_value(bound.name)
-            return
-    try:
-        bound.parse(raw)
-        return
-    except BoundError as err:
-        used = bound.default
-        if bound.kind != "choice":
-            try:
-                used = bound.clamp(float(raw))
-            except (TypeError, ValueError, OverflowError):
-                used = bound.default
-            if used != used:  # NaN
-                used = bound.default
-        st.session_state[bound.name] = used
-        _forget_initial_url_value(bound.name)
-        notice(f"URL parameter `{bound.name}={raw}` cannot be used: {err}. Using **{bound.name}={used}** instead.")
-
-
-def _forget_initial_url_value(key: str) -> None:
-    """Make Streamlit forget a refused value from the first request's URL, so the widget starts from session state.
-
-    Streamlit 1.67 seeds a bound widget from the URL it first saw, even after ``st.query_params`` changes, and its
-    ``number_input`` then crashes on a value beyond the float range (``?seed=999…9`` gives ``int(inf)``). There is
-    no public API for this, so the private record is edited here, defensively; the AppTest fuzz test
-    (tests/test_url_fuzz.py) fails if a Streamlit upgrade changes it.
-    """
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    # On another Streamlit version the attribute may be gone: the notice and the session-state value still apply.
-    with contextlib.suppress(AttributeError):
-        ctx.session_state._state.query_params._initial_query_params.pop(key, None)
-
-
-def _help(bound: Bound, extra: str | None) -> str:
-    text = extra or bound.help
-    return f"{text} Range: {bound.describe()}. URL key: `{bound.name}`.".strip()
-
-
-def slider(bound: Bound, *, label: str | None = None, help: str | None = None, container=st):
-    """A slider for a numeric bound, bound to the URL query parameter ``bound.name``."""
-    _url_value(bound)
-    if bound.kind == "int":
-        lo, hi, default, step = int(bound.lo), int(bound.hi), int(bound.default), int(bound.step or 1)
-    else:
-        lo, hi, default, step = float(bound.lo), float(bound.hi), float(bound.default), float(bound.step or 0.01)
-    return container.slider(
-        label or bound.label,
-        min_value=lo,
-        max_value=hi,
-        value=default,
-        step=step,
-        key=bound.name,
-        bind="query-params",
-        help=_help(bound, help),
-    )
-
-
-def number(bound: Bound, *, label: str | None = None, help: str | None = None, container=st):
-    """A number input for a numeric bound (seeds), bound to the URL."""
-    _url_value(bound)
-    cast = int if bound.kind == "int" else float
-    return container.number_input(
-        label or bound.label,
-        min_value=cast(bound.lo),
-        max_value=cast(bound.hi),
-        value=cast(bound.default),
-        step=cast(bound.step or 1),
-        key=bound.name,
-        bind="query-params",
-        help=_help(bound, help),
-    )
-
-
-def choice(bound: Bound, *, label: str | None = None, help: str | None = None, container=st, labels=None):
-    """A segmented control for a choice bound, bound to the URL (always has a value).
-
-    ``labels`` maps options to the text shown (the URL then carries the label; the option is accepted as well).
-    """
-    _url_value(bound, labels)
-    value = container.segmented_control(
-        label or bound.label,
-        options=list(bound.options),
-        default=bound.default,
-        key=bound.name,
-        bind="query-params",
-        format_func=(lambda o: labels.get(o, o)) if labels else str,
-        help=_help(bound, help),
-    )
-    return bound.default if value is None else value  # a click on the selected option deselects it
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Cached calls into residual_core.
-
-MAX_CACHE_ENTRIES = 256  # per cached function; results are small (lists of floats)
-CACHE_TTL_SECONDS = 24 * 3600
-
-
-@st.cache_data(max_entries=MAX_CACHE_ENTRIES, ttl=CACHE_TTL_SECONDS, show_spinner="Computing…")
-def _cached_call(module: str, name: str, kwargs_json: str):
-    fn = getattr(importlib.import_module(module), name)
-    return fn(**json.loads(kwargs_json))
-
-
-COMPUTE_SECONDS = [0.0]  # wall time spent inside compute() since start; read by benchmarks/pages.py
-
-
-def compute(fn, **kwargs):
-    """``fn(**kwargs)``, cached across all sessions by the function's name and its plain arguments.
-
-    ``fn`` must be a module-level residual_core function of JSON-serialisable arguments (numbers, strings).
-    """
-    start = time.perf_counter()
-    try:
-        return _cached_call(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True))
-    finally:
-        COMPUTE_SECONDS[0] += time.perf_counter() - start
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Charts: colours, spec builders and the panel under each chart.
+from .layout import ROOT
 
 # Okabe-Ito, a colour-blind-safe palette; the same series name has the same colour on every page.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
@@ -288,6 +29,12 @@ SERIES_COLORS = {
     "0.9^l": "#56B4E9",
     "1.1^l": "#E69F00",
     "chosen factor": "#000000",
+    "highway gate T": "#009E73",
+    "sublayer F(x)": "#000000",
+    "added in eval mode": "#0072B2",
+    "α = 1": "#0072B2",
+    "gated residual": "#E69F00",
+    "learned α (ReZero)": "#000000",
     "plain, fitted C·r^(L−l)": "#000000",
 }
 
@@ -369,6 +116,12 @@ class _SpecMemo:
 
 
 _SPECS = _SpecMemo()
+
+
+def forget_chart_specs() -> None:
+    """Forget every remembered chart spec (benchmarks use this to time a cold first render)."""
+    global _SPECS
+    _SPECS = _SpecMemo()
 
 
 def chart_builder(builder):
@@ -523,19 +276,6 @@ def show_chart(chart: alt.TopLevelMixin | dict, data: pd.DataFrame, *, sources, 
         code_panel(sources)
 
 
-def fmt(x: float | None, digits: int = 4) -> str:
-    """A number for a metric: plain for ordinary magnitudes, scientific for tiny or huge ones."""
-    if x is None:
-        return "—"
-    if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e6):
-        return f"{x:.{digits - 1}e}"
-    return f"{x:,.{digits}g}" if abs(x) >= 1e4 else f"{x:.{digits}g}"
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Issue 3 (residual math, gradient flow): band, heatmap and shaded-span chart builders.
-
-
 @chart_builder
 def band_chart(
     df: pd.DataFrame,
@@ -687,88 +427,6 @@ def spans_line_chart(
     return alt.layer(*layers, title=title).properties(height=height)
 
 
-# ---------------------------------------------------------------------------------------------------------------
-# Issue 4 (highway, add & norm): long computations with a progress bar, cached; a point chart; series colours.
-
-SERIES_COLORS.update({"highway gate T": "#009E73", "sublayer F(x)": "#000000", "added in eval mode": "#0072B2"})
-
-
-class _NotCached(Exception):
-    """Raised inside :func:`_stored_result` on a cache miss when there is nothing to store (never cached)."""
-
-
-@st.cache_data(max_entries=MAX_CACHE_ENTRIES, ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def _stored_result(module: str, name: str, kwargs_json: str, _result=None):
-    # A hit returns the stored result without running this body. On a miss the body runs: with nothing to store
-    # it raises (st.cache_data never caches an exception), otherwise the given result is cached and returned.
-    if _result is None:
-        raise _NotCached
-    return _result[0]
-
-
-def cached_result(fn, **kwargs):
-    """The cached result of ``fn(**kwargs)`` if some session already computed it with :func:`compute_with_progress`,
-    else ``None``. Never computes anything."""
-    try:
-        return _stored_result(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True))
-    except _NotCached:
-        return None
-
-
-MAX_CONCURRENT_PROGRESS_RUNS = 2  # long computations (highway training) running at once, over all sessions
-_PROGRESS_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_PROGRESS_RUNS)
-_PROGRESS_KEYS: dict[str, threading.Lock] = {}
-_PROGRESS_KEYS_LOCK = threading.Lock()
-
-
-def _acquire_politely(lock, bar, text: str) -> None:
-    """Wait for ``lock`` while keeping the page responsive: each half second touches the page, so a rerun
-    (a control moved) can still interrupt this script run."""
-    while not lock.acquire(timeout=0.5):
-        bar.progress(0.0, text=text)
-
-
-def compute_with_progress(fn, *, label: str = "Computing…", **kwargs):
-    """``fn(**kwargs, progress=...)``, cached across sessions like :func:`compute`, with a progress bar on a miss.
-
-    ``fn`` takes a ``progress(done, total, message)`` callback. On a cache hit the result comes back at once and no
-    bar is drawn. On a miss ``fn`` runs in this script run (outside ``st.cache_data``, so the bar is an ordinary
-    element, not one the cache would try to replay) and its result is then stored under the same key.
-
-    A lecture hall clicking at once: visitors asking for the same result wait for the one computing it (it runs
-    once), and at most :data:`MAX_CONCURRENT_PROGRESS_RUNS` different ones run at a time; the others wait their turn.
-    """
-    found = cached_result(fn, **kwargs)
-    if found is not None:
-        return found
-    key = json.dumps([fn.__module__, fn.__name__, kwargs], sort_keys=True)
-    with _PROGRESS_KEYS_LOCK:
-        mine = _PROGRESS_KEYS.setdefault(key, threading.Lock())
-    bar = st.progress(0.0, text=label)
-    _acquire_politely(mine, bar, "Another visitor is computing this same run; it appears here when it is done…")
-    try:
-        found = cached_result(fn, **kwargs)  # computed by whoever held the lock before us
-        if found is not None:
-            bar.empty()
-            return found
-        _acquire_politely(_PROGRESS_SLOTS, bar, "The server is busy with other runs; waiting for a free slot…")
-        try:
-
-            def progress(done: int, total: int, message: str = "") -> None:
-                bar.progress(min(max(done / max(total, 1), 0.0), 1.0), text=f"{label} {message}".strip())
-
-            result = fn(**kwargs, progress=progress)
-        finally:
-            _PROGRESS_SLOTS.release()
-        bar.empty()
-        return _stored_result(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True), _result=(result,))
-    finally:
-        mine.release()
-        with _PROGRESS_KEYS_LOCK:  # forget the key's lock unless someone holds it again (keeps the dict small)
-            if _PROGRESS_KEYS.get(key) is mine and not mine.locked():
-                del _PROGRESS_KEYS[key]
-
-
 @chart_builder
 def point_chart(
     df: pd.DataFrame,
@@ -806,95 +464,6 @@ def point_chart(
     if zero_rule:
         layers.insert(0, alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#999").encode(y="zero:Q"))
     return alt.layer(*layers, title=title).properties(height=height).interactive(bind_y=False)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Issue 5 (training lab): shared live runs drawn while they train; training-curve chart; series colours.
-
-SERIES_COLORS.update({"α = 1": "#0072B2", "gated residual": "#E69F00", "learned α (ReZero)": "#000000"})
-
-
-def watcher_id(slot: str) -> str:
-    """This browser session's watcher name for ``slot`` (one live run per session and slot)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return f"{ctx.session_id if ctx else 'no-session'}:{slot}"
-
-
-def live_run(fn, kwargs: dict, *, draw, slot: str = "run", interval: float = 1.0, wait: float = 0.0, registry=None):
-    """Show the shared run of ``fn(**kwargs)`` (see :mod:`residual_core.jobs`), live while it trains.
-
-    This session watches the run (starting it if nobody has, leaving and possibly cancelling the run it watched
-    before in ``slot``). A finished run is drawn at once with ``draw(result, True)``. A live one is drawn in a
-    fragment that reruns every ``interval`` seconds: a progress bar with the step count, then
-    ``draw(partial_result, False)``; when the run finishes the whole page reruns once and draws the final result.
-    Every watcher's poll costs server time, so with many watchers of one run each polls less often (up to 5 s).
-    ``wait`` seconds are spent waiting for a run to finish before drawing it live (short runs then appear complete).
-
-    Returns the final result if it was available during this script run, else ``None``.
-    """
-    from residual_core import jobs
-
-    registry = registry or jobs.REGISTRY
-    watcher = watcher_id(slot)
-    try:
-        job = registry.watch(watcher, fn, **kwargs)
-    except jobs.Busy as err:
-        st.warning(f"The server is busy training other runs ({err}). Reload the page in a few seconds.")
-        return None
-    if wait:
-        job.wait(wait)
-    view = job.view()
-    if view.state == jobs.DONE:
-        _run_caption(view, final=True)
-        draw(view.result, True)
-        return view.result
-
-    every = min(max(interval, interval * view.watchers / 4), 5.0)
-
-    @st.fragment(run_every=every)
-    def _live():
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-        job.touch(watcher)
-        v = job.view()
-        ctx = get_script_run_ctx()
-        in_fragment_run = bool(ctx and ctx.fragment_ids_this_run)
-        if in_fragment_run and v.state in (jobs.DONE, jobs.CANCELLED):
-            st.rerun(scope="app")  # draw the final result (or start again) outside the polling fragment
-        if v.state == jobs.FAILED:
-            st.error(f"This run failed: {v.error}")
-            return
-        if v.state == jobs.DONE:
-            _run_caption(v, final=True)
-            draw(v.result, True)
-            return
-        st.progress(v.fraction, text=_run_caption(v, final=False, draw_it=False))
-        if v.partial is not None:
-            draw(v.partial, False)
-
-    _live()
-    return None
-
-
-def _run_caption(view, *, final: bool, draw_it: bool = True) -> str:
-    others = view.watchers - 1
-    shared = f" · {others} other {'person is' if others == 1 else 'people are'} watching this run" if others > 0 else ""
-    if final:
-        text = (
-            f"Trained in {view.elapsed:.1f} s on the server's CPU. The finished run is cached: everyone who opens "
-            "this link sees it at once."
-        )
-    elif view.state == "queued":
-        text = f"Waiting for a free trainer ({view.message}){shared}"
-    elif view.state == "cancelled":
-        text = "This run was stopped; starting again…"
-    else:
-        text = f"Training… step {view.done} of {view.total} · {view.elapsed:.1f} s{shared}"
-    if draw_it:
-        st.caption(text)
-    return text
 
 
 @chart_builder

@@ -1,0 +1,120 @@
+"""URL-bound controls. Each takes a residual_core ``Bound``: its name is the widget key and the URL query parameter,
+its range and default are the control's, and a bad URL value gets a notice naming the parameter and the value used."""
+
+from __future__ import annotations
+
+import contextlib
+
+import streamlit as st
+
+from residual_core.bounds import Bound, BoundError
+
+from .layout import notice
+
+
+def _url_value(bound: Bound, labels: dict | None = None):
+    """Read the raw query parameter before the widget is drawn; on a bad value, pick a usable one and say so.
+
+    Streamlit silently drops a bound URL value it cannot use, so the check has to happen here, first.
+    A number outside the range is clamped to the nearest bound; anything else falls back to the default.
+    For a choice shown with ``labels``, Streamlit writes the label into the URL; the option itself is accepted too.
+    """
+    raw = st.query_params.get(bound.name)
+    if raw is None:
+        return
+    if labels:
+        if raw in {str(labels.get(o, o)) for o in bound.options}:
+            return  # Streamlit's own form of the value
+        if raw in {str(o) for o in bound.options}:  # the option itself, which Streamlit would drop: set it here
+            st.session_state[bound.name] = bound.parse(raw)
+            _forget_initial_url_value(bound.name)
+            return
+    try:
+        bound.parse(raw)
+        return
+    except BoundError as err:
+        used = bound.default
+        if bound.kind != "choice":
+            try:
+                used = bound.clamp(float(raw))
+            except (TypeError, ValueError, OverflowError):
+                used = bound.default
+            if used != used:  # NaN
+                used = bound.default
+        st.session_state[bound.name] = used
+        _forget_initial_url_value(bound.name)
+        notice(f"URL parameter `{bound.name}={raw}` cannot be used: {err}. Using **{bound.name}={used}** instead.")
+
+
+def _forget_initial_url_value(key: str) -> None:
+    """Make Streamlit forget a refused value from the first request's URL, so the widget starts from session state.
+
+    Streamlit 1.67 seeds a bound widget from the URL it first saw, even after ``st.query_params`` changes, and its
+    ``number_input`` then crashes on a value beyond the float range (``?seed=999…9`` gives ``int(inf)``). There is
+    no public API for this, so the private record is edited here, defensively; the AppTest fuzz test
+    (tests/test_url_fuzz.py) fails if a Streamlit upgrade changes it.
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    # On another Streamlit version the attribute may be gone: the notice and the session-state value still apply.
+    with contextlib.suppress(AttributeError):
+        ctx.session_state._state.query_params._initial_query_params.pop(key, None)
+
+
+def _help(bound: Bound, extra: str | None) -> str:
+    text = extra or bound.help
+    return f"{text} Range: {bound.describe()}. URL key: `{bound.name}`.".strip()
+
+
+def slider(bound: Bound, *, label: str | None = None, help: str | None = None, container=st):
+    """A slider for a numeric bound, bound to the URL query parameter ``bound.name``."""
+    _url_value(bound)
+    if bound.kind == "int":
+        lo, hi, default, step = int(bound.lo), int(bound.hi), int(bound.default), int(bound.step or 1)
+    else:
+        lo, hi, default, step = float(bound.lo), float(bound.hi), float(bound.default), float(bound.step or 0.01)
+    return container.slider(
+        label or bound.label,
+        min_value=lo,
+        max_value=hi,
+        value=default,
+        step=step,
+        key=bound.name,
+        bind="query-params",
+        help=_help(bound, help),
+    )
+
+
+def number(bound: Bound, *, label: str | None = None, help: str | None = None, container=st):
+    """A number input for a numeric bound (seeds), bound to the URL."""
+    _url_value(bound)
+    cast = int if bound.kind == "int" else float
+    return container.number_input(
+        label or bound.label,
+        min_value=cast(bound.lo),
+        max_value=cast(bound.hi),
+        value=cast(bound.default),
+        step=cast(bound.step or 1),
+        key=bound.name,
+        bind="query-params",
+        help=_help(bound, help),
+    )
+
+
+def choice(bound: Bound, *, label: str | None = None, help: str | None = None, container=st, labels=None):
+    """A segmented control for a choice bound, bound to the URL (always has a value).
+
+    ``labels`` maps options to the text shown (the URL then carries the label; the option is accepted as well).
+    """
+    _url_value(bound, labels)
+    value = container.segmented_control(
+        label or bound.label,
+        options=list(bound.options),
+        default=bound.default,
+        key=bound.name,
+        bind="query-params",
+        format_func=(lambda o: labels.get(o, o)) if labels else str,
+        help=_help(bound, help),
+    )
+    return bound.default if value is None else value  # a click on the selected option deselects it
