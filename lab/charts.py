@@ -255,13 +255,13 @@ def vega_lite_spec(chart: alt.TopLevelMixin | dict) -> dict:
         return node
 
     spec = detach(chart).to_dict(validate=False)
-    config = spec.get("config", {})
+    config = spec.setdefault("config", {})
     for key in ("continuousWidth", "continuousHeight"):  # Altair's default theme; Streamlit sizes the chart
         config.get("view", {}).pop(key, None)
     if config.get("view") == {}:
         del config["view"]
-    if spec.get("config") == {}:
-        del spec["config"]
+    # legends under the plot: the plot keeps the full width on a phone and on a projector
+    config["legend"] = config.get("legend") or {"orient": "bottom", "direction": "horizontal", "columns": 3}
     spec["datasets"] = {**spec.get("datasets", {}), **datasets}
     return spec
 
@@ -374,7 +374,8 @@ def heatmap(
             text=f"{text}:N",
             color=alt.condition("datum.text_t > 0.6", alt.value("white"), alt.value("#222222")),
         )
-    return chart.properties(height=height)
+    # the colour bar stays at the side: under the plot it would take the rows' height
+    return chart.properties(height=height).configure_legend(orient="right", direction="vertical")
 
 
 @chart_builder

@@ -39,8 +39,8 @@ power = rf"{mantissa} \times 10^{{{int(exponent)}}}" if exponent else mantissa
 st.latex(
     r"\frac{\partial \mathcal{L}}{\partial x_0} = \frac{\partial \mathcal{L}}{\partial x_L}"
     r"\prod_{l=1}^{L} \frac{\partial x_l}{\partial x_{l-1}}"
-    rf"\qquad\qquad {factor:g}^{{{depth}}} = {power}"
 )
+st.latex(rf"{factor:g}^{{{depth}}} = {power}")
 
 # -- chart 1: the running product ---------------------------------------------------------------------------------
 series = pd.DataFrame(data["series"]).assign(series="chosen factor")
@@ -113,7 +113,9 @@ lab.show_chart(
 st.latex(
     r"\text{plain: } \frac{\partial x_{l}}{\partial x_{l-1}} = "
     r"\operatorname{diag}\big(\tanh'(W_l x_{l-1} + b_l)\big)\,W_l"
-    r"\qquad \text{residual: } \frac{\partial x_{l}}{\partial x_{l-1}} = I + \alpha\,"
+)
+st.latex(
+    r"\text{residual: } \frac{\partial x_{l}}{\partial x_{l-1}} = I + \alpha\,"
     r"\operatorname{diag}\big(\tanh'(W_l x_{l-1} + b_l)\big)\,W_l"
 )
 st.markdown(
