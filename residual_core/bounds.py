@@ -107,11 +107,6 @@ def _fmt(x) -> str:
     return f"{x:g}" if isinstance(x, float) else str(x)
 
 
-def check_all(bounds: dict[str, Bound], **values):
-    """Check several values at once against ``bounds`` (keyed by parameter name); returns the converted values."""
-    return {name: bounds[name].check(value) if name in bounds else value for name, value in values.items()}
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Shared by several experiments
 SEED = Bound.int("seed", 0, 9_999, 0, label="Seed", help="Random seed for weights and inputs.")
