@@ -50,6 +50,19 @@ def show(final: bool, chart, df: pd.DataFrame, *, sources, name: str) -> None:
         st.vega_lite_chart(lab.vega_lite_spec(chart), width="stretch")
 
 
+def mlp_loss_chart(df: pd.DataFrame, data: dict) -> dict:
+    """Training loss per network of an MLP experiment, against the full step budget and the "predict the mean" line."""
+    return lab.curves_chart(
+        df,
+        x="step",
+        y="loss",
+        series="network",
+        y_title="training loss (MSE)",
+        rule=(data["baseline_loss"], "predict the mean"),
+        x_domain=(1, data["steps"]),
+    )
+
+
 def loss_text(x) -> str:
     """A loss for a metric: "—" before the first step, "not finite" for a network that diverged."""
     if x is not None and x != x:  # NaN: the loss overflowed and that network stopped training
@@ -264,15 +277,7 @@ def scaling_page():
         df = curve_frame(data["runs"], "label", "network")
         show(
             final,
-            lab.curves_chart(
-                df,
-                x="step",
-                y="loss",
-                series="network",
-                y_title="training loss (MSE)",
-                rule=(data["baseline_loss"], "predict the mean"),
-                x_domain=(1, data["steps"]),
-            ),
+            mlp_loss_chart(df, data),
             df,
             sources=[training.scaling_experiment, training.DeepMLP, training.train_models],
             name=f"scaling-depth{data['depth']}-steps{data['steps']}-seed{data['seed']}",
@@ -361,15 +366,7 @@ def gated_page():
             col.metric(f"{run['label']}: loss {status(data, final)}", loss_text(run["final_loss"]))
         show(
             final,
-            lab.curves_chart(
-                df,
-                x="step",
-                y="loss",
-                series="network",
-                y_title="training loss (MSE)",
-                rule=(data["baseline_loss"], "predict the mean"),
-                x_domain=(1, data["steps"]),
-            ),
+            mlp_loss_chart(df, data),
             df,
             sources=[training.gated_experiment, training.DeepMLP, training.train_models],
             name=f"gated-depth{data['depth']}-steps{data['steps']}-seed{data['seed']}",

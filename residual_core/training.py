@@ -549,6 +549,15 @@ def depth_experiment(
     return shape(state, steps)
 
 
+def _probe_rows(state: dict, model: str, key: str) -> list[dict]:
+    """Long-format rows ``{"step", "layer", key}`` of a per-layer probe recorded for ``model`` during training."""
+    return [
+        {"step": p["step"], "layer": i + 1, key: value}
+        for p in state["probes"].get(model, [])
+        for i, value in enumerate(p["values"])
+    ]
+
+
 # -- exercise 6: residual scaling y = x + α·F(x) ------------------------------------------------------------------
 
 ALPHAS = (0.1, 0.5, 1.0, 2.0)
@@ -588,11 +597,7 @@ def scaling_experiment(
         for name, curve in state["curves"].items():
             alpha = labels.get(name, "learned")
             runs.append({"alpha": alpha, "label": name, "curve": curve, "final_loss": _final(curve)})
-        alphas = [
-            {"step": p["step"], "layer": i + 1, "alpha": a}
-            for p in state["probes"].get("learned α (ReZero)", [])
-            for i, a in enumerate(p["values"])
-        ]
+        alphas = _probe_rows(state, "learned α (ReZero)", "alpha")
         return {**params, "step": step, "runs": runs, "rezero_alphas": alphas}
 
     state = train_models(
@@ -650,11 +655,7 @@ def gated_experiment(
             }
             for block, label in GATED_BLOCKS.items()
         ]
-        gates = [
-            {"step": p["step"], "layer": i + 1, "gate": g}
-            for p in state["probes"].get("gated residual", [])
-            for i, g in enumerate(p["values"])
-        ]
+        gates = _probe_rows(state, "gated residual", "gate")
         return {**params, "step": step, "runs": runs, "gates": gates}
 
     state = train_models(
