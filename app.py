@@ -20,7 +20,7 @@ for row in range(0, len(concepts), 3):
         with col.container(border=True):
             st.markdown(f"**{info.title}**")
             st.caption(info.teaser)
-            st.page_link(info.file, label=f"Open /{info.key}", icon=info.icon)
+            st.page_link(lab.page_file(info), label=f"Open /{info.key}", icon=info.icon)
 
 st.subheader("Using it in a lecture")
 st.markdown(

@@ -9,7 +9,7 @@ For every page that exists (``lab.available_pages()``):
 * bare page: a generated script with the same controls (labels, ranges, defaults, URL keys) and nothing else,
   timed the same way: the cost of Streamlit and the widgets alone.
 
-The goal (issue 2): warm rerun <= 1.5 x bare rerun + compute; page 1's first render < 1 s after torch is imported.
+The goal: warm rerun <= 1.5 x bare rerun + compute; page 1's first render < 1 s after torch is imported.
 Run: ``python benchmarks/pages.py [--repeat 3]``. Figures are medians over the repeats, in milliseconds.
 """
 
@@ -115,7 +115,7 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for info in pages:
-        runs = [measure(info.file) for _ in range(args.repeat)]
+        runs = [measure(lab.page_file(info)) for _ in range(args.repeat)]
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "control"}
         if "warm" in med:
             ratio = med["warm"] / (med["bare_warm"] + med["warm_compute"])

@@ -1,12 +1,12 @@
-"""Training lab speed (issue 5): training time per variant at the defaults, steps per second, the time a second
+"""Training lab speed: training time per variant at the defaults, steps per second, the time a second
 visitor waits for a cached run, the page's first render and warm rerun, and (``--seeds``) whether the gap the page
 shows holds over several seeds.
 
 * per variant: ``train(variant=...)`` at the page's defaults, one variant alone (what ``python -m residual_core
   train`` does);
 * per experiment: each experiment as the page runs it (all its networks side by side, one intra-op thread);
-* shared run: a first visitor starts the default run through :data:`residual_core.jobs.REGISTRY` and waits for it; a
-  second visitor asks for the same parameters; 20 simultaneous visitors of a fresh link start one run;
+* shared run: a first visitor starts the default run through :data:`residual_core.training.jobs.REGISTRY` and
+  waits for it; a second visitor asks for the same parameters; 20 simultaneous visitors of a fresh link start one run;
 * page: AppTest first render (the script returns while the run trains in the background) and a warm rerun.
 
 Run: ``python benchmarks/training.py [--seeds 0,1,2,3,4] [--skip-page]``. Prints figures; asserts nothing.
@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from residual_core import jobs, training  # noqa: E402
+from residual_core.experiments import training_lab as training  # noqa: E402
+from residual_core.training import jobs  # noqa: E402
 
 
 def timed(fn, **kwargs) -> tuple[float, dict]:

@@ -1,42 +1,28 @@
-"""What every page shares, in one place: page set-up and navigation, URL-bound controls, cached calls into
-residual_core, chart builders, the "Show the code" panel, CSV downloads and notices.
+"""The one place that knows Streamlit: page set-up and navigation, URL-bound controls, cached and shared calls into
+residual_core, and drawing the declared figures.
 
 A page reads as::
 
     import lab
-    from residual_core import products
+    from residual_core.catalog import vanishing as declared   # what the page computes and draws
 
     lab.page("vanishing")                                   # title, navigation, notice area
-    depth = lab.slider(PRODUCTS["depth"])                   # bound to ?depth=..., bad values get a notice
-    data = lab.compute(products.products_experiment, depth=depth, ...)   # cached, shared by all sessions
-    lab.show_chart(lab.line_chart(...), df, sources=[products.products_experiment], name="...")
+    depth = lab.slider(bounds.PRODUCTS["depth"])            # bound to ?depth=..., bad values get a notice
+    data = lab.compute(declared.PRODUCTS, depth=depth, ...)  # cached, shared by all sessions
+    lab.figure(declared.PRODUCTS, "gradients", data)         # the chart, its CSV and its "Show the code" panel
 
-Modules: :mod:`lab.layout` (pages, navigation, notices), :mod:`lab.controls` (URL-bound widgets),
-:mod:`lab.compute` (cached and shared computations), :mod:`lab.charts` (palette, chart builders, the panel under
-each chart). This package is the only place that knows Streamlit's API details; residual_core never imports Streamlit.
+Modules: :mod:`lab.layout` (navigation, notices), :mod:`lab.controls` (URL-bound widgets), :mod:`lab.compute`
+(cached and shared computations), :mod:`lab.charts` (a declared figure with what goes under it), :mod:`lab.claims`
+(a page's claims with their live status). The chart specs
+themselves are built by :mod:`residual_core.charts`, so the command line exports the same figures.
 """
 
 import torch
 
-from .charts import (
-    OKABE_ITO,
-    SERIES_COLORS,
-    band_chart,
-    chart_builder,
-    code_panel,
-    color_scale,
-    csv_download,
-    curves_chart,
-    forget_chart_specs,
-    heatmap,
-    line_chart,
-    point_chart,
-    show_chart,
-    source_of,
-    spans_line_chart,
-    vega_lite_spec,
-    x_axis,
-)
+from residual_core.charts import OKABE_ITO, SERIES_COLORS, forget_chart_specs
+
+from .charts import code_panel, csv_download, figure, file_name, spec_of
+from .claims import claims, claims_of
 from .compute import (
     CACHE_TTL_SECONDS,
     COMPUTE_SECONDS,
@@ -49,7 +35,7 @@ from .compute import (
     watcher_id,
 )
 from .controls import choice, number, slider
-from .layout import PAGES, ROOT, PageInfo, available_pages, fmt, notice, page
+from .layout import ROOT, available_pages, fmt, notice, page, page_file
 
 # One process serves every visitor: parallelism comes from sessions, not from splitting each small tensor operation
 # across cores (which, with several sessions at once, only adds contention). One thread also makes every result
@@ -62,35 +48,27 @@ __all__ = [
     "MAX_CACHE_ENTRIES",
     "MAX_CONCURRENT_PROGRESS_RUNS",
     "OKABE_ITO",
-    "PAGES",
     "ROOT",
     "SERIES_COLORS",
-    "PageInfo",
     "available_pages",
-    "band_chart",
     "cached_result",
-    "chart_builder",
     "choice",
+    "claims",
+    "claims_of",
     "code_panel",
-    "color_scale",
     "compute",
     "compute_with_progress",
     "csv_download",
-    "curves_chart",
+    "figure",
+    "file_name",
     "fmt",
     "forget_chart_specs",
-    "heatmap",
-    "line_chart",
     "live_run",
     "notice",
     "number",
     "page",
-    "point_chart",
-    "show_chart",
+    "page_file",
     "slider",
-    "source_of",
-    "spans_line_chart",
-    "vega_lite_spec",
+    "spec_of",
     "watcher_id",
-    "x_axis",
 ]

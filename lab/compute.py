@@ -1,5 +1,6 @@
 """Calls into residual_core, cached across all sessions: quick ones (:func:`compute`), long ones with a progress bar
-(:func:`compute_with_progress`) and shared live training runs (:func:`live_run`, over :mod:`residual_core.jobs`)."""
+(:func:`compute_with_progress`) and shared live training runs (:func:`live_run`, over
+:mod:`residual_core.training.jobs`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import threading
 import time
 
 import streamlit as st
+
+from residual_core.declare import Experiment
 
 MAX_CACHE_ENTRIES = 256  # per cached function; results are small (lists of floats)
 CACHE_TTL_SECONDS = 24 * 3600
@@ -23,11 +26,18 @@ def _cached_call(module: str, name: str, kwargs_json: str):
 COMPUTE_SECONDS = [0.0]  # wall time spent inside compute() since start; read by benchmarks/pages.py
 
 
+def _function(fn):
+    """The function behind an :class:`~residual_core.declare.Experiment` (or ``fn`` itself)."""
+    return fn.func if isinstance(fn, Experiment) else fn
+
+
 def compute(fn, **kwargs):
     """``fn(**kwargs)``, cached across all sessions by the function's name and its plain arguments.
 
-    ``fn`` must be a module-level residual_core function of JSON-serialisable arguments (numbers, strings).
+    ``fn`` is a declared :class:`~residual_core.declare.Experiment` or a module-level residual_core function of
+    JSON-serialisable arguments (numbers, strings).
     """
+    fn = _function(fn)
     start = time.perf_counter()
     try:
         return _cached_call(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True))
@@ -51,6 +61,7 @@ def _stored_result(module: str, name: str, kwargs_json: str, _result=None):
 def cached_result(fn, **kwargs):
     """The cached result of ``fn(**kwargs)`` if some session already computed it with :func:`compute_with_progress`,
     else ``None``. Never computes anything."""
+    fn = _function(fn)
     try:
         return _stored_result(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True))
     except _NotCached:
@@ -80,6 +91,7 @@ def compute_with_progress(fn, *, label: str = "Computing…", **kwargs):
     A lecture hall clicking at once: visitors asking for the same result wait for the one computing it (it runs
     once), and at most :data:`MAX_CONCURRENT_PROGRESS_RUNS` different ones run at a time; the others wait their turn.
     """
+    fn = _function(fn)
     found = cached_result(fn, **kwargs)
     if found is not None:
         return found
@@ -120,7 +132,7 @@ def watcher_id(slot: str) -> str:
 
 
 def live_run(fn, kwargs: dict, *, draw, slot: str = "run", interval: float = 1.0, wait: float = 0.0, registry=None):
-    """Show the shared run of ``fn(**kwargs)`` (see :mod:`residual_core.jobs`), live while it trains.
+    """Show the shared run of ``fn(**kwargs)`` (see :mod:`residual_core.training.jobs`), live while it trains.
 
     This session watches the run (starting it if nobody has, leaving and possibly cancelling the run it watched
     before in ``slot``). A finished run is drawn at once with ``draw(result, True)``. A live one is drawn in a
@@ -131,8 +143,9 @@ def live_run(fn, kwargs: dict, *, draw, slot: str = "run", interval: float = 1.0
 
     Returns the final result if it was available during this script run, else ``None``.
     """
-    from residual_core import jobs
+    from residual_core.training import jobs
 
+    fn = _function(fn)
     registry = registry or jobs.REGISTRY
     watcher = watcher_id(slot)
     try:

@@ -1,93 +1,46 @@
-"""Page set-up: the list of pages (URL paths, titles, teasers), the navigation with proper names, notices."""
+"""Page set-up: the navigation with proper names (from :data:`residual_core.catalog.PAGES`), notices, numbers."""
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
+from residual_core import catalog
+from residual_core.declare import Page
+
 ROOT = Path(__file__).resolve().parents[1]  # the repository: app.py, pages/, residual_core/
 
-# Pages: one entry per page, in navigation order. The URL path is the file name without its number prefix.
+
+def page_file(page: Page) -> str:
+    """The script of ``page``, relative to the repository: ``app.py`` for the home page, else ``pages/N_<key>.py``
+    (Streamlit serves ``pages/3_gradient-flow.py`` at ``/gradient-flow``)."""
+    if not page.key:
+        return "app.py"
+    found = sorted(ROOT.glob(f"pages/*_{page.key}.py"))
+    return str(found[0].relative_to(ROOT)) if found else f"pages/{page.key}.py"
 
 
-@dataclass(frozen=True)
-class PageInfo:
-    key: str  # the URL path, e.g. "vanishing" -> https://host/vanishing
-    file: str  # relative to the repository root
-    title: str
-    icon: str
-    teaser: str
-
-
-PAGES = [
-    PageInfo("", "app.py", "Home", ":material/home:", "What Residual Lab is and how to use it in a lecture."),
-    PageInfo(
-        "vanishing",
-        "pages/1_vanishing.py",
-        "Vanishing & exploding",
-        ":material/trending_down:",
-        "0.9¹⁰⁰ and 1.1¹⁰⁰: why a product of many layer factors vanishes or explodes, measured in a real network.",
-    ),
-    PageInfo(
-        "residual-math",
-        "pages/2_residual-math.py",
-        "Residual math",
-        ":material/function:",
-        "y = x + F(x): the derivative 1 + F′, the unrolled sum x₀ + Σ Fᵢ, and what survives a hundred layers.",
-    ),
-    PageInfo(
-        "gradient-flow",
-        "pages/3_gradient-flow.py",
-        "Gradient flow",
-        ":material/waterfall_chart:",
-        "Gradient norm at every layer, with and without the skip path, over depth, scale α and seeds.",
-    ),
-    PageInfo(
-        "highway",
-        "pages/4_highway.py",
-        "Highway vs residual",
-        ":material/alt_route:",
-        "Gated carry T·H(x) + (1 − T)·x against the always-open x + F(x).",
-    ),
-    PageInfo(
-        "add-norm",
-        "pages/5_add-norm.py",
-        "Add & Norm",
-        ":material/add_circle:",
-        "The transformer's two residuals per layer, Post-LN against Pre-LN, dropout before the add.",
-    ),
-    PageInfo(
-        "training",
-        "pages/6_training.py",
-        "Training lab",
-        ":material/model_training:",
-        "Train networks live with and without residuals: transformers, residual scaling α, gated residuals.",
-    ),
-]
+def available_pages() -> list[Page]:
+    """The declared pages whose script exists (the navigation never links to a missing page)."""
+    return [p for p in catalog.PAGES if (ROOT / page_file(p)).is_file()]
 
 
 _run = threading.local()  # per script-run state (each session's script runs in its own thread)
 
 
-def available_pages() -> list[PageInfo]:
-    """The pages whose script exists (the navigation never links to a missing page)."""
-    return [p for p in PAGES if (ROOT / p.file).is_file()]
-
-
-def page(key: str, *, layout: str = "wide") -> PageInfo:
+def page(key: str, *, layout: str = "wide") -> Page:
     """Start a page: browser title, the sidebar navigation with proper names, the page title and a notice area.
 
     Must be the first Streamlit call of every page script.
     """
-    info = next(p for p in PAGES if p.key == key)
+    info = catalog.page(key)
     st.set_page_config(page_title=f"{info.title} · Residual Lab", page_icon="➕", layout=layout)
     with st.sidebar:
         st.markdown("### :material/add_circle: Residual Lab")
         for p in available_pages():
-            st.page_link(p.file, label=p.title, icon=p.icon)
+            st.page_link(page_file(p), label=p.title, icon=p.icon)
         st.caption("Every control is stored in the address bar: copy it to share exactly what you see.")
     st.title(info.title)
     _run.notices = st.container()

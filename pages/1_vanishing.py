@@ -1,11 +1,14 @@
-"""Vanishing and exploding products (reference text, sections 3.1 and 3.8)."""
+"""Vanishing and exploding products (reference text, sections 3.1 and 3.8).
 
-import pandas as pd
+Computed by residual_core/experiments/vanishing.py, declared (figures, code) in residual_core/catalog/vanishing.py.
+"""
+
 import streamlit as st
 
 import lab
-from residual_core import gradients, networks, products
 from residual_core.bounds import PRODUCTS, PRODUCTS_NETWORK_ALPHA, PRODUCTS_NETWORK_WIDTH, Bound
+from residual_core.catalog import vanishing as declared
+from residual_core.experiments.vanishing import exact_product
 
 AXIS = Bound.choice("axis", ("log", "linear"), "log", label="Vertical axis")
 
@@ -24,10 +27,10 @@ seed = PRODUCTS["seed"].default
 log_y = axis == "log"
 
 # -- one call into residual_core (cached) -------------------------------------------------------------------------
-data = lab.compute(products.products_experiment, factor=factor, depth=depth, seed=seed)
-p09 = products.exact_product(0.9, 100)
-p11 = products.exact_product(1.1, 100)
-chosen = products.exact_product(factor, depth)
+data = lab.compute(declared.PRODUCTS, factor=factor, depth=depth, seed=seed)
+p09 = exact_product(0.9, 100)
+p11 = exact_product(1.1, 100)
+chosen = exact_product(factor, depth)
 
 # -- metrics -------------------------------------------------------------------------------------------------------
 m1, m2, m3 = st.columns(3)
@@ -43,35 +46,12 @@ st.latex(
 st.latex(rf"{factor:g}^{{{depth}}} = {power}")
 
 # -- chart 1: the running product ---------------------------------------------------------------------------------
-series = pd.DataFrame(data["series"]).assign(series="chosen factor")
-reference = [
-    pd.DataFrame(products.product_series(f, depth)).assign(series=name) for f, name in ((0.9, "0.9^l"), (1.1, "1.1^l"))
-]
-# the chosen factor comes last so that it is drawn on top of the reference curves
-product_df = pd.concat([*reference, series], ignore_index=True)[["layer", "series", "product"]]
 st.subheader("The running product")
-lab.show_chart(
-    lab.line_chart(
-        product_df,
-        x="layer",
-        y="product",
-        x_title="layers l",
-        y_title="product of l factors",
-        log_y=log_y,
-        marker_x=depth,
-        marker_label=f"depth {depth}",
-    ),
-    product_df,
-    sources=[products.product_series, products.exact_product],
-    name=f"products-factor{factor:g}-depth{depth}",
-)
+lab.figure(declared.PRODUCTS, "running-product", data, log_y=log_y)
 
 # -- chart 2: a real network --------------------------------------------------------------------------------------
 st.subheader("A real network behaves the same way")
-measured = pd.DataFrame(data["measured"])
-steps_back = depth - measured["layer"]
-fit_plain = products.geometric_fit(steps_back, measured["plain"])
-fit_res = products.geometric_fit(steps_back, measured["residual"])
+fit_plain, fit_res = data["fit"]["plain"], data["fit"]["residual"]
 st.markdown(
     f"A plain tanh network of **{depth}** layers (width {PRODUCTS_NETWORK_WIDTH}, seed {seed}) and its residual "
     f"twin with the same weights, `x + {PRODUCTS_NETWORK_ALPHA}·tanh(Wx + b)`. The loss is `output.sum()`; the chart "
@@ -86,30 +66,8 @@ n3.metric(
     help="Least-squares fit of log₁₀(gradient norm) against the number of layers between it and the output. "
     f"Residual: {fit_res['rate']:.3f}.",
 )
-FIT = "plain, fitted C·r^(L−l)"
-grad_df = measured.assign(**{FIT: fit_plain["fitted"]}).melt(id_vars="layer", var_name="series", value_name="grad_norm")
-lab.show_chart(
-    lab.line_chart(
-        grad_df,
-        x="layer",
-        y="grad_norm",
-        x_title="layer l (0 = network input)",
-        y_title="‖∂loss/∂x_l‖",
-        log_y=log_y,
-        dashed=(FIT,),
-    ),
-    measured.rename(columns={"plain": "plain_grad_norm", "residual": "residual_grad_norm"}).assign(
-        plain_fitted=fit_plain["fitted"]
-    ),
-    sources=[
-        products.products_experiment,
-        products.geometric_fit,
-        gradients.gradient_profile,
-        gradients.layer_input_grad_norms,
-        networks.DeepNetwork,
-    ],
-    name=f"gradients-depth{depth}-seed{seed}",
-)
+lab.figure(declared.PRODUCTS, "gradients", data, log_y=log_y)
+lab.claims(declared.PRODUCTS, data, {"factor": factor, "depth": depth, "seed": seed})
 st.latex(
     r"\text{plain: } \frac{\partial x_{l}}{\partial x_{l-1}} = "
     r"\operatorname{diag}\big(\tanh'(W_l x_{l-1} + b_l)\big)\,W_l"

@@ -1,11 +1,15 @@
-"""Residual math (reference text, sections 3.2, 3.3 and 3.5; exercises 2 and 3)."""
+"""Residual math (reference text, sections 3.2, 3.3 and 3.5; exercises 2 and 3).
+
+Computed by residual_core/experiments/{residual_math,preservation,jacobian}.py, declared (figures, code) in
+residual_core/catalog/residual_math.py.
+"""
 
 import pandas as pd
 import streamlit as st
 
 import lab
-from residual_core import gradients, networks, residual_math, rm_jacobian, rm_preservation
 from residual_core.bounds import MATH_NETWORK, PRESERVATION, RESIDUAL_1D
+from residual_core.catalog import residual_math as declared
 
 lab.page("residual-math")
 st.markdown(
@@ -19,7 +23,7 @@ c1, c2, c3 = st.columns([2, 3, 3])
 g = lab.choice(RESIDUAL_1D["g"], container=c1)
 a = lab.slider(RESIDUAL_1D["a"], container=c2)
 w = lab.slider(RESIDUAL_1D["w"], container=c3)
-one = lab.compute(residual_math.residual_1d, g=g, a=a, w=w)
+one = lab.compute(declared.ONE_D, g=g, a=a, w=w)
 g_prime = {"sin": r"\cos(wx)", "tanh": r"(1 - \tanh^2(wx))", "relu": r"\mathbb{1}[wx > 0]"}[g]
 st.latex(
     rf"R(x) = a\,\mathrm{{{g}}}(w x),\qquad y = x + R(x),\qquad \frac{{dy}}{{dx}} = 1 + R'(x) = 1 + a w\,{g_prime}"
@@ -28,25 +32,7 @@ m1, m2, m3 = st.columns(3)
 m1.metric("Smallest dy/dx on the plot", f"{one['min_dy']:.3f}")
 m2.metric("Share of x with dy/dx < 1", f"{one['share_below_one']:.0%}")
 m3.metric("Share of x with dy/dx < 0", f"{one['share_negative']:.0%}")
-points = pd.DataFrame(one["points"])
-curves = points.rename(columns={"r": "R(x)", "y": "x + R(x)", "dy": "1 + R′(x)"}).melt(
-    id_vars="x", value_vars=["R(x)", "x + R(x)", "1 + R′(x)"], var_name="series", value_name="value"
-)
-lab.show_chart(
-    lab.spans_line_chart(
-        curves,
-        x="x",
-        y="value",
-        spans=pd.DataFrame(one["below_one"], columns=["start", "end"]),
-        span_label="dy/dx < 1",
-        hline=1.0,
-        x_title="x",
-        y_title="value",
-    ),
-    points.rename(columns={"r": "R", "y": "x_plus_R", "dy": "dy_dx"}),
-    sources=[residual_math.residual_1d],
-    name=f"residual-1d-{g}-a{a:g}-w{w:g}",
-)
+lab.figure(declared.ONE_D, "curves", one)
 below = (
     "nowhere on this plot"
     if not one["below_one"]
@@ -78,7 +64,7 @@ activation = lab.choice(MATH_NETWORK["activation"], container=n4)
 seed = lab.number(MATH_NETWORK["seed"], container=n5)
 net_args = {"layers": layers, "width": width, "alpha": alpha, "activation": activation, "seed": seed}
 
-unrolled = lab.compute(residual_math.unrolled_sum, **net_args)
+unrolled = lab.compute(declared.UNROLLED, **net_args)
 st.latex(
     r"x_{l+1} = x_l + F_l(x_l)\quad\Longrightarrow\quad x_L = x_0 + \sum_{i=0}^{L-1} F_i(x_i),"
     rf"\qquad F_i(x) = {alpha:g}\cdot\mathrm{{{activation}}}(W_i x + b_i)"
@@ -88,32 +74,19 @@ u1.metric("‖x₀‖ (input)", f"{unrolled['input_norm']:.4g}")
 u2.metric("‖x_L‖ (output)", f"{unrolled['output_norm']:.4g}")
 u3.metric("max |x_L − (x₀ + Σ Fᵢ)|, float32", lab.fmt(unrolled["max_abs_diff_float32"], 3))
 u4.metric("… in float64", lab.fmt(unrolled["max_abs_diff_float64"], 3))
-rows = pd.DataFrame(unrolled["per_layer"])
-terms = rows.rename(
-    columns={
-        "state_norm": "‖x_l‖ (running sum)",
-        "block_norm": "‖F‖ added by block l",
-        "sum_block_norms": "Σ ‖F‖ so far",
-    }
-).melt(id_vars="layer", var_name="series", value_name="norm")
-terms = terms.dropna(subset=["norm"])
-lab.show_chart(
-    lab.line_chart(terms, x="layer", y="norm", x_title="layer l", y_title="norm", log_y=True),
-    rows,
-    sources=[residual_math.unrolled_sum, networks.DeepNetwork],
-    name=f"unrolled-L{layers}-d{width}-a{alpha:g}-{activation}-s{seed}",
-)
+lab.figure(declared.UNROLLED, "norms", unrolled)
+sum_of_norms = unrolled["per_layer"][-1]["sum_block_norms"]
 st.markdown(
     f"The output is the input plus {layers} added terms, each computed from its branch alone. The check adds them up "
     "separately and compares with the forward pass: the difference is rounding (one float32 rounding step at the "
     f"output's largest entry is {unrolled['float32_spacing']:.1e}), so the identity holds. "
     + (
         "The terms partly cancel: "
-        if unrolled["distance_from_input"] < 0.9 * rows["sum_block_norms"].iloc[-1]
+        if unrolled["distance_from_input"] < 0.9 * sum_of_norms
         else "The terms point mostly the same way: "
     )
     + f"‖x_L − x₀‖ = {unrolled['distance_from_input']:.4g}, while the sum of their norms is "
-    f"{rows['sum_block_norms'].iloc[-1]:.4g}. Because x₀ appears in x_L with coefficient 1, "
+    f"{sum_of_norms:.4g}. Because x₀ appears in x_L with coefficient 1, "
     "∂x_L/∂x₀ = I + Σᵢ ∂Fᵢ(xᵢ)/∂x₀: the gradient always has a direct path to the input."
 )
 
@@ -123,7 +96,7 @@ p1, p2, p3 = st.columns(3)
 depth = lab.slider(PRESERVATION["depth"], container=p1)
 shrink = lab.slider(PRESERVATION["shrink"], container=p2)
 update = lab.slider(PRESERVATION["update"], container=p3)
-pres = lab.compute(rm_preservation.preservation_experiment, depth=depth, shrink=shrink, update=update, seed=seed)
+pres = lab.compute(declared.PRESERVATION, depth=depth, shrink=shrink, update=update, seed=seed)
 st.markdown(
     f"The text's experiment with seed {seed}: `x = torch.randn(1, 10, 512)`, then {depth} times `x ← {shrink:g}·x` "
     f"(no residual) and `x ← x + {update:g}·x` (residual)."
@@ -132,22 +105,9 @@ q1, q2, q3 = st.columns(3)
 q1.metric("Input norm", f"{pres['input_norm']:.4f}")
 q2.metric("Output norm, no residual", lab.fmt(pres["output_norm_plain"]))
 q3.metric("Output norm, residual", lab.fmt(pres["output_norm_residual"]))
-pres_rows = pd.DataFrame(pres["per_layer"])
-lab.show_chart(
-    lab.line_chart(
-        pres_rows.melt(id_vars="layer", var_name="series", value_name="norm"),
-        x="layer",
-        y="norm",
-        x_title="layer",
-        y_title="‖x‖",
-        log_y=True,
-    ),
-    pres_rows,
-    sources=[rm_preservation.preservation_experiment, rm_preservation.text_input, rm_preservation._norm],
-    name=f"preservation-depth{depth}-shrink{shrink:g}-update{update:g}-s{seed}",
-)
+lab.figure(declared.PRESERVATION, "norms", pres)
 
-vs = lab.compute(rm_preservation.preservation_vs_text, seed=seed)
+vs = lab.compute(declared.PRESERVATION_VS_TEXT, seed=seed)
 printed, computed = vs["printed"], vs["computed"]
 st.subheader("Printed in the reference text / computed here")
 st.caption(
@@ -192,7 +152,7 @@ Why they differ (every number below computed):
   printed input; the input itself and the plain output do not fit the code.
 """
 )
-lab.code_panel([rm_preservation.preservation_vs_text])
+lab.code_panel([declared.PRESERVATION_VS_TEXT.func, *declared.PRESERVATION_VS_TEXT.code])
 st.markdown(
     f"An honest limit of this toy: both loops only **scale** x. The residual one is not a learned F(x); it multiplies "
     f"by {1 + update:g} per layer, so after {depth} layers the norm is "
@@ -203,7 +163,7 @@ st.markdown(
 
 # =================================================================================================================
 st.header("4 · The Jacobian view")
-jac = lab.compute(rm_jacobian.jacobian_spectrum, **net_args)
+jac = lab.compute(declared.JACOBIAN, **net_args)
 st.latex(
     r"\frac{\partial x_L}{\partial x_0} = J_L \cdots J_1,\qquad "
     r"J_l^{\text{plain}} = \mathrm{diag}(\sigma'(h_l))\,W_l,\qquad "
@@ -214,46 +174,9 @@ j1, j2, j3 = st.columns(3)
 j1.metric("Smallest singular value, plain", lab.fmt(last["plain_min"], 3))
 j2.metric("Smallest singular value, residual", lab.fmt(last["residual_min"], 3))
 j3.metric("Residual blocks with a singular value < 1", f"{jac['blocks_below_one']} of {layers}")
-spectrum = pd.DataFrame(jac["spectrum"])
-lab.show_chart(
-    lab.line_chart(
-        spectrum.melt(id_vars="index", var_name="series", value_name="singular_value"),
-        x="index",
-        y="singular_value",
-        x_title="singular value number (largest first)",
-        y_title=f"singular value of ∂x_{layers}/∂x₀",
-        log_y=True,
-    ),
-    spectrum,
-    sources=[rm_jacobian.jacobian_spectrum, rm_jacobian.layer_jacobians],
-    name=f"jacobian-spectrum-L{layers}-d{width}-a{alpha:g}-{activation}-s{seed}",
-)
-per_layer = pd.DataFrame(jac["per_layer"])
-band = pd.concat(
-    [
-        per_layer[["layer", f"{n}_min", f"{n}_median", f"{n}_max"]]
-        .set_axis(["layer", "min", "median", "max"], axis=1)
-        .assign(series=n)
-        for n in ("plain", "residual")
-    ],
-    ignore_index=True,
-)
-lab.show_chart(
-    lab.band_chart(
-        band,
-        x="layer",
-        y="median",
-        lo="min",
-        hi="max",
-        x_title="layer l",
-        y_title="singular values of ∂x_l/∂x₀",
-    ),
-    per_layer,
-    sources=[rm_jacobian.jacobian_spectrum],
-    name=f"jacobian-per-layer-L{layers}-d{width}-a{alpha:g}-{activation}-s{seed}",
-)
+lab.figure(declared.JACOBIAN, "spectrum", jac)
+lab.figure(declared.JACOBIAN, "per-layer", jac)
 st.caption("Band: smallest to largest singular value of ∂x_l/∂x₀ after l layers; line: the median.")
-blocks = pd.DataFrame(jac["blocks"])
 resolution = (
     f" The plain stack's smallest values lie below float64's resolution for this matrix "
     f"(ε·σ_max = {jac['resolution_plain']:.1e}): they are 0 to working precision."
@@ -268,14 +191,14 @@ st.markdown(
     f"{resolution} The residual stack keeps it between {last['residual_min']:.3g} and {last['residual_max']:.3g}. "
     'In matrix form "at least 1" does **not** hold: a residual block\'s Jacobian I + A has singular values below 1 '
     "whenever A pushes some direction backwards. Here "
-    f"{jac['blocks_below_one']} of {layers} blocks have one (smallest: {blocks['sigma_min'].min():.4f}). "
-    f"What holds is σ_min(I + A) ≥ 1 − ‖A‖₂ (here at least {blocks['lower_bound'].min():.4f}): with a small branch "
+    f"{jac['blocks_below_one']} of {layers} blocks have one (smallest: {jac['smallest_block_sigma']:.4f}). "
+    f"What holds is σ_min(I + A) ≥ 1 − ‖A‖₂ (here at least {jac['smallest_lower_bound']:.4f}): with a small branch "
     "every factor stays close to 1, and a product of factors close to 1 drifts slowly instead of collapsing."
 )
 
 # =================================================================================================================
 st.header("5 · Multiplication instead of addition (exercise 3)")
-mult = lab.compute(residual_math.multiplicative_experiment, **net_args)
+mult = lab.compute(declared.MULTIPLICATIVE, **net_args)
 st.latex(
     rf"\text{{residual: }} x_{{l+1}} = x_l + {alpha:g}\,F(x_l)\qquad"
     r"\text{multiplicative: } x_{l+1} = x_l \odot F(x_l)"
@@ -283,37 +206,8 @@ st.latex(
 st.caption(
     f"Same branch F(x) = {activation}(Wx + b) and the same weights in both; one seeded input, loss output.sum()."
 )
-mrows = pd.DataFrame(mult["per_layer"])
-fwd = mrows[["layer", "additive_norm", "multiplicative_norm"]].set_axis(["layer", "residual", "multiplicative"], axis=1)
-grad = mrows[["layer", "additive_grad", "multiplicative_grad"]].set_axis(
-    ["layer", "residual", "multiplicative"], axis=1
-)
-lab.show_chart(
-    lab.line_chart(
-        fwd.melt(id_vars="layer", var_name="series", value_name="norm"),
-        x="layer",
-        y="norm",
-        x_title="layer l",
-        y_title="‖x_l‖ (forward)",
-        log_y=True,
-    ),
-    mrows,
-    sources=[residual_math.multiplicative_experiment, residual_math.MultiplicativeNetwork],
-    name=f"multiplicative-forward-L{layers}-d{width}-{activation}-s{seed}",
-)
-lab.show_chart(
-    lab.line_chart(
-        grad.melt(id_vars="layer", var_name="series", value_name="grad_norm"),
-        x="layer",
-        y="grad_norm",
-        x_title="layer l (0 = input)",
-        y_title="‖∂loss/∂x_l‖ (backward)",
-        log_y=True,
-    ),
-    mrows,
-    sources=[residual_math.multiplicative_experiment, gradients.layer_input_grad_norms],
-    name=f"multiplicative-gradient-L{layers}-d{width}-{activation}-s{seed}",
-)
+lab.figure(declared.MULTIPLICATIVE, "forward", mult)
+lab.figure(declared.MULTIPLICATIVE, "gradient", mult)
 zeros = (
     f" {mult['zero_share']:.0%} of the output's entries are exactly 0, and a 0 stays 0 in every later layer."
     if mult["zero_share"] > 0

@@ -1,13 +1,16 @@
-"""Gradient flow (reference text, section 3.8; exercises 5 and 8)."""
+"""Gradient flow (reference text, section 3.8; exercises 5 and 8).
 
-import math
+Computed by residual_core/experiments/gradient_flow.py, declared (figures, code) in
+residual_core/catalog/gradient_flow.py.
+"""
 
 import pandas as pd
 import streamlit as st
 
 import lab
-from residual_core import gradient_flow, gradients, networks
-from residual_core.bounds import DEPTH_ALPHA_ALPHAS, DEPTH_ALPHA_DEPTHS, GRADIENT_FLOW
+from residual_core.bounds import DEPTH_ALPHA_DEPTHS, GRADIENT_FLOW
+from residual_core.catalog import gradient_flow as declared
+from residual_core.experiments.gradient_flow import TEXT_SETTINGS, cell
 
 lab.page("gradient-flow")
 st.markdown(
@@ -24,10 +27,9 @@ alpha = lab.slider(GRADIENT_FLOW["alpha"], container=c3)
 activation = lab.choice(GRADIENT_FLOW["activation"], container=c4)
 seed = lab.number(GRADIENT_FLOW["seed"], container=c5)
 args = {"depth": depth, "width": width, "alpha": alpha, "activation": activation, "seed": seed}
-tag = f"depth{depth}-w{width}-a{alpha:g}-{activation}-s{seed}"
 
-flow = lab.compute(gradient_flow.gradient_flow_experiment, **args)
-spread = lab.compute_with_progress(gradient_flow.gradient_seed_spread, label="Running 5 seeds…", **args)
+flow = lab.compute(declared.FLOW, **args)
+spread = lab.compute_with_progress(declared.SEEDS, label="Running 5 seeds…", **args)
 
 # =================================================================================================================
 st.header("1 · Section 3.8, live")
@@ -36,13 +38,10 @@ m1.metric("Gradient norm at the input, plain", lab.fmt(flow["input_grad_norm"]["
 m2.metric("Gradient norm at the input, residual", lab.fmt(flow["input_grad_norm"]["residual"]))
 m3.metric("Ratio residual / plain", lab.fmt(flow["ratio"], 3))
 
-text_spread = lab.compute_with_progress(
-    gradient_flow.gradient_seed_spread, label="Running 5 seeds…", **gradient_flow.TEXT_SETTINGS, seed=seed
-)
-vs = gradient_flow.gradient_flow_vs_text(text_spread, seed)
+vs = lab.compute_with_progress(declared.VS_TEXT, label="Running 5 seeds…", seed=seed)
 printed, computed, rng = vs["printed"], vs["computed"], vs["range"]
 st.subheader("Printed in the reference text / computed here")
-settings = gradient_flow.TEXT_SETTINGS
+settings = TEXT_SETTINGS
 st.caption(
     f"At the text's settings (depth {settings['depth']}, width {settings['width']}, α = {settings['alpha']}, "
     f"{settings['activation']}), seed {seed}; range over seeds {vs['seeds'][0]}–{vs['seeds'][-1]}."
@@ -90,102 +89,41 @@ st.markdown(
     f"{printed['plain']:.8f}.{rounds}"
 )
 
-lab.code_panel([gradient_flow.gradient_flow_vs_text, gradient_flow.gradient_seed_spread])
+lab.code_panel([declared.VS_TEXT.func, *declared.VS_TEXT.code])
 
 # =================================================================================================================
 st.header("2 · Gradient magnitude at every layer (exercise 8)")
-per_layer = pd.DataFrame(flow["per_layer"])
-band_rows = pd.DataFrame(spread["per_layer"])
-band = pd.concat(
-    [
-        pd.DataFrame(
-            {
-                "layer": per_layer["layer"],
-                "series": name,
-                "grad_norm": per_layer[name],
-                "seed_min": band_rows[f"{name}_min"],
-                "seed_max": band_rows[f"{name}_max"],
-            }
-        )
-        for name in ("plain", "residual")
-    ],
-    ignore_index=True,
-)
-lab.show_chart(
-    lab.band_chart(
-        band,
-        x="layer",
-        y="grad_norm",
-        lo="seed_min",
-        hi="seed_max",
-        x_title="layer l (0 = network input)",
-        y_title="‖∂loss/∂x_l‖",
-    ),
-    band,
-    sources=[
-        gradient_flow.gradient_flow_experiment,
-        gradient_flow.gradient_seed_spread,
-        gradients.gradient_profile,
-        gradients.layer_input_grad_norms,
-        networks.DeepNetwork,
-    ],
-    name=f"gradient-per-layer-{tag}",
-)
+lab.figure(declared.SEEDS, "per-layer", spread)
+output_grad = flow["per_layer"][-1]["plain"]
 st.markdown(
     f"Line: seed {seed}. Band: smallest to largest over seeds {spread['seeds'][0]}–{spread['seeds'][-1]} (each seed "
     "draws new weights and a new input). Layer 0 is the network's input, layer "
     f"{depth} its output, where the gradient of `output.sum()` is a vector of ones with norm √{width} = "
-    f"{per_layer['plain'].iloc[-1]:.4g}. Reading right to left is reading backpropagation: each plain layer "
+    f"{output_grad:.4g}. Reading right to left is reading backpropagation: each plain layer "
     "multiplies the gradient by its Jacobian diag(act′)·W, each residual layer by I + α·diag(act′)·W."
 )
 
 # =================================================================================================================
 st.header("3 · Activations through the layers (exercise 5)")
-acts = lab.compute(gradient_flow.activation_profile, **args)
-act_rows = pd.DataFrame(acts["per_layer"])
+acts = lab.compute(declared.ACTIVATIONS, **args)
 st.markdown("**How large the activations are**")
-lab.show_chart(
-    lab.band_chart(
-        act_rows.rename(columns={"network": "series"}),
-        x="layer",
-        y="rms",
-        lo="sample_rms_min",
-        hi="sample_rms_max",
-        x_title="layer l",
-        y_title="RMS of x_l (band: per-input min–max)",
-        log_y=False,
-    ),
-    act_rows,
-    sources=[gradient_flow.activation_profile],
-    name=f"activations-rms-{tag}",
-)
+lab.figure(declared.ACTIVATIONS, "rms", acts)
 st.markdown("**How much they still depend on the input**")
-lab.show_chart(
-    lab.line_chart(
-        act_rows.rename(columns={"network": "series"}),
-        x="layer",
-        y="input_spread",
-        x_title="layer l",
-        y_title="spread of x_l across inputs",
-        log_y=True,
-    ),
-    act_rows,
-    sources=[gradient_flow.activation_profile],
-    name=f"activations-spread-{tag}",
-)
-last = act_rows[act_rows["layer"] == depth].set_index("network")
-first = act_rows[act_rows["layer"] == 0].set_index("network")
-kept = last.loc["plain", "rms"] > 10 * last.loc["plain", "input_spread"]  # far from 0, yet input-independent
-lost = last.loc["plain", "input_spread"] < 0.01 * first.loc["plain", "input_spread"]
+lab.figure(declared.ACTIVATIONS, "spread", acts)
+at_layer = {(row["network"], row["layer"]): row for row in acts["per_layer"]}
+last = {name: at_layer[name, depth] for name in ("plain", "residual")}
+first = {name: at_layer[name, 0] for name in ("plain", "residual")}
+kept = last["plain"]["rms"] > 10 * last["plain"]["input_spread"]  # far from 0, yet input-independent
+lost = last["plain"]["input_spread"] < 0.01 * first["plain"]["input_spread"]
 st.markdown(
     f"{acts['batch']} seeded inputs go through both networks. First chart: the activations' size. After {depth} plain "
-    f"layers their RMS is {last.loc['plain', 'rms']:.3g} (input: {first.loc['plain', 'rms']:.3g}; residual: "
-    f"{last.loc['residual', 'rms']:.3g})"
+    f"layers their RMS is {last['plain']['rms']:.3g} (input: {first['plain']['rms']:.3g}; residual: "
+    f"{last['residual']['rms']:.3g})"
     + (f" — with biases a plain {activation} stack does not drive the activations to zero. " if kept else ". ")
     + "Second chart: the standard deviation *across the inputs* (RMS over features), i.e. how different the "
-    f"{acts['batch']} inputs still look after each layer. It goes from {first.loc['plain', 'input_spread']:.3g} "
-    f"to {last.loc['plain', 'input_spread']:.3g} in the plain stack (residual: "
-    f"{last.loc['residual', 'input_spread']:.3g})."
+    f"{acts['batch']} inputs still look after each layer. It goes from {first['plain']['input_spread']:.3g} "
+    f"to {last['plain']['input_spread']:.3g} in the plain stack (residual: "
+    f"{last['residual']['input_spread']:.3g})."
     + (
         " That is what vanishes: every input is mapped to nearly the same point, so the output hardly depends on "
         "the input any more — the vanishing gradient of section 2, seen forwards."
@@ -197,45 +135,19 @@ st.markdown(
 # =================================================================================================================
 st.header("4 · Depth × α")
 grid = lab.compute_with_progress(
-    gradient_flow.depth_alpha_map, label="Depth × α grid…", width=width, activation=activation, seed=seed
+    declared.DEPTH_ALPHA, label="Depth × α grid…", width=width, activation=activation, seed=seed
 )
-cells = pd.DataFrame(grid["cells"])
-cells["column"] = [
-    ("plain" if n == "plain" else f"α = {a:g}") for n, a in zip(cells["network"], cells["alpha"], strict=True)
-]
-cells["label"] = [f"{g:.1e}" if g and (g < 0.01 or g >= 1000) else f"{g:.3g}" for g in cells["grad_norm"]]
-columns = ["plain"] + [f"α = {a:g}" for a in DEPTH_ALPHA_ALPHAS]
-lab.show_chart(
-    lab.heatmap(
-        cells,
-        x="column",
-        y="depth",
-        color="log10",
-        x_sort=columns,
-        y_sort=list(DEPTH_ALPHA_DEPTHS),
-        x_title="network (residual scale α)",
-        y_title="depth",
-        color_title="log₁₀ ‖∂loss/∂x₀‖",
-        mid=math.log10(grid["identity_norm"]),
-        text="label",
-        height=360,
-    ),
-    cells.drop(columns=["column", "label"]),
-    sources=[gradient_flow.depth_alpha_map],
-    name=f"depth-alpha-w{width}-{activation}-s{seed}",
-)
-ident = cells[(cells["network"] == "residual") & (cells["alpha"] == 0.0)]["grad_norm"]
-one = cells[(cells["network"] == "residual") & (cells["alpha"] == 1.0)].set_index("depth")["grad_norm"]
-small = cells[(cells["network"] == "residual") & (cells["alpha"] == 0.1)].set_index("depth")["grad_norm"]
-plain = cells[cells["network"] == "plain"].set_index("depth")["grad_norm"]
+lab.figure(declared.DEPTH_ALPHA, "heatmap", grid)
+ident = [cell(grid, "residual", d, 0.0) for d in DEPTH_ALPHA_DEPTHS]
 deepest = max(DEPTH_ALPHA_DEPTHS)
 st.markdown(
     f"Gradient norm at the input (width {width}, {activation}, seed {seed}; the grid does not move with the depth and "
     f"α sliders). Colour: blue above, orange below √{width} = {grid['identity_norm']:.4g}, the gradient at the "
     f"output. At α = 0 the network is the identity and every depth passes exactly that on (computed: "
-    f"{ident.min():.6g}" + (f" to {ident.max():.6g}" if ident.max() != ident.min() else " at every depth") + "). "
-    f"At depth {deepest}: α = 0.1 gives {small.loc[deepest]:.3g}, α = 1 gives "
-    f"{one.loc[deepest]:.3g}, the plain network {plain.loc[deepest]:.2g}. Each residual layer multiplies the "
+    f"{min(ident):.6g}" + (f" to {max(ident):.6g}" if max(ident) != min(ident) else " at every depth") + "). "
+    f"At depth {deepest}: α = 0.1 gives {cell(grid, 'residual', deepest, 0.1):.3g}, α = 1 gives "
+    f"{cell(grid, 'residual', deepest, 1.0):.3g}, the plain network {cell(grid, 'plain', deepest):.2g}. "
+    "Each residual layer multiplies the "
     "gradient by I + α·diag(act′)·W: the larger α, the further each factor is from the identity, and over many "
     "layers a factor a little above 1 compounds just as one below 1 does — which is why deep residual stacks keep "
     "the branch small (small α, careful initialisation, normalisation)."

@@ -1,4 +1,7 @@
-"""Highway vs residual (reference text, section 3.3, "Highway networks perspective")."""
+"""Highway vs residual (reference text, section 3.3, "Highway networks perspective").
+
+Computed by residual_core/experiments/highway.py, declared (figures, code) in residual_core/catalog/highway.py.
+"""
 
 import math
 
@@ -6,7 +9,6 @@ import pandas as pd
 import streamlit as st
 
 import lab
-from residual_core import gradients, highway
 from residual_core.bounds import (
     HIGHWAY,
     HIGHWAY_BATCH,
@@ -15,6 +17,8 @@ from residual_core.bounds import (
     HIGHWAY_TRAIN_LR,
     HIGHWAY_TRAIN_WIDTH,
 )
+from residual_core.catalog import highway as declared
+from residual_core.experiments.highway import KINDS
 
 lab.page("highway")
 st.markdown(
@@ -39,8 +43,7 @@ gate_bias = lab.slider(HIGHWAY["gate_bias"], container=c2)
 width = lab.slider(HIGHWAY["width"], container=c3)
 seed = lab.number(HIGHWAY["seed"], container=c4)
 
-data = lab.compute(highway.highway_experiment, depth=depth, width=width, gate_bias=gate_bias, seed=seed)
-per_layer = pd.DataFrame(data["per_layer"])
+data = lab.compute(declared.AT_INIT, depth=depth, width=width, gate_bias=gate_bias, seed=seed)
 first = data["per_layer"][0]
 gate0 = data["gate_mean"][0]
 
@@ -59,55 +62,11 @@ m2.metric("Gradient at the input, plain", lab.fmt(first["plain"]))
 m3.metric("Gradient at the input, highway", lab.fmt(first["highway"]))
 m4.metric("Gradient at the input, residual", lab.fmt(first["residual"]))
 
-grad_df = per_layer.melt(id_vars="layer", var_name="series", value_name="grad_norm")
-lab.show_chart(
-    lab.line_chart(
-        grad_df,
-        x="layer",
-        y="grad_norm",
-        x_title="layer l (0 = network input)",
-        y_title="‖∂loss/∂x_l‖",
-        title="Gradient norm at every layer",
-    ),
-    per_layer.rename(columns={k: f"{k}_grad_norm" for k in highway.KINDS}),
-    sources=[highway.highway_experiment, highway.GatedStack, highway.HighwayLayer, gradients.layer_input_grad_norms],
-    name=f"highway-gradients-depth{depth}-width{width}-bias{gate_bias:g}-seed{seed}",
-)
+lab.figure(declared.AT_INIT, "gradients", data)
+lab.figure(declared.AT_INIT, "gates", data)
+lab.figure(declared.AT_INIT, "change", data)
 
-gate_df = pd.DataFrame({"layer": range(1, depth + 1), "gate_mean": data["gate_mean"]}).assign(series="highway gate T")
-lab.show_chart(
-    lab.line_chart(
-        gate_df,
-        x="layer",
-        y="gate_mean",
-        x_title="layer l",
-        y_title="mean of T_l(x)",
-        log_y=False,
-        title="Mean transform gate per layer",
-        height=280,
-    ),
-    gate_df[["layer", "gate_mean"]],
-    sources=[highway.highway_experiment, highway.HighwayLayer.transform_gate],
-    name=f"highway-gates-depth{depth}-width{width}-bias{gate_bias:g}-seed{seed}",
-)
-change = pd.DataFrame(data["change"])
-change_df = change.melt(id_vars="layer", var_name="series", value_name="change")
-lab.show_chart(
-    lab.line_chart(
-        change_df,
-        x="layer",
-        y="change",
-        x_title="layer l",
-        y_title="‖x_l − x_(l−1)‖ / ‖x_(l−1)‖",
-        title="How much each layer changes its input",
-        height=280,
-    ),
-    change.rename(columns={k: f"{k}_change" for k in highway.KINDS}),
-    sources=[highway.highway_experiment, highway.relative_changes],
-    name=f"highway-change-depth{depth}-width{width}-bias{gate_bias:g}-seed{seed}",
-)
-
-ratio = {k: first[k] / data["per_layer"][-1][k] for k in highway.KINDS}
+ratio = {k: first[k] / data["per_layer"][-1][k] for k in KINDS}
 state = "nearly shut" if gate0 < 0.1 else "wide open" if gate0 > 0.75 else "partly open"
 if ratio["highway"] >= 1e-2:
     gate_text = (
@@ -142,7 +101,7 @@ st.latex(
     r"T = C = 1 \;\Rightarrow\; y = x + H(x)\ \text{(residual)},\qquad "
     r"T = 1,\ C = 0 \;\Rightarrow\; y = H(x)\ \text{(plain)}"
 )
-check = lab.compute(highway.gate_check, width=width, seed=seed)
+check = lab.compute(declared.GATE_CHECK, width=width, seed=seed)
 check_df = pd.DataFrame(check["rows"]).rename(
     columns={
         "layer": "layer (gates pinned)",
@@ -163,7 +122,7 @@ st.caption(
     "same Linear. A 0 means equal to the last bit."
 )
 lab.csv_download(check_df, f"highway-gates-check-width{width}-seed{seed}")
-lab.code_panel([highway.gate_check, highway.UncoupledHighwayLayer])
+lab.code_panel([declared.GATE_CHECK.func, *declared.GATE_CHECK.code])
 
 # -- 3. training side by side ---------------------------------------------------------------------------------------
 st.subheader("3. Training, side by side")
@@ -177,7 +136,7 @@ t1, t2 = st.columns(2)
 layers = lab.slider(HIGHWAY_TRAIN["layers"], container=t1)
 steps = lab.slider(HIGHWAY_TRAIN["steps"], container=t2)
 train_args = {"layers": layers, "steps": steps, "gate_bias": gate_bias, "seed": seed}
-trained = lab.cached_result(highway.highway_training, **train_args)
+trained = lab.cached_result(declared.TRAINED, **train_args)
 if trained is None:
     offer = st.empty()  # the offer to train disappears once the result is there
     with offer.container():
@@ -188,29 +147,15 @@ if trained is None:
         )
         clicked = st.button("Train the three networks", icon=":material/play_arrow:", type="primary")
     if clicked:
-        trained = lab.compute_with_progress(highway.highway_training, label="Training…", **train_args)
+        trained = lab.compute_with_progress(declared.TRAINED, label="Training…", **train_args)
         offer.empty()
 if trained is not None:
-    curves = pd.DataFrame(trained["curves"])
-    loss_df = curves.melt(id_vars="step", var_name="series", value_name="loss")
     test = trained["test"]
     n1, n2, n3 = st.columns(3)
     n1.metric("Held-out loss, plain", f"{test['plain']:.3f}")
     n2.metric("Held-out loss, highway", f"{test['highway']:.3f}")
     n3.metric("Held-out loss, residual", f"{test['residual']:.3f}")
-    lab.show_chart(
-        lab.line_chart(
-            loss_df,
-            x="step",
-            y="loss",
-            x_title="training step",
-            y_title="training loss (mean squared error)",
-            title=f"Training loss, {layers} layers",
-        ),
-        curves.rename(columns={k: f"{k}_loss" for k in highway.KINDS}),
-        sources=[highway.highway_training, highway.Regressor, highway.RegressionTask],
-        name=f"highway-training-layers{layers}-steps{steps}-bias{gate_bias:g}-seed{seed}",
-    )
+    lab.figure(declared.TRAINED, "training", trained)
     best = min(test, key=test.get)
     first_loss = trained["curves"][0]
     lines = [

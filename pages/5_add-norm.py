@@ -1,15 +1,25 @@
-"""Add & Norm in the transformer (reference text, sections 3.4, 3.6, 3.7 and the Post-LN / Pre-LN preview)."""
+"""Add & Norm in the transformer (reference text, sections 3.4, 3.6, 3.7 and the Post-LN / Pre-LN preview).
 
-import pandas as pd
+Computed by residual_core/experiments/add_norm.py, declared (figures, code) in residual_core/catalog/add_norm.py;
+the layers are residual_core/models/transformer.py, the diagram residual_core/models/diagram.py.
+"""
+
 import streamlit as st
 
 import lab
-from residual_core import add_norm, blocks, transformer
-from residual_core.bounds import ADD_NORM, ADD_NORM_BATCH, ADD_NORM_DROPOUT, ADD_NORM_SHAPE, ADD_NORM_TOKENS, Bound
+from residual_core.bounds import (
+    ADD_NORM,
+    ADD_NORM_BATCH,
+    ADD_NORM_DROPOUT,
+    ADD_NORM_SHAPE,
+    ADD_NORM_TOKENS,
+    VARIANTS,
+    Bound,
+)
+from residual_core.catalog import add_norm as declared
+from residual_core.models import diagram, transformer
 
-VARIANT = Bound.choice("variant", transformer.VARIANTS, "post-ln", label="Arrangement")
-LABELS = transformer.VARIANT_LABELS  # post-ln -> "Post-LN", pre-ln -> "Pre-LN", none -> "no residual"
-SERIES = {column: LABELS[variant] for variant, column in add_norm.COLUMNS.items()}  # post_ln -> "Post-LN", ...
+VARIANT = Bound.choice("variant", VARIANTS, "post-ln", label="Arrangement")
 
 lab.page("add-norm")
 st.markdown(
@@ -30,7 +40,7 @@ formulas = {
 }
 left, right = st.columns([2, 3])
 with left:
-    dot = transformer.encoder_diagram(variant, 6, 64, 4, dropout=dropout)
+    dot = lab.compute(diagram.encoder_diagram, variant=variant, layers=6, d_model=64, heads=4, dropout=dropout)
     st.graphviz_chart(dot, width="content")
 with right:
     st.latex(formulas[variant])
@@ -47,10 +57,12 @@ with right:
         + f" Residual adds per layer: **{adds}**."
     )
     st.caption(
-        "The diagram is drawn by walking the layer that `build_encoder` builds for this arrangement and dropout "
-        "(6 layers, d_model 64, 4 heads), so it cannot disagree with the model the charts below measure."
+        "The diagram is drawn by tracing the `forward` of the layer that `build_encoder` builds for this arrangement "
+        "and dropout (6 layers, d_model 64, 4 heads), so it cannot disagree with the model the charts below measure."
     )
-    lab.code_panel([transformer.EncoderLayer, transformer.MultiHeadSelfAttention, transformer.layer_diagram_lines])
+    lab.code_panel(
+        [transformer.LAYERS[variant], transformer.EncoderLayer, transformer.MultiHeadSelfAttention, diagram.layer_graph]
+    )
 
 # -- 2. gradients at initialisation ---------------------------------------------------------------------------------
 st.subheader("2. Gradients at initialisation, layer by layer")
@@ -62,10 +74,14 @@ g4, g5, _ = st.columns([2, 2, 2])
 d_model = int(lab.choice(ADD_NORM["d_model"], container=g4))
 heads = int(lab.choice(ADD_NORM["heads"], container=g5))
 
-data = lab.compute(add_norm.add_norm_experiment, layers=layers, d_model=d_model, heads=heads, init=init, seed=seed)
-spread = lab.compute(add_norm.add_norm_seeds, layers=layers, d_model=d_model, heads=heads, init=init, seed=seed)
-per_layer = pd.DataFrame(data["per_layer"])
-growth = {SERIES[c]: add_norm.growth_ratio(per_layer[c].tolist()) for c in add_norm.COLUMNS.values()}
+settings = {"layers": layers, "d_model": d_model, "heads": heads, "init": init, "seed": seed}
+data = lab.compute(declared.GRADIENTS, **settings)
+spread = lab.compute(declared.SEEDS, **settings)
+growth = {
+    "Post-LN": data["growth"]["post_ln"],
+    "Pre-LN": data["growth"]["pre_ln"],
+    "no residual": data["growth"]["no_residual"],
+}
 init_name = "Xavier" if init == "xavier" else "PyTorch's default"
 st.markdown(
     f"Three encoders of **{layers}** layers (d_model {d_model}, {heads} heads, feed-forward {4 * d_model}, no "
@@ -82,20 +98,8 @@ for col, name in zip((m1, m2, m3), ("Post-LN", "Pre-LN", "no residual"), strict=
         f"{growth[name]:.2f}×",
         help=f"Mean gradient norm of the {third}. Above 1: larger toward the output.",
     )
-grad_df = per_layer.rename(columns=SERIES).melt(id_vars="layer", var_name="series", value_name="grad_norm")
-lab.show_chart(
-    lab.line_chart(
-        grad_df,
-        x="layer",
-        y="grad_norm",
-        x_title="encoder layer (1 = input side)",
-        y_title="‖∂loss/∂W_layer‖",
-        title="Weight-gradient norm per layer",
-    ),
-    per_layer.rename(columns={c: f"{c}_grad_norm" for c in add_norm.COLUMNS.values()}),
-    sources=[add_norm.add_norm_experiment, add_norm.variant_profile, add_norm.layer_weight_grad_norms],
-    name=f"add-norm-gradients-layers{layers}-d{d_model}-h{heads}-{init}-seed{seed}",
-)
+lab.figure(declared.GRADIENTS, "gradients", data)
+lab.claims(declared.GRADIENTS, data, settings)
 post_range = f"{min(spread['post_ln']):.2f}–{max(spread['post_ln']):.2f}×"
 pre_range = f"{min(spread['pre_ln']):.2f}–{max(spread['pre_ln']):.2f}×"
 above = sum(p > q for p, q in zip(spread["post_ln"], spread["pre_ln"], strict=True))
@@ -142,23 +146,7 @@ st.markdown(
     "depends on the weights, with no identity path to steady it."
 )
 
-stream = pd.DataFrame(data["stream"])
-stream_df = stream.rename(columns=SERIES).melt(id_vars="layer", var_name="series", value_name="stream_norm")
-lab.show_chart(
-    lab.line_chart(
-        stream_df,
-        x="layer",
-        y="stream_norm",
-        x_title="after layer (0 = the input)",
-        y_title="mean token norm ‖x_l‖",
-        title="Size of the residual stream",
-        log_y=False,
-        height=280,
-    ),
-    stream.rename(columns={c: f"{c}_stream_norm" for c in add_norm.COLUMNS.values()}),
-    sources=[add_norm.layer_weight_grad_norms, transformer.Encoder.trace, add_norm.sum_spread],
-    name=f"add-norm-stream-layers{layers}-d{d_model}-h{heads}-{init}-seed{seed}",
-)
+lab.figure(declared.GRADIENTS, "stream", data)
 st.markdown(
     f"Post-LN and no-residual normalise after every sublayer, so each token vector has norm about √{d_model} = "
     f"{d_model**0.5:.1f} (their two lines lie on top of each other). Pre-LN's stream is only ever added to, so it "
@@ -167,21 +155,11 @@ st.markdown(
 
 # -- 3. dropout before the add --------------------------------------------------------------------------------------
 st.subheader("3. Dropout sits on the sublayer, before the add")
-demo = lab.compute(add_norm.dropout_demo, dropout=dropout, width=32, seed=seed)
+demo = lab.compute(declared.DROPOUT, dropout=dropout, seed=seed)
 st.latex(r"\mathrm{output} = x + \mathrm{Dropout}_p\bigl(F(x)\bigr)")
 st.markdown(
     f"One token of 32 features through `ResidualWithDropout(SimpleFFN(32), p={dropout:g})` (p is the dropout "
     "slider above). The chart shows what the block *adds* to x, `output − x`, next to the sublayer's output F(x)."
-)
-rows = pd.DataFrame(demo["features"])
-names = {
-    "sublayer": "sublayer F(x)",
-    "train_1": "added in training, run 1",
-    "train_2": "added in training, run 2",
-    "eval": "added in eval mode",
-}
-drop_df = rows.rename(columns=names).melt(
-    id_vars="feature", value_vars=list(names.values()), var_name="series", value_name="value"
 )
 d1, d2, d3, d4 = st.columns(4)
 d1.metric("Entries dropped in run 1", f"{demo['dropped']} of 32")
@@ -192,12 +170,7 @@ d2.metric(
 )
 d3.metric("Skip path untouched", "yes" if demo["skip_exact"] else "no", help="output == x exactly where F was dropped")
 d4.metric("Eval mode deterministic", "yes" if demo["eval_runs_equal"] and demo["eval_equals_x_plus_f"] else "no")
-lab.show_chart(
-    lab.point_chart(drop_df, x="feature", y="value", x_title="feature", y_title="value", title="What gets added to x"),
-    rows,
-    sources=[add_norm.dropout_demo, blocks.ResidualWithDropout],
-    name=f"add-norm-dropout-p{dropout:g}-seed{seed}",
-)
+lab.figure(declared.DROPOUT, "added", demo)
 st.markdown(
     "In **training mode** each entry of F(x) is zeroed with probability p and the survivors are multiplied by "
     "1/(1 − p), so the *expected* addition is still F(x); two runs draw different masks. Where an entry is dropped "
@@ -211,7 +184,7 @@ st.subheader("4. The add needs matching shapes")
 s1, s2 = st.columns(2)
 d_in = lab.number(ADD_NORM_SHAPE["d_in"], container=s1)
 d_out = lab.number(ADD_NORM_SHAPE["d_out"], container=s2)
-shape = lab.compute(add_norm.shape_demo, d_in=d_in, d_out=d_out, seed=seed)
+shape = lab.compute(declared.SHAPES, d_in=d_in, d_out=d_out, seed=seed)
 st.markdown(
     f"`x` has shape {tuple(shape['input_shape'])}; the sublayer `SimpleFFN({d_in}, d_out={d_out})` returns "
     f"{tuple(shape['sublayer_shape'])}. What does `x + sublayer(x)` do?"
@@ -237,4 +210,4 @@ st.caption(
     f"ProjectedResidual output shape: {tuple(shape['output_shape'])}. Transformers keep every sublayer at d_model "
     "wide precisely so that the skip path stays a free identity."
 )
-lab.code_panel([add_norm.shape_demo, blocks.ProjectedResidual])
+lab.code_panel([declared.SHAPES.func, *declared.SHAPES.code])

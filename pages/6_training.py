@@ -1,11 +1,14 @@
-"""Training lab (reference text, exercises 1, 4, 6 and 7): networks trained live, with and without residuals."""
+"""Training lab (reference text, exercises 1, 4, 6 and 7): networks trained live, with and without residuals.
 
-import pandas as pd
+Computed by residual_core/experiments/training_lab.py (one loop: residual_core/training/loop.py), declared (figures,
+code) in residual_core/catalog/training.py.
+"""
+
 import streamlit as st
 
 import lab
-from residual_core import training, transformer
 from residual_core.bounds import DEPTH_SWEEP, GATED, SCALING, TRAINING_EXPERIMENT, TRANSFORMER_TRAINING
+from residual_core.catalog import training as declared
 
 SLOT = "training"  # one live run per browser session on this page
 
@@ -42,27 +45,6 @@ def controls(bounds: dict, main: list[str], advanced: list[str], widths=None) ->
     return values
 
 
-def show(final: bool, chart, df: pd.DataFrame, *, sources, name: str) -> None:
-    """A finished run's chart with its CSV and code panel; while training, the chart alone (redrawn every poll)."""
-    if final:
-        lab.show_chart(chart, df, sources=sources, name=name)
-    else:
-        st.vega_lite_chart(lab.vega_lite_spec(chart), width="stretch")
-
-
-def mlp_loss_chart(df: pd.DataFrame, data: dict) -> dict:
-    """Training loss per network of an MLP experiment, against the full step budget and the "predict the mean" line."""
-    return lab.curves_chart(
-        df,
-        x="step",
-        y="loss",
-        series="network",
-        y_title="training loss (MSE)",
-        rule=(data["baseline_loss"], "predict the mean"),
-        x_domain=(1, data["steps"]),
-    )
-
-
 def loss_text(x) -> str:
     """A loss for a metric: "—" before the first step, "not finite" for a network that diverged."""
     if x is not None and x != x:  # NaN: the loss overflowed and that network stopped training
@@ -72,24 +54,6 @@ def loss_text(x) -> str:
 
 def status(data: dict, final: bool) -> str:
     return "final" if final else f"at step {data['step']}"
-
-
-def curve_frame(runs: list[dict], series_key: str, series_name: str, *extra: str) -> pd.DataFrame:
-    """Long format: one row per run and recorded step."""
-    rows = [
-        {series_name: run[series_key], "step": p["step"], **{k: p.get(k) for k in ("loss", *extra)}}
-        for run in runs
-        for p in run["curve"]
-    ]
-    return pd.DataFrame(rows, columns=[series_name, "step", "loss", *extra])
-
-
-def every_kth_step(df: pd.DataFrame, columns: int = 30) -> pd.DataFrame:
-    """Rows of at most ``columns`` evenly spread steps (for a readable heatmap), always including the last."""
-    steps = sorted(df["step"].unique())
-    k = max(1, -(-len(steps) // columns))
-    keep = set(steps[::k]) | {steps[-1]} if steps else set()
-    return df[df["step"].isin(keep)]
 
 
 # -- exercise 4 ---------------------------------------------------------------------------------------------------
@@ -112,7 +76,6 @@ def transformer_page():
     )
 
     def draw(data, final):
-        df = curve_frame(data["runs"], "label", "variant", "accuracy")
         cols = st.columns(len(data["runs"]))
         for col, run in zip(cols, data["runs"], strict=True):
             acc = run["final_accuracy"]
@@ -123,31 +86,7 @@ def transformer_page():
                 delta_color="off",
                 delta_arrow="off",
             )
-        chart = lab.curves_chart(
-            df,
-            x="step",
-            y="loss",
-            series="variant",
-            y2="accuracy",
-            log_y=False,
-            y_title="training loss (cross-entropy, solid)",
-            y2_title="token accuracy (dashed)",
-            rule=(data["chance_loss"], "chance: ln(vocabulary)"),
-            x_domain=(1, data["steps"]),
-        )
-        show(
-            final,
-            chart,
-            df,
-            sources=[
-                training.transformer_experiment,
-                training.train_models,
-                training.SequenceModel,
-                training.SequenceTask,
-                transformer.EncoderLayer,
-            ],
-            name=f"transformer-{data['task']}-layers{data['layers']}-steps{data['steps']}-seed{data['seed']}",
-        )
+        lab.figure(declared.TRANSFORMER, "curves", data, final=final)
         if final:
             none = next(r for r in data["runs"] if r["variant"] == "none")
             loss, chance = none["final_loss"], data["chance_loss"]
@@ -165,7 +104,7 @@ def transformer_page():
                 )
             st.markdown(f"Without residuals the loss ends at **{loss_text(loss)}**, {verdict}")
 
-    lab.live_run(training.transformer_experiment, v, draw=draw, slot=SLOT)
+    lab.live_run(declared.TRANSFORMER, v, draw=draw, slot=SLOT)
     st.markdown(
         """
 **What you should see.** With either residual arrangement the loss falls from chance towards 0 and the accuracy
@@ -196,7 +135,6 @@ def depth_page():
     v = controls(DEPTH_SWEEP, ["max_depth", "steps", "seed"], ["width", "samples", "lr"])
 
     def draw(data, final):
-        final_df = pd.DataFrame(data["final"]).melt(id_vars="depth", var_name="network", value_name="final_loss")
         deepest = data["depths"][-1]
         m = st.columns(2)
         last = data["final"][-1]
@@ -204,43 +142,11 @@ def depth_page():
         m[1].metric(f"Residual, depth {deepest}: loss {status(data, final)}", loss_text(last["residual"]))
         left, right = st.columns(2)
         with left:
-            show(
-                final,
-                lab.curves_chart(
-                    final_df,
-                    x="depth",
-                    y="final_loss",
-                    series="network",
-                    log_x=True,
-                    points=True,
-                    x_title="hidden layers (log scale)",
-                    y_title=f"training loss {status(data, final)}",
-                    rule=(data["baseline_loss"], "predict the mean"),
-                ),
-                final_df,
-                sources=[training.depth_experiment, training.DeepMLP, training.RegressionTask, training.train_models],
-                name=f"depth-sweep-{deepest}-steps{data['steps']}-seed{data['seed']}",
-            )
+            lab.figure(declared.DEPTH, "final", data, final=final)
         with right:
-            runs = [r for r in data["runs"] if r["depth"] == deepest]
-            curves = curve_frame(runs, "block", "network")
-            show(
-                final,
-                lab.curves_chart(
-                    curves,
-                    x="step",
-                    y="loss",
-                    series="network",
-                    y_title=f"training loss, depth {deepest}",
-                    rule=(data["baseline_loss"], "predict the mean"),
-                    x_domain=(1, data["steps"]),
-                ),
-                curves,
-                sources=[training.train_models],
-                name=f"depth-{deepest}-curves-steps{data['steps']}-seed{data['seed']}",
-            )
+            lab.figure(declared.DEPTH, "deepest", data, final=final)
 
-    lab.live_run(training.depth_experiment, v, draw=draw, slot=SLOT)
+    lab.live_run(declared.DEPTH, v, draw=draw, slot=SLOT)
     st.markdown(
         """
 **What you should see.** Shallow plain networks train about as well as residual ones. Deeper ones fall behind: with
@@ -274,59 +180,15 @@ def scaling_page():
     v = controls(SCALING, ["depth", "steps", "seed"], ["width", "samples", "lr"])
 
     def draw(data, final):
-        df = curve_frame(data["runs"], "label", "network")
-        show(
-            final,
-            mlp_loss_chart(df, data),
-            df,
-            sources=[training.scaling_experiment, training.DeepMLP, training.train_models],
-            name=f"scaling-depth{data['depth']}-steps{data['steps']}-seed{data['seed']}",
-        )
+        lab.figure(declared.SCALING, "curves", data, final=final)
         left, right = st.columns(2)
-        fixed = [r for r in data["runs"] if r["alpha"] != "learned"]
-        rezero = next(r for r in data["runs"] if r["alpha"] == "learned")
-        final_df = pd.DataFrame(
-            {"alpha": [r["alpha"] for r in fixed], "final_loss": [r["final_loss"] for r in fixed], "network": "fixed α"}
-        )
         with left:
-            show(
-                final,
-                lab.curves_chart(
-                    final_df,
-                    x="alpha",
-                    y="final_loss",
-                    series="network",
-                    log_x=True,
-                    points=True,
-                    x_title="α (log scale)",
-                    y_title=f"training loss {status(data, final)}",
-                    rule=(rezero["final_loss"], "learned α (ReZero)") if rezero["final_loss"] else None,
-                ),
-                final_df.assign(rezero_final_loss=rezero["final_loss"]),
-                sources=[training.scaling_experiment],
-                name=f"scaling-final-depth{data['depth']}-seed{data['seed']}",
-            )
+            lab.figure(declared.SCALING, "final", data, final=final)
         with right:
-            alphas = pd.DataFrame(data["rezero_alphas"], columns=["step", "layer", "alpha"])
-            if len(alphas):
-                show(
-                    final,
-                    lab.heatmap(
-                        every_kth_step(alphas),
-                        x="step",
-                        y="layer",
-                        color="alpha",
-                        x_title="step",
-                        y_title="layer",
-                        color_title="learned α",
-                        mid=0.0,
-                    ),
-                    alphas,
-                    sources=[training.DeepMLP.alpha_values],
-                    name=f"rezero-alphas-depth{data['depth']}-seed{data['seed']}",
-                )
+            if data["rezero_alphas"]:
+                lab.figure(declared.SCALING, "rezero", data, final=final)
 
-    lab.live_run(training.scaling_experiment, v, draw=draw, slot=SLOT)
+    lab.live_run(declared.SCALING, v, draw=draw, slot=SLOT)
     st.markdown(
         """
 **What you should see.** Here a larger α trains faster: α = 2 reaches a far lower loss than α = 0.1 in the same
@@ -360,39 +222,15 @@ def gated_page():
     v = controls(GATED, ["depth", "steps", "seed"], ["width", "samples", "lr"])
 
     def draw(data, final):
-        df = curve_frame(data["runs"], "label", "network")
         m = st.columns(len(data["runs"]))
         for col, run in zip(m, data["runs"], strict=True):
             col.metric(f"{run['label']}: loss {status(data, final)}", loss_text(run["final_loss"]))
-        show(
-            final,
-            mlp_loss_chart(df, data),
-            df,
-            sources=[training.gated_experiment, training.DeepMLP, training.train_models],
-            name=f"gated-depth{data['depth']}-steps{data['steps']}-seed{data['seed']}",
-        )
-        gates = pd.DataFrame(data["gates"], columns=["step", "layer", "gate"])
-        if len(gates):
+        lab.figure(declared.GATED, "curves", data, final=final)
+        if data["gates"]:
             st.markdown("**The gates while training**: mean gate value per layer (blue: more open than 0.5).")
-            show(
-                final,
-                lab.heatmap(
-                    every_kth_step(gates),
-                    x="step",
-                    y="layer",
-                    color="gate",
-                    x_title="step",
-                    y_title="layer",
-                    color_title="mean gate g",
-                    mid=0.5,
-                    height=min(40 + 14 * data["depth"], 520),
-                ),
-                gates,
-                sources=[training.DeepMLP.gate_values],
-                name=f"gates-depth{data['depth']}-seed{data['seed']}",
-            )
+            lab.figure(declared.GATED, "gates", data, final=final)
 
-    lab.live_run(training.gated_experiment, v, draw=draw, slot=SLOT)
+    lab.live_run(declared.GATED, v, draw=draw, slot=SLOT)
     st.markdown(
         """
 **What you should see.** The gated and the plain residual network both train; the gated one is usually a little

@@ -1,27 +1,26 @@
 """Residual Lab's computations: plain PyTorch and Python, no Streamlit.
 
-Modules, one idea each:
+The map, by role:
 
-* :mod:`~residual_core.bounds` -- every input's range, default and URL/CLI name;
-* :mod:`~residual_core.seeding` -- seeded construction without leaking global random state;
-* :mod:`~residual_core.blocks` -- the reference text's residual blocks;
-* :mod:`~residual_core.networks` -- the generalised ``DeepNetwork``;
-* :mod:`~residual_core.gradients` -- per-layer gradient norms (float64);
-* :mod:`~residual_core.products` -- vanishing and exploding products (page /vanishing);
-* :mod:`~residual_core.residual_math`, :mod:`~residual_core.rm_preservation`, :mod:`~residual_core.rm_jacobian` --
-  y = x + R(x) in one dimension, the unrolled sum, section 3.5, the Jacobian view, x ⊙ F(x) (page /residual-math);
-* :mod:`~residual_core.gradient_flow` -- section 3.8, per-layer gradients over seeds, activations, depth × α
-  (page /gradient-flow);
-* :mod:`~residual_core.highway` -- highway layers, uncoupled gates, the training comparison (page /highway);
-* :mod:`~residual_core.transformer`, :mod:`~residual_core.add_norm` -- a transformer encoder built from the blocks
-  (Post-LN, Pre-LN, no residual) and its gradients at initialisation (page /add-norm);
-* :mod:`~residual_core.training`, :mod:`~residual_core.jobs` -- training loops, tasks and experiments, and the
-  shared run registry (page /training);
-* :mod:`~residual_core.registry`, :mod:`~residual_core.cli` -- ``python -m residual_core``.
+* :mod:`~residual_core.models` -- every residual variant as a small module whose ``forward`` is its formula
+  (plain, residual, scaled, ReZero, gated, multiplicative, highway, the transformer's Post-LN / Pre-LN / no-residual
+  layers, the projection shortcut), one :class:`~residual_core.models.layers.Stack` with ``trace``, the seeded
+  networks built from them, and the encoder diagram traced from ``forward``;
+* :mod:`~residual_core.experiments` -- one module per concept (page): builds models, measures, returns JSON-ready
+  results and the long-format rows its charts draw;
+* :mod:`~residual_core.training` -- the task set, the one training loop (progress, partial results, cancel) and the
+  shared live runs (``jobs``);
+* :mod:`~residual_core.measure` -- per-layer gradient norms in float64, the geometric fit;
+* :mod:`~residual_core.declare`, :mod:`~residual_core.catalog` -- what an experiment, figure, claim and page declare,
+  and the declarations themselves, one module per page; the CLI, the charts, the code panels and the claims are
+  built from them;
+* :mod:`~residual_core.charts` -- Vega-Lite specs (Altair) of every figure, for the pages and for ``--format svg``;
+* :mod:`~residual_core.bounds` -- every input's range, default and URL/CLI name, in one place;
+* :mod:`~residual_core.seeding` -- seeded construction without leaking global random state; one thread;
+* :mod:`~residual_core.tables` -- long-format rows; :mod:`~residual_core.cli` -- ``python -m residual_core``.
 """
 
-from .blocks import ProjectedResidual, ResidualBlock, ResidualWithDropout, SimpleFFN, count_parameters
-from .networks import DeepNetwork
+from .models import DeepNetwork, ProjectedResidual, ResidualBlock, ResidualWithDropout, SimpleFFN, count_parameters
 
 __all__ = [
     "DeepNetwork",

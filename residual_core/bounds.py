@@ -111,8 +111,10 @@ def _fmt(x) -> str:
 # Shared by several experiments
 SEED = Bound.int("seed", 0, 9_999, 0, label="Seed", help="Random seed for weights and inputs.")
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
+VARIANTS = ("post-ln", "pre-ln", "none")  # where a transformer layer puts its residual adds and LayerNorms
+INITS = ("default", "xavier")  # the transformer's weight initialisations
 
-# Page 1 and `python -m residual_core products`
+# Vanishing & exploding (/vanishing) and `python -m residual_core products`
 PRODUCTS = {
     "factor": Bound.float("factor", 0.5, 1.5, 0.9, step=0.01, label="Per-layer factor"),
     "depth": Bound.int("depth", 1, 500, 100, label="Depth (layers)"),
@@ -123,8 +125,8 @@ PRODUCTS_NETWORK_WIDTH = 64
 PRODUCTS_NETWORK_ALPHA = 0.1
 
 # ---------------------------------------------------------------------------------------------------------------
-# Issue 3: pages 2 (residual math, /residual-math) and 3 (gradient flow, /gradient-flow); experiments
-# preservation, unrolled, jacobian, multiplicative, gradient-flow, gradient-seeds, activations, depth-alpha.
+# Residual math (/residual-math) and gradient flow (/gradient-flow): experiments preservation, unrolled, jacobian,
+# multiplicative, gradient-flow, gradient-seeds, activations, depth-alpha.
 FLOW_ACTIVATIONS = ("tanh", "relu", "sigmoid")
 ACTIVATION = Bound.choice("activation", FLOW_ACTIVATIONS, "tanh", label="Activation")
 ALPHA = Bound.float(
@@ -174,7 +176,7 @@ DEPTH_ALPHA_DEPTHS = (1, 2, 5, 10, 20, 50, 100, 200)
 DEPTH_ALPHA_ALPHAS = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0, 1.5, 2.0)
 
 # ---------------------------------------------------------------------------------------------------------------
-# Issue 4: pages/4_highway.py (`highway`, `highway-train`) and pages/5_add-norm.py (`add-norm`)
+# Highway vs residual (/highway: `highway`, `highway-train`) and Add & Norm (/add-norm: `add-norm`)
 HIGHWAY = {
     "depth": Bound.int("depth", 1, 100, 50, label="Depth (layers)"),
     "width": Bound.int("width", 8, 256, 64, label="Width (features)"),
@@ -219,7 +221,7 @@ ADD_NORM_SHAPE = {
 }
 
 # ---------------------------------------------------------------------------------------------------------------
-# Page 6 (Training lab) and `python -m residual_core train|transformer|depth-sweep|scaling|gated` (issue 5).
+# Training lab (/training) and `python -m residual_core train|transformer|depth-sweep|scaling|gated`.
 # Worst cases within these bounds take minutes, the defaults about ten seconds each (see benchmarks/training.py).
 TRAINING_EXPERIMENT = Bound.choice(
     "experiment", ("transformer", "depth", "scaling", "gated"), "transformer", label="Experiment"
@@ -240,7 +242,7 @@ TRANSFORMER_TRAINING = {
     "batch": Bound.int("batch", 8, 64, 32, step=8, label="Batch", help="Sequences per step."),
     "lr": TRAINING_LR,
 }
-TRAIN_VARIANT = Bound.choice("variant", ("post-ln", "pre-ln", "none"), "pre-ln", label="Variant")
+TRAIN_VARIANT = Bound.choice("variant", VARIANTS, "pre-ln", label="Variant")
 TRAIN = {**TRANSFORMER_TRAINING, "variant": TRAIN_VARIANT}  # `python -m residual_core train`: one variant
 _MLP_SHARED = {
     "width": Bound.int("width", 8, 64, 32, step=8, label="Width", help="Units per hidden layer."),

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib
-import inspect
 import io
 import json
 import math
@@ -19,28 +17,14 @@ import sys
 import torch
 
 from .bounds import BoundError
-from .registry import Experiment
-
-# Modules that define an ``EXPERIMENTS`` list, in the order the help lists them.
-EXPERIMENT_MODULES = (
-    "products",
-    "residual_math",
-    "rm_preservation",
-    "rm_jacobian",
-    "gradient_flow",
-    "highway",
-    "add_norm",
-    "training",
-)
+from .declare import Experiment
 
 
 def experiments() -> dict[str, Experiment]:
-    """All registered experiments by sub-command name."""
-    found: dict[str, Experiment] = {}
-    for module in EXPERIMENT_MODULES:
-        for exp in importlib.import_module(f"residual_core.{module}").EXPERIMENTS:
-            found[exp.name] = exp
-    return found
+    """All declared experiments by sub-command name (:data:`residual_core.catalog.EXPERIMENTS`)."""
+    from .catalog import EXPERIMENTS
+
+    return dict(EXPERIMENTS)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,7 +43,7 @@ def build_parser(exps: dict[str, Experiment]) -> argparse.ArgumentParser:
         p = sub.add_parser(
             exp.name,
             help=exp.summary,
-            description=exp.description,
+            description=exp.help,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         for name, bound in exp.bounds.items():
@@ -71,7 +55,71 @@ def build_parser(exps: dict[str, Experiment]) -> argparse.ArgumentParser:
                 help=f"{bound.label}: {bound.describe()} (default {bound.default}). {bound.help}".strip(),
             )
         p.add_argument("--format", choices=("json", "csv"), default="json", help="output format (default json)")
+    claims = sub.add_parser(
+        "claims",
+        help="check a page's statements on live data: holds or not for these settings, and over seeds 0-4",
+        description=(
+            "python -m residual_core claims PAGE [options] [--format json]\n\n"
+            "Every claim the page PAGE makes, evaluated for the given settings (the options of the page's\n"
+            "experiments, missing ones at their defaults): whether it holds here, the measured evidence, and for\n"
+            "a seed-dependent claim the number of seeds 0-4 it holds for. `claims PAGE --help` lists the options."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
+    )
+    claims.add_argument("page", metavar="PAGE", nargs="?", help="a page's URL path: " + ", ".join(_claim_pages()))
+    claims.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
+
+
+def _claim_pages() -> list[str]:
+    from .catalog import PAGES
+
+    return [p.key for p in PAGES if p.claims]
+
+
+def _claims_main(page_key: str | None, rest: list[str]) -> int:
+    """``claims PAGE [options] [--format json|text] [--no-seeds]``."""
+    from . import catalog
+    from .claims import page_bounds, page_claims
+
+    prog = "python -m residual_core claims"
+    if page_key in (None, "-h", "--help"):
+        sys.stdout.write(f"usage: {prog} PAGE [options] [--format json|text]\npages: {', '.join(_claim_pages())}\n")
+        return 0 if page_key else 2
+    try:
+        page = catalog.page(page_key)
+    except KeyError:
+        page = None
+    if page is None or not page.claims:
+        sys.stderr.write(f"{prog}: error: unknown page {page_key!r} (pages: {', '.join(_claim_pages())})\n")
+        return 2
+    bounds = page_bounds(page)
+    parser = _Parser(prog=f"{prog} {page.key}", description=f"The claims of /{page.key}, checked live.")
+    for name, bound in bounds.items():
+        parser.add_argument(bound.flag, dest=name, default=None, help=f"{bound.label}: {bound.describe()}")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
+    parser.add_argument("--no-seeds", action="store_true", help="skip the count over seeds 0-4")
+    args = parser.parse_args(rest)
+    values = {}
+    for name, bound in bounds.items():
+        raw = getattr(args, name)
+        if raw is not None:
+            try:
+                values[name] = bound.parse(raw)
+            except BoundError as err:
+                parser.exit(2, f"{prog} {page.key}: error: {bound.flag}: {err}\n")
+    results = page_claims(page, values, seeds=not args.no_seeds)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(_clean({"page": page.key, "claims": results}), allow_nan=False) + "\n")
+        return 0
+    for c in results:
+        mark = "holds" if c["holds"] else "does NOT hold"
+        seeds = f"; seeds 0-4: {c['seeds']['count']} of {len(c['seeds']['seeds'])}" if "seeds" in c else ""
+        sys.stdout.write(
+            f"[{mark}] {c['id']}: {c['text']}\n    when: {c['condition']}\n    here: {c['evidence']}{seeds}\n"
+        )
+    return 0
 
 
 def _clean(value):
@@ -98,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     exps = experiments()
     parser = build_parser(exps)
     args = parser.parse_args(argv)
+    if args.experiment == "claims":
+        return _claims_main(args.page, args.rest)
     exp = exps[args.experiment]
     kwargs = {}
     for name, bound in exp.bounds.items():
@@ -105,13 +155,13 @@ def main(argv: list[str] | None = None) -> int:
             kwargs[name] = bound.parse(getattr(args, name))
         except BoundError as err:
             parser.exit(2, f"python -m residual_core {exp.name}: error: {bound.flag}: {err}\n")
-    if "progress" in inspect.signature(exp.func).parameters:
+    if exp.takes_progress:
         kwargs["progress"] = _stderr_progress
     result = _clean(exp.func(**kwargs))
     if args.format == "json":
         sys.stdout.write(json.dumps(result, allow_nan=False) + "\n")
     else:
-        rows = exp.table(result)
+        rows = exp.rows(result)
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
         writer.writeheader()

@@ -5,16 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from residual_core import cli
-from residual_core.bounds import PRODUCTS, Bound, BoundError
-from residual_core.products import products_experiment
-
-from .conftest import ROOT
+from residual_core.bounds import PRODUCTS
+from residual_core.catalog import EXPERIMENTS
+from residual_core.experiments.vanishing import products_experiment
+from tests.conftest import ROOT
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -65,14 +67,31 @@ def test_cli_options_come_from_the_page_bounds():
     assert ns.depth == str(PRODUCTS["depth"].default) and ns.factor == str(PRODUCTS["factor"].default)
 
 
-def test_bound_parse_and_clamp():
-    b = Bound.int("depth", 1, 500, 100)
-    assert b.parse("50") == 50 and b.parse("1e2") == 100
-    for bad in ("abc", "10.5", "1e9", "-3", "inf"):
-        with pytest.raises(BoundError, match="depth"):
-            b.parse(bad)
-    assert b.clamp(1e9) == 500 and b.clamp(-3) == 1
-    c = Bound.choice("act", ("tanh", "relu"), "tanh")
-    assert c.parse("relu") == "relu"
-    with pytest.raises(BoundError, match="one of tanh, relu"):
-        c.parse("gelu")
+def test_cli_experiments_are_the_catalogs():
+    assert cli.experiments() == EXPERIMENTS
+    for name in ("residual-1d", "preservation-vs-text", "gradient-vs-text", "gate-check", "add-norm-seeds", "dropout"):
+        assert name in EXPERIMENTS
+
+
+def test_help_lists_every_declared_experiment():
+    r = run_cli("--help")
+    assert r.returncode == 0, r.stderr
+    for name in EXPERIMENTS:
+        assert re.search(rf"^\s+{re.escape(name)}(\s|$)", r.stdout, re.MULTILINE), f"--help does not list {name}"
+
+
+@pytest.fixture(scope="module")
+def default_runs() -> dict[str, subprocess.CompletedProcess]:
+    """Every declared experiment run once from the command line at its defaults, two at a time."""
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(EXPERIMENTS, pool.map(run_cli, EXPERIMENTS), strict=True))
+
+
+@pytest.mark.parametrize("name", list(EXPERIMENTS))
+def test_every_experiment_runs_at_its_defaults(default_runs, name):
+    r = default_runs[name]
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.endswith("\n") and r.stdout.count("\n") == 1  # one line ...
+    data = json.loads(r.stdout)  # ... holding exactly one JSON document (extra data would not parse)
+    assert isinstance(data, dict) and data
+    assert "Traceback" not in r.stderr

@@ -1,0 +1,209 @@
+"""/training: networks trained live with and without residuals (the reference text's exercises 1, 4, 6 and 7)."""
+
+from .. import bounds
+from ..declare import Experiment, Figure, Page
+from ..experiments import training_lab as lab
+from ..models.layers import GatedResidual, Plain, ReZero, ScaledResidual
+from ..models.networks import DeepMLP
+from ..models.transformer import NoResidualLayer, PostLNLayer, PreLNLayer, SequenceModel
+from ..training.loop import train_models
+from ..training.tasks import RegressionTask, SequenceTask
+
+SEQUENCE = (
+    "Network: token + learned position embeddings (d_model), LAYERS encoder layers of\n"
+    "residual_core.models.transformer.build_encoder (2 heads, feed-forward 4*d_model, no dropout), a linear read-out.\n"
+    "Batch: BATCH fresh sequences of SEQ_LEN tokens per step: sort or reverse uniform tokens 0-9, or windows of\n"
+    "residual_core/data/gettysburg.txt for next-character prediction (causal mask). Loss: token cross-entropy\n"
+    "(chance = ln(vocabulary)); token accuracy too. Adam, learning rate LR, STEPS steps, one intra-op thread;\n"
+    "weights from SEED (inside seeded()), batches from a private generator seeded from SEED."
+)
+MLP = (
+    "Batch: the whole synthetic regression set every step (SAMPLES points x ~ N(0, I_8), targets from a random\n"
+    "tanh teacher net, standardised; a network that predicts the mean scores 1.0). Loss: mean squared error.\n"
+    "Adam, learning rate LR, STEPS steps, one intra-op thread; weights and data from SEED."
+)
+SEQUENCE_CODE = (train_models, SequenceModel, SequenceTask, PostLNLayer, PreLNLayer, NoResidualLayer)
+MLP_CODE = (DeepMLP, RegressionTask, train_models)
+
+
+def status(r: dict) -> str:
+    """``"final"`` for a finished run, ``"at step N"`` for a partial one."""
+    return "final" if r["step"] >= r["steps"] else f"at step {r['step']}"
+
+
+def loss_curves(r: dict) -> dict:
+    """Training loss per network of an MLP experiment, against the full step budget and the "predict the mean"
+    line."""
+    return {
+        "x": "step",
+        "y": "loss",
+        "series": "network",
+        "y_title": "training loss (MSE)",
+        "rule": (r["baseline_loss"], "predict the mean"),
+        "x_domain": (1, r["steps"]),
+    }
+
+
+TRAIN_ONE = Experiment(
+    name="train",
+    func=lab.train,
+    bounds=bounds.TRAIN,
+    summary="train one transformer variant (post-ln, pre-ln, none) and print its training curve",
+    help=(
+        "Exercise 4: train one transformer VARIANT and print its curve [{step, loss, accuracy}] and\n"
+        "final_loss (the curve's last point). Same curve as that variant on the Training lab page.\n\n" + SEQUENCE
+    ),
+    code=(lab.transformer_experiment, *SEQUENCE_CODE),
+    table=lambda r: r["curve"],
+)
+
+TRANSFORMER = Experiment(
+    name="transformer",
+    func=lab.transformer_experiment,
+    bounds=bounds.TRANSFORMER_TRAINING,
+    summary="the three transformer variants trained side by side on the same batches",
+    help="Exercise 4: Post-LN, Pre-LN and no residual, trained side by side.\n\n" + SEQUENCE,
+    code=SEQUENCE_CODE,
+    table=lambda r: lab.curve_rows(r["runs"], "variant"),
+    figures=(
+        Figure(
+            "curves",
+            "curves",
+            lab.transformer_rows,
+            lambda r: {
+                "x": "step",
+                "y": "loss",
+                "series": "variant",
+                "y2": "accuracy",
+                "log_y": False,
+                "y_title": "training loss (cross-entropy, solid)",
+                "y2_title": "token accuracy (dashed)",
+                "rule": (r["chance_loss"], "chance: ln(vocabulary)"),
+                "x_domain": (1, r["steps"]),
+            },
+        ),
+    ),
+)
+
+DEPTH = Experiment(
+    name="depth-sweep",
+    func=lab.depth_experiment,
+    bounds=bounds.DEPTH_SWEEP,
+    summary="final training loss of plain and residual MLPs of depth 2, 4, 8, ... MAX_DEPTH",
+    help=(
+        "Exercise 1: plain (x <- tanh(Wx+b)) and residual (x <- x + tanh(Wx+b)) MLPs with the same weights,\n"
+        "WIDTH units, depths 2, 4, 8, ... up to MAX_DEPTH, each trained for the same STEPS.\n"
+        "Network: Linear(8, WIDTH) -> hidden layers -> Linear(WIDTH, 1). CSV: final loss per depth.\n\n" + MLP
+    ),
+    code=(*MLP_CODE, Plain, ScaledResidual),
+    table=lambda r: r["final"],
+    figures=(
+        Figure(
+            "final",
+            "curves",
+            lab.depth_final_rows,
+            lambda r: {
+                "x": "depth",
+                "y": "final_loss",
+                "series": "network",
+                "log_x": True,
+                "points": True,
+                "x_title": "hidden layers (log scale)",
+                "y_title": f"training loss {status(r)}",
+                "rule": (r["baseline_loss"], "predict the mean"),
+            },
+        ),
+        Figure(
+            "deepest",
+            "curves",
+            lab.deepest_curve_rows,
+            lambda r: {**loss_curves(r), "y_title": f"training loss, depth {r['depths'][-1]}"},
+        ),
+    ),
+)
+
+SCALING = Experiment(
+    name="scaling",
+    func=lab.scaling_experiment,
+    bounds=bounds.SCALING,
+    summary="residual scaling x + α·F(x) for α in 0.1, 0.5, 1, 2 and a learned α from 0 (ReZero)",
+    help=(
+        "Exercise 6: x <- x + α·tanh(Wx+b) for α = 0.1, 0.5, 1, 2, and a learned α per layer starting at 0\n"
+        "(ReZero), all with the same weights. Network: Linear(8, WIDTH) -> DEPTH such layers ->\n"
+        "Linear(WIDTH, 1).\n\n" + MLP
+    ),
+    code=(*MLP_CODE, ScaledResidual, ReZero),
+    table=lambda r: lab.curve_rows(r["runs"], "label"),
+    figures=(
+        Figure("curves", "curves", lab.labelled_curve_rows, loss_curves),
+        Figure(
+            "final",
+            "curves",
+            lab.scaling_final_rows,
+            lambda r: {
+                "x": "alpha",
+                "y": "final_loss",
+                "series": "network",
+                "log_x": True,
+                "points": True,
+                "x_title": "α (log scale)",
+                "y_title": f"training loss {status(r)}",
+                "rule": (lab.rezero_final(r), "learned α (ReZero)") if lab.rezero_final(r) else None,
+            },
+        ),
+        Figure(
+            "rezero",
+            "heatmap",
+            lab.rezero_rows,
+            {
+                "x": "step",
+                "y": "layer",
+                "color": "alpha",
+                "x_title": "step",
+                "y_title": "layer",
+                "color_title": "learned α",
+                "mid": 0.0,
+            },
+        ),
+    ),
+)
+
+GATED = Experiment(
+    name="gated",
+    func=lab.gated_experiment,
+    bounds=bounds.GATED,
+    summary="gated residual x + g(x)·F(x) against residual and plain, with the gate per layer",
+    help=(
+        "Exercise 7: x <- x + g(x)·tanh(Wx+b), g(x) = sigmoid(u·x + c) learned per layer, against the\n"
+        "residual (g = 1) and the plain network, same weights. Network: Linear(8, WIDTH) -> DEPTH layers ->\n"
+        "Linear(WIDTH, 1). JSON gates: mean gate per layer over training.\n\n" + MLP
+    ),
+    code=(*MLP_CODE, GatedResidual),
+    table=lambda r: lab.curve_rows(r["runs"], "label"),
+    figures=(
+        Figure("curves", "curves", lab.labelled_curve_rows, loss_curves),
+        Figure(
+            "gates",
+            "heatmap",
+            lab.gate_rows,
+            lambda r: {
+                "x": "step",
+                "y": "layer",
+                "color": "gate",
+                "x_title": "step",
+                "y_title": "layer",
+                "color_title": "mean gate g",
+                "mid": 0.5,
+                "height": min(40 + 14 * r["depth"], 520),
+            },
+        ),
+    ),
+)
+
+PAGE = Page(
+    key="training",
+    title="Training lab",
+    icon=":material/model_training:",
+    teaser="Train networks live with and without residuals: transformers, residual scaling α, gated residuals.",
+    experiments=(TRANSFORMER, TRAIN_ONE, DEPTH, SCALING, GATED),
+)

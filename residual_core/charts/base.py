@@ -1,0 +1,168 @@
+"""The palette, the spec memo and Altair -> Vega-Lite conversion shared by every chart builder."""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from collections import OrderedDict
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+SERIES_COLORS = {
+    "residual": "#0072B2",
+    "plain": "#D55E00",
+    "highway": "#009E73",
+    "Pre-LN": "#0072B2",
+    "Post-LN": "#CC79A7",
+    "no residual": "#D55E00",
+    "0.9^l": "#56B4E9",
+    "1.1^l": "#E69F00",
+    "chosen factor": "#000000",
+    "highway gate T": "#009E73",
+    "sublayer F(x)": "#000000",
+    "added in eval mode": "#0072B2",
+    "α = 1": "#0072B2",
+    "gated residual": "#E69F00",
+    "learned α (ReZero)": "#000000",
+    "plain, fitted C·r^(L−l)": "#000000",
+}
+
+
+def color_scale(names) -> alt.Scale:
+    """A colour scale that gives known series their fixed colours and others the remaining palette colours."""
+    names = list(dict.fromkeys(names))
+    spare = [c for c in OKABE_ITO if c not in {SERIES_COLORS.get(n) for n in names}]
+    colors = []
+    for n in names:
+        colors.append(SERIES_COLORS.get(n) or (spare.pop(0) if spare else "#999999"))
+    return alt.Scale(domain=names, range=colors)
+
+
+def x_axis(df: pd.DataFrame, x: str, title: str | None = None) -> alt.X:
+    """A quantitative x channel; whole-number data (layers, steps) gets whole-number ticks (no "1.0, 1.5, 2.0")."""
+    values = pd.to_numeric(df[x], errors="coerce").dropna()
+    whole = len(values) > 0 and bool((values == values.round()).all())
+    axis = alt.Axis(format="d", tickMinStep=1) if whole else alt.Axis()
+    return alt.X(f"{x}:Q", title=title or x, axis=axis)
+
+
+class _SpecMemo:
+    """Vega-Lite specs of chart builders, remembered by everything that shapes them except the data values.
+
+    Building an Altair chart costs 10-120 ms a chart on every rerun (schema checks, layer merging), while the spec
+    depends only on the builder's options, the frame's columns and dtypes, its category values in order and whether
+    its numbers are whole. So a builder runs once per such shape; later calls reuse its spec and attach the new data.
+    A frame that a builder derives itself (not the data passed in, not a frame option) is kept only when tiny
+    (rules, markers); otherwise the spec is not remembered, so stale data can never be shown.
+    """
+
+    MAX_ENTRIES = 512
+    MAX_DERIVED_ROWS = 16
+
+    def __init__(self):
+        self._specs: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def shape(df: pd.DataFrame) -> tuple:
+        parts = []
+        for column in df.columns:
+            values = df[column]
+            if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+                finite = values[np.isfinite(values.astype("float64"))]
+                parts.append((column, str(values.dtype), bool((finite == finite.round()).all())))
+            else:
+                parts.append((column, str(values.dtype), tuple(dict.fromkeys(values.astype(str)))))
+        return tuple(parts)
+
+    @staticmethod
+    def option(value):
+        if isinstance(value, pd.DataFrame):
+            return ("frame", tuple(value.columns), int(pd.util.hash_pandas_object(value, index=True).sum()))
+        return repr(value)
+
+    def spec(self, builder, df: pd.DataFrame, kwargs: dict) -> dict:
+        key = (builder.__qualname__, self.shape(df), tuple(sorted((k, self.option(v)) for k, v in kwargs.items())))
+        with self._lock:
+            found = self._specs.get(key)
+            if found is not None:
+                self._specs.move_to_end(key)
+        if found is None:
+            spec = vega_lite_spec(builder(df, **kwargs))
+            datasets = spec.pop("datasets")
+            main = [name for name, frame in datasets.items() if frame is df]
+            options = [frame for frame in kwargs.values() if isinstance(frame, pd.DataFrame)]
+            derived = {n: f for n, f in datasets.items() if n not in main and not any(f is o for o in options)}
+            if any(len(frame) > self.MAX_DERIVED_ROWS for frame in derived.values()):
+                return {**spec, "datasets": datasets}  # a builder-derived data frame: never remembered
+            found = (json.dumps(spec), main, {n: f for n, f in datasets.items() if n not in main})
+            with self._lock:
+                self._specs[key] = found
+                while len(self._specs) > self.MAX_ENTRIES:
+                    self._specs.popitem(last=False)
+        template, main, others = found
+        return {**json.loads(template), "datasets": {**others, **dict.fromkeys(main, df)}}
+
+
+_SPECS = _SpecMemo()
+
+
+def forget_chart_specs() -> None:
+    """Forget every remembered chart spec (benchmarks use this to time a cold first render)."""
+    global _SPECS
+    _SPECS = _SpecMemo()
+
+
+def chart_builder(builder):
+    """Decorator for chart builders: ``builder(df, **options)`` is written in Altair; the decorated function
+    returns its Vega-Lite spec (see :func:`vega_lite_spec`), built once per chart shape (see :class:`_SpecMemo`)."""
+
+    @functools.wraps(builder)
+    def build(df: pd.DataFrame, **options) -> dict:
+        return _SPECS.spec(builder, df, options)
+
+    build.altair = builder  # the undecorated builder, returning the Altair chart
+    return build
+
+
+def vega_lite_spec(chart: alt.TopLevelMixin | dict) -> dict:
+    """The Vega-Lite spec of an Altair chart, its data frames under ``spec["datasets"]`` by name.
+
+    A spec (what the chart builders return) is passed through as it is.
+
+    This is the exportable form of every chart (``json.dumps`` it after converting the frames with ``to_dict``).
+    It skips Altair's JSON-schema validation, which costs 10-30 ms a chart on every rerun: the builders above
+    are fixed code, exercised by the page tests. Data frames are swapped for named references on a copy of the
+    chart, so no global Altair state (data transformers, themes) is touched and sessions cannot race.
+    """
+    if isinstance(chart, dict):
+        return chart
+    datasets: dict[str, pd.DataFrame] = {}
+    names: dict[int, str] = {}  # one dataset per distinct frame, however many layers share it
+
+    def detach(node):
+        node = node.copy(deep=False)
+        if isinstance(getattr(node, "data", None), pd.DataFrame):
+            name = names.setdefault(id(node.data), f"data-{len(names)}")
+            datasets[name] = node.data
+            node.data = alt.NamedData(name=name)
+        for attr in ("layer", "hconcat", "vconcat", "concat"):
+            children = getattr(node, attr, alt.Undefined)
+            if isinstance(children, list):
+                setattr(node, attr, [detach(child) for child in children])
+        return node
+
+    spec = detach(chart).to_dict(validate=False)
+    config = spec.setdefault("config", {})
+    for key in ("continuousWidth", "continuousHeight"):  # Altair's default theme; Streamlit sizes the chart
+        config.get("view", {}).pop(key, None)
+    if config.get("view") == {}:
+        del config["view"]
+    # legends under the plot: the plot keeps the full width on a phone and on a projector
+    config["legend"] = config.get("legend") or {"orient": "bottom", "direction": "horizontal", "columns": 3}
+    spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    return spec

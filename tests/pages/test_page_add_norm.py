@@ -1,0 +1,127 @@
+"""AppTest: the Add & Norm page (/add-norm)."""
+
+from __future__ import annotations
+
+import pytest
+
+from residual_core.experiments.add_norm import add_norm_experiment, dropout_demo, shape_demo
+from residual_core.models.diagram import encoder_diagram
+from tests.conftest import chart_frame, run_page, warnings_text
+
+PAGE = "pages/5_add-norm.py"
+SERIES = {"post_ln": "Post-LN", "pre_ln": "Pre-LN", "no_residual": "no residual"}
+
+
+def _diagram(at) -> str:
+    charts = at.get("graphviz_chart")
+    assert len(charts) == 1
+    return charts[0].proto.spec
+
+
+def _series(frame, value, name, x="layer"):
+    return frame[frame["series"] == name].sort_values(x)[value].tolist()
+
+
+def _controls(at) -> dict:
+    values = {s.key: s.value for s in at.slider}
+    values.update({b.key: b.value for b in at.button_group})
+    values.update({n.key: n.value for n in at.number_input})
+    return values
+
+
+def test_defaults_render_and_chart_data_matches_residual_core():
+    at = run_page(PAGE)
+    assert not at.exception and not warnings_text(at)
+    assert _controls(at) == {
+        "variant": "post-ln",
+        "dropout": 0.2,
+        "layers": 12,
+        "d_model": "64",
+        "heads": "4",
+        "init": "xavier",
+        "seed": 0,
+        "d_in": 512,
+        "d_out": 256,
+    }
+    assert _diagram(at) == encoder_diagram("post-ln", 6, 64, 4, dropout=0.2)
+    expected = add_norm_experiment(12, 64, 4, "xavier", 0)
+    grads = chart_frame(at, 0, column="grad_norm")
+    for column, name in SERIES.items():
+        assert _series(grads, "grad_norm", name) == [row[column] for row in expected["per_layer"]]
+    stream = chart_frame(at, 1, column="stream_norm")
+    assert _series(stream, "stream_norm", "Pre-LN") == [row["pre_ln"] for row in expected["stream"]]
+    demo = dropout_demo(0.2, 32, 0)
+    drops = chart_frame(at, 2, column="value")
+    assert _series(drops, "value", "added in training, run 1", x="feature") == [r["train_1"] for r in demo["features"]]
+    # the default widths differ: the real PyTorch error is shown as text, not raised
+    code = "\n".join(c.value for c in at.code)
+    assert f"RuntimeError: {shape_demo(512, 256, 0)['error']}" in code
+    assert "must match the size of tensor b" in code
+
+
+def test_deep_link_with_other_parameters():
+    link = {
+        "variant": "pre-ln",
+        "dropout": "0.5",
+        "layers": "6",
+        "d_model": "32",
+        "heads": "2",
+        "init": "default",
+        "seed": "7",
+        "d_in": "48",
+        "d_out": "48",
+    }
+    at = run_page(PAGE, link)
+    assert not at.exception and not warnings_text(at)
+    assert _controls(at) == {
+        "variant": "pre-ln",
+        "dropout": 0.5,
+        "layers": 6,
+        "d_model": "32",
+        "heads": "2",
+        "init": "default",
+        "seed": 7,
+        "d_in": 48,
+        "d_out": 48,
+    }
+    dot = _diagram(at)
+    assert dot == encoder_diagram("pre-ln", 6, 64, 4, dropout=0.5)
+    assert "final LayerNorm" in dot and "Dropout p=0.5" in dot
+    expected = add_norm_experiment(6, 32, 2, "default", 7)
+    grads = chart_frame(at, 0, column="grad_norm")
+    assert _series(grads, "grad_norm", "Post-LN") == [row["post_ln"] for row in expected["per_layer"]]
+    demo = dropout_demo(0.5, 32, 7)
+    drops = chart_frame(at, 2, column="value")
+    assert _series(drops, "value", "added in training, run 2", x="feature") == [r["train_2"] for r in demo["features"]]
+    # matching widths: no error, the projection is the identity
+    assert not at.error
+    assert "bit for bit" in at.success[0].value
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Projection on the skip path"] == "Identity" and metrics["Extra parameters"] == "0"
+
+
+def test_no_residual_diagram_has_no_add():
+    at = run_page(PAGE, {"variant": "none", "dropout": "0"})
+    assert not at.exception
+    dot = _diagram(at)
+    assert 'label="+"' not in dot and "Dropout" not in dot
+    assert "Residual adds per layer: **0**" in "\n".join(m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    ("params", "key", "used"),
+    [
+        ({"variant": "sandwich"}, "variant", "post-ln"),
+        ({"heads": "3"}, "heads", "4"),
+        ({"d_model": "50"}, "d_model", "64"),
+        ({"layers": "100"}, "layers", 24),
+        ({"dropout": "-1"}, "dropout", 0.0),
+        ({"d_in": "x"}, "d_in", 512),
+        ({"init": "kaiming"}, "init", "xavier"),
+    ],
+)
+def test_bad_url_values_give_a_notice_and_no_exception(params, key, used):
+    at = run_page(PAGE, params)
+    assert not at.exception
+    assert f"{key}={used}" in warnings_text(at).replace("*", "")
+    assert _controls(at)[key] == used

@@ -1,0 +1,145 @@
+"""AppTest: the Training lab page (small settings through the URL; runs finish in a second or two).
+
+A run trains in a background thread (residual_core.training.jobs). AppTest cannot wait on that thread, so these tests
+rerun the script until the page shows the finished run, the way the page's polling fragment does in a browser.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from residual_core.experiments import training_lab as training
+from residual_core.training import jobs
+from tests.conftest import chart_frame, charts, run_page, warnings_text
+
+PAGE = "pages/6_training.py"
+SMALL = {"steps": "10", "layers": "1", "d_model": "16", "batch": "8", "seq_len": "4"}
+SMALL_MLP = {"steps": "10", "width": "8", "samples": "32"}
+
+
+def trained(at) -> bool:
+    return any("Trained in" in c.value for c in at.caption)
+
+
+def until_trained(at, timeout: float = 90.0):
+    end = time.monotonic() + timeout
+    while not trained(at):
+        assert not at.exception, at.exception
+        assert time.monotonic() < end, "the run did not finish in time"
+        time.sleep(0.3)
+        at.run()
+    assert not at.exception
+    return at
+
+
+@pytest.fixture(autouse=True)
+def fresh_registry():
+    jobs.REGISTRY.clear()
+    yield
+    jobs.REGISTRY.clear()
+
+
+def test_small_transformer_run_shows_the_curves_residual_core_computes():
+    at = until_trained(run_page(PAGE, {**SMALL, "seed": "21"}))
+    assert not at.get("progress")  # finished: no progress bar any more
+    expected = training.transformer_experiment(
+        task="sort", layers=1, steps=10, seed=21, d_model=16, seq_len=4, batch=8, lr="0.003"
+    )
+    df = chart_frame(at, 0, column="loss")
+    for run in expected["runs"]:
+        rows = df[df["variant"] == run["label"]].sort_values("step")
+        assert rows["loss"].tolist() == [p["loss"] for p in run["curve"]]
+        assert rows["accuracy"].tolist() == [p["accuracy"] for p in run["curve"]]
+    assert [m.label for m in at.metric] == [f"{r['label']}: loss, final" for r in expected["runs"]]
+    code = "\n".join(c.value for c in at.code)
+    assert "def transformer_experiment" in code and "class SequenceModel" in code and "def train_models" in code
+    assert "Bounds" in " ".join(c.value for c in at.caption)
+
+
+def test_the_next_visitor_sees_the_finished_run_at_once():
+    params = {**SMALL, "seed": "22"}
+    until_trained(run_page(PAGE, params))
+    started = jobs.REGISTRY.started
+    again = run_page(PAGE, params)
+    assert trained(again) and not again.get("progress") and jobs.REGISTRY.started == started
+    assert chart_frame(again, 0, column="loss")["loss"].notna().all()
+
+
+def test_a_run_is_drawn_live_then_finished():
+    params = {"experiment": "depth", "max_depth": "8", "steps": "400", "width": "8", "samples": "32", "seed": "3"}
+    at = run_page(PAGE, params)
+    assert not at.exception
+    assert at.get("progress"), "a 400-step run should still be training after the first script run"
+    until_trained(at)
+    assert not at.get("progress")
+    final = chart_frame(at, 0, column="final_loss")
+    assert sorted(final["depth"].unique()) == [2, 4, 8]
+
+
+def test_moving_a_control_mid_run_stops_it_and_stores_nothing():
+    params = {"experiment": "depth", "max_depth": "16", "steps": "600", "width": "8", "samples": "32", "seed": "4"}
+    at = run_page(PAGE, params)
+    old_key = jobs.run_key(
+        training.depth_experiment,
+        {"max_depth": 16, "steps": 600, "seed": 4, "width": 8, "samples": 32, "lr": "0.003"},
+    )
+    assert old_key in jobs.REGISTRY.active_keys()
+    old = jobs.REGISTRY._active[old_key]
+    steps_slider = next(s for s in at.slider if s.label == "Training steps")
+    steps_slider.set_value(20).run()  # the student moves a slider: Streamlit reruns the page
+    assert not at.exception
+    assert old.wait(30) and old.view().state == jobs.CANCELLED and old.view().result is None
+    assert old_key not in jobs.REGISTRY.cached_keys() and old_key not in jobs.REGISTRY.active_keys()
+    until_trained(at)
+    assert chart_frame(at, 1, column="loss")["step"].max() == 20
+
+
+def test_deep_link_sets_the_controls():
+    at = run_page(PAGE, {"experiment": "scaling", "depth": "4", "seed": "7", **SMALL_MLP})
+    assert not at.exception and not warnings_text(at)
+    assert at.button_group[0].value == "scaling"
+    sliders = {s.label: s.value for s in at.slider}
+    assert sliders["Hidden layers"] == 4 and sliders["Training steps"] == 10 and sliders["Width"] == 8
+    assert at.number_input[0].value == 7
+    until_trained(at)
+    assert len(charts(at)) == 3  # curves, final loss against α, learned α per layer
+
+
+@pytest.mark.parametrize(
+    ("params", "used"),
+    [
+        ({"steps": "abc"}, "steps=100"),
+        ({"layers": "99"}, "layers=8"),
+        ({"experiment": "nope"}, "experiment=transformer"),
+        ({"task": "copy"}, "task=sort"),
+        ({"lr": "1"}, "lr=0.003"),
+    ],
+)
+def test_bad_url_values_give_a_notice_and_a_usable_value(params, used):
+    at = run_page(PAGE, {**SMALL, **params})
+    assert not at.exception
+    notice = warnings_text(at).replace("*", "")
+    name = used.split("=")[0]
+    assert f"{name}=" in notice and used in notice
+
+
+@pytest.mark.parametrize(
+    ("experiment", "extra", "n_charts"),
+    [
+        ("depth", {"max_depth": "4"}, 2),
+        ("scaling", {"depth": "3"}, 3),
+        ("gated", {"depth": "3"}, 2),
+    ],
+)
+def test_every_experiment_renders_at_small_settings(experiment, extra, n_charts):
+    at = until_trained(run_page(PAGE, {"experiment": experiment, **SMALL_MLP, **extra}))
+    assert len(charts(at)) == n_charts
+    assert "What you should see" in " ".join(m.value for m in at.markdown)
+
+
+def test_depth_text_says_vanishing_gradients_not_degradation():
+    at = run_page(PAGE, {"experiment": "depth", "max_depth": "2", **SMALL_MLP})
+    text = " ".join(m.value for m in at.markdown)
+    assert "gradients vanish" in text and "degradation problem" in text and "not" in text
