@@ -9,7 +9,7 @@ from residual_core import catalog
 from residual_core.claims import SEEDS, check
 from residual_core.declare import Claim, Experiment
 
-from .compute import compute
+from .compute import compute, compute_with_progress
 
 
 def claims_of(experiment: Experiment) -> list[Claim]:
@@ -19,8 +19,15 @@ def claims_of(experiment: Experiment) -> list[Claim]:
 
 def seed_count(claim: Claim, experiment: Experiment, kwargs: dict) -> dict:
     """``{"seeds", "holds", "count"}`` over :data:`~residual_core.claims.SEEDS`, each seed's result from the shared
-    cache (so a seed a visitor already looked at costs nothing)."""
-    holds = [bool(claim.check(compute(experiment, **{**kwargs, "seed": s})).holds) for s in SEEDS]
+    cache (so a seed a visitor already looked at costs nothing). An experiment that reports progress is read from
+    the cache its page fills (:func:`~lab.compute.compute_with_progress`), with a progress bar while a seed runs."""
+
+    def run(seed: int) -> dict:
+        if experiment.takes_progress:
+            return compute_with_progress(experiment, label=f"Checking seed {seed}…", **{**kwargs, "seed": seed})
+        return compute(experiment, **{**kwargs, "seed": seed})
+
+    holds = [bool(claim.check(run(s)).holds) for s in SEEDS]
     return {"seeds": list(SEEDS), "holds": holds, "count": sum(holds)}
 
 

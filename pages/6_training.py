@@ -132,7 +132,7 @@ def depth_page():
         "synthetic regression task (8 inputs, targets from a random teacher network, standardised: predicting the "
         "mean scores a loss of exactly 1)."
     )
-    v = controls(DEPTH_SWEEP, ["max_depth", "steps", "seed"], ["width", "samples", "lr"])
+    v = controls(DEPTH_SWEEP, ["max_depth", "init", "steps", "seed"], ["width", "samples", "lr"], widths=[3, 3, 3, 2])
 
     def draw(data, final):
         deepest = data["depths"][-1]
