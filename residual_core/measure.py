@@ -46,9 +46,9 @@ def gradient_profile(
 ) -> dict[str, list[float]]:
     """Per-layer input-gradient norms of a plain and a residual network with the same weights.
 
-    The networks are :func:`~residual_core.models.networks.twins` ``(depth, width, alpha, activation, seed, init)``: plain
-    ``x <- act(W x + b)`` and residual ``x <- x + alpha * act(W x + b)``. The input is a seeded standard-normal batch
-    ``(batch, width)``, the loss ``output.sum()``.
+    The networks are :func:`~residual_core.models.networks.twins` ``(depth, width, alpha, activation, seed, init)``:
+    plain ``x <- act(W x + b)`` and residual ``x <- x + alpha * act(W x + b)``. The input is a seeded standard-normal
+    batch ``(batch, width)``, the loss ``output.sum()``.
 
     Returns:
         ``{"layer": [0..L], "plain": [...], "residual": [...]}``, float64 norms, layer 0 being the input.

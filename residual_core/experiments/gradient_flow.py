@@ -39,8 +39,9 @@ def gradient_flow_experiment(
     ``output.sum()``. Norms in float64.
 
     Returns:
-        ``depth``, ``width``, ``alpha``, ``activation``, ``init``, ``seed``; ``input_grad_norm``: ``{plain, residual}``, the
-        gradient norm at the network's input; ``ratio``: residual / plain (``inf`` if the plain one is 0);
+        ``depth``, ``width``, ``alpha``, ``activation``, ``init``, ``seed``; ``input_grad_norm``:
+        ``{plain, residual}``, the gradient norm at the network's input; ``ratio``: residual / plain (``inf`` if the
+        plain one is 0);
         ``per_layer``: ``[{layer, plain, residual}]`` for ``layer = 0..depth``, layer 0 the network's input.
     """
     g = gradient_profile(depth, width=width, alpha=alpha, activation=activation, seed=seed, init=init)

@@ -159,9 +159,9 @@ def depth_experiment(
     """Exercise 1: plain and residual tanh MLPs of every depth in :func:`depth_list` ``(max_depth)``, same budget.
 
     Network: :class:`DeepMLP` ``(depth, width, init=init)``, block ``"plain"`` (``x <- tanh(W x + b)``) or
-    ``"residual"`` (``x <- x + tanh(W x + b)``), the same weights for both. Batch: the whole :class:`RegressionTask` data set of
-    ``samples`` points every step. Loss: mean squared error (1.0 = predicting the mean). Optimiser: Adam, ``lr``,
-    ``steps`` steps for every network.
+    ``"residual"`` (``x <- x + tanh(W x + b)``), the same weights for both. Batch: the whole
+    :class:`RegressionTask` data set of ``samples`` points every step. Loss: mean squared error (1.0 = predicting
+    the mean). Optimiser: Adam, ``lr``, ``steps`` steps for every network.
 
     Returns:
         ``{..., "depths": [...], "runs": [{"depth", "block", "curve": [{"step", "loss"}], "final_loss"}],
