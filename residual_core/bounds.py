@@ -220,7 +220,7 @@ HIGHWAY_TRAIN_BATCH = 64
 HIGHWAY_TRAIN_LR = 3e-3
 
 ADD_NORM = {
-    "layers": Bound.int("layers", 2, 24, 12, label="Encoder layers"),
+    "layers": Bound.int("layers", 2, 24, 16, label="Encoder layers"),
     "d_model": Bound.choice("d_model", ("32", "64", "96", "128"), "64", label="d_model"),
     "heads": Bound.choice("heads", ("1", "2", "4", "8"), "4", label="Attention heads"),
     "init": Bound.choice("init", ("xavier", "default"), "xavier", label="Initialisation"),
