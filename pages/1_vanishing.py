@@ -82,18 +82,18 @@ trend = "shrinks" if fit_plain["rate"] < 1 else "grows"
 st.markdown(
     f"Going backwards, each plain layer here multiplies the gradient by **{fit_plain['rate']:.3f}** on average "
     f"(fitted), so over {depth} layers it {trend} like {fit_plain['rate']:.3f}^L. How much a plain layer shrinks or "
-    "stretches the gradient is set by `diag(tanh′)·W`: tanh′ is at most 1, so the size of the weights `W` decides. "
-    "Each residual layer's Jacobian is `I + α·diag(tanh′)·W`: with a small α it stays close to the identity "
-    f"(fitted factor here **{fit_res['rate']:.4f}**), whatever the weights."
+    "stretches the gradient is set by `diag(tanh′)·W`: tanh′ is at most 1, so only the weights `W` can stretch it, "
+    "and small weights shrink it. Each residual layer's Jacobian is `I + α·diag(tanh′)·W`: with a small α it stays "
+    f"close to the identity (fitted factor here **{fit_res['rate']:.4f}**)."
 )
 
 # -- depth or initialisation? -------------------------------------------------------------------------------------
 st.subheader("Is it the depth, or the initialisation?")
 st.markdown(
     "PyTorch's default `nn.Linear` draws weights uniformly from ±1/√fan_in: variance **1/(3·fan_in)**, a third of "
-    "the 1/fan_in of LeCun's and Xavier's initialisation for these square 64 × 64 layers. A weight matrix that small "
-    "shrinks the signal and the gradient at every tanh layer, so much of the vanishing above is the initialisation, "
-    "not depth alone. Below, the same network with each of the four initialisations (same depth and seed; all but "
+    "the 1/fan_in of LeCun's and Xavier's initialisation for these square 64 × 64 layers. Weights that small shrink "
+    "the signal and the gradient at a tanh layer, so much of the vanishing above is the initialisation, not depth "
+    "alone. Below, the same network with each of the four initialisations (same depth and seed; all but "
     "the default start with zero biases)."
 )
 compare = lab.compute_with_progress(declared.INIT_COMPARE, label="Four initialisations…", depth=depth, seed=seed)
@@ -104,10 +104,12 @@ with right:
     lab.figure(declared.INIT_COMPARE, "residual", compare, log_y=log_y)
 lab.claims(declared.INIT_COMPARE, compare, {"depth": depth, "seed": seed})
 st.markdown(
-    "He initialisation (variance 2/fan_in) is made for ReLU, which zeroes half of its inputs; on tanh it makes the "
-    "weights too large. A gradient that does not vanish is not the whole story either: He et al. (2016) found that "
-    "deeper *plain* networks trained to a higher training error than shallower ones even though normalisation kept "
-    "their gradients from vanishing (the *degradation problem*). The training lab's depth sweep lets you try it "
+    "He initialisation (variance 2/fan_in) is made for ReLU, which zeroes half of its inputs; on these square tanh "
+    "layers it has twice Xavier's variance (plain ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ here: "
+    f"{declared.share(compare['kept']['he']['plain'])}). A gradient that does not vanish is not the whole story "
+    "either: He et al. (2016) found that deeper *plain* networks trained to a higher training error than shallower "
+    "ones even though normalisation kept their gradients from vanishing (the *degradation problem*). The training "
+    "lab's depth sweep lets you try it "
     "with Xavier initialisation:"
 )
 st.page_link(

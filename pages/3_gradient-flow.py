@@ -151,8 +151,8 @@ st.markdown(
     "Each residual layer multiplies the "
     "gradient by I + α·diag(act′)·W: the larger α, the further each factor is from the identity, and over many "
     "layers a factor a little above 1 compounds just as one below 1 does — which is why deep residual stacks keep "
-    "the branch small (small α, careful initialisation, normalisation). A skip connection keeps the gradient from "
-    "vanishing; it does not stop it from exploding."
+    "the branch small (small α, careful initialisation, normalisation). The identity path gives the gradient a route "
+    "around every layer, but it does not cap it: it can explode."
 )
 st.markdown(
     "And a gradient that neither vanishes nor explodes is not enough for a deep plain network to train well: "

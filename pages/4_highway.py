@@ -31,8 +31,9 @@ st.latex(
     r"H(x) = \tanh(W_H x + b_H),\quad T(x) = \operatorname{sigmoid}(W_T x + b_T)"
 )
 st.markdown(
-    "With a **negative gate bias** b_T the gate starts near 0, so each layer starts close to the identity and the "
-    "signal (and the gradient) is carried through. The paper suggests −1 to −3, more negative for deeper nets."
+    "The more **negative the gate bias** b_T, the closer the gate starts to 0 and the closer each layer starts to the "
+    "identity, carrying the signal (and the gradient) through. The paper suggests −1 to −3, more negative for deeper "
+    "nets."
 )
 
 # -- 1. the gate at initialisation ---------------------------------------------------------------------------------
@@ -86,9 +87,9 @@ st.markdown(
     f"From the output back to the input the gradient norm changes by a factor of **{lab.fmt(ratio['plain'])}** in "
     f"the plain stack, **{lab.fmt(ratio['highway'])}** in the highway stack and **{lab.fmt(ratio['residual'])}** in "
     f"the residual stack. {gate_text} Each residual layer multiplies the gradient by `I + ∂H/∂x`. That is not a "
-    "guarantee of at least 1 (the *Residual math* page finds blocks whose Jacobian shrinks some direction), but "
-    "the identity term keeps the product from collapsing the way a product of small plain Jacobians does; with H at "
-    "full size (no α scaling it down) the product can also grow."
+    "guarantee of at least 1 (the *Residual math* page finds blocks whose Jacobian shrinks some direction); here the "
+    f"product of these factors is **{lab.fmt(ratio['residual'])}** from output to input, and with H at full size "
+    "(no α scaling it down) such a product can grow."
 )
 lab.claims(declared.AT_INIT, data, at_init_args)
 

@@ -67,7 +67,8 @@ def _dropout_takeaway(r: dict) -> str:
     return (
         f"Training run 1 dropped {r['dropped']} of {r['width']} entries of F(x) and scaled the rest by "
         + ("—" if r["kept_scale"] is None else f"{r['kept_scale']:.4f}")
-        + f" (1/(1 − p) = {r['expected_scale']:.4f}); eval mode added F(x) unchanged."
+        + f" (1/(1 − p) = {r['expected_scale']:.4f}); eval mode added "
+        + ("F(x) unchanged." if r["eval_equals_x_plus_f"] else "something other than F(x).")
     )
 
 

@@ -34,9 +34,9 @@ def _band_takeaway(r: dict) -> str:
     lo = r["per_layer"][0]["plain_min"] / r["per_layer"][-1]["plain"]
     hi = r["per_layer"][0]["plain_max"] / r["per_layer"][-1]["plain"]
     return (
-        f"Seed {r['seeds'][0]}: {_g(_kept(r['per_layer'], 'plain'))} of the output's gradient reaches the plain "
-        f"network's input and {_g(_kept(r['per_layer'], 'residual'))} the residual one's; over seeds "
-        f"{r['seeds'][0]}–{r['seeds'][-1]} the plain share spans {_g(lo)} to {_g(hi)}."
+        f"Seed {r['seeds'][0]}: the gradient at the input is {_g(_kept(r['per_layer'], 'plain'))} times the "
+        f"output's in the plain network and {_g(_kept(r['per_layer'], 'residual'))} times in the residual one; over "
+        f"seeds {r['seeds'][0]}–{r['seeds'][-1]} the plain ratio spans {_g(lo)} to {_g(hi)}."
     )
 
 

@@ -24,7 +24,7 @@ def _kept(r: dict, kind: str) -> float:
 
 def _gradients_takeaway(r: dict) -> str:
     return (
-        f"Share of the output's gradient reaching the input after {r['depth']} layers: plain "
+        f"Gradient at the input over the gradient at the output after {r['depth']} layers: plain "
         f"{_g(_kept(r, 'plain'))}, highway {_g(_kept(r, 'highway'))}, residual {_g(_kept(r, 'residual'))}."
     )
 
@@ -33,7 +33,7 @@ def _gates_takeaway(r: dict) -> str:
     gates = r["gate_mean"]
     return (
         f"With gate bias {r['gate_bias']:g} the mean gate runs from {min(gates):.3f} to {max(gates):.3f} over the "
-        f"{r['depth']} layers (σ({r['gate_bias']:g}) = {1 / (1 + math.exp(-r['gate_bias'])):.3f})."
+        f"{r['depth']} layers (sigmoid({r['gate_bias']:g}) = {1 / (1 + math.exp(-r['gate_bias'])):.3f})."
     )
 
 

@@ -71,7 +71,7 @@ PRODUCTS = Experiment(
 # -- takeaways ---------------------------------------------------------------------------------------------------
 
 
-def _share(x: float) -> str:
+def share(x: float) -> str:
     """A share of the gradient, readable at any size."""
     return f"{x:.2g}" if 1e-3 <= abs(x) < 1e3 else f"{x:.1e}"
 
@@ -99,16 +99,16 @@ def _kept(r: dict, name: str) -> float:
 def _gradient_takeaway(r: dict) -> str:
     rate = r["fit"]["plain"]["rate"]
     return (
-        f"With {INIT_NAMES[r['init']]} initialisation (seed {r['seed']}), {_share(_kept(r, 'plain'))} of the output's "
-        f"gradient reaches the plain network's input (fitted factor {rate:.3f} per layer) and "
-        f"{_share(_kept(r, 'residual'))} reaches the residual twin's."
+        f"With {INIT_NAMES[r['init']]} initialisation (seed {r['seed']}) the gradient at the input is "
+        f"{share(_kept(r, 'plain'))} times the one at the output in the plain network (fitted factor {rate:.3f} per "
+        f"layer) and {share(_kept(r, 'residual'))} times in the residual twin."
     )
 
 
 def _init_takeaway(network: str):
     def takeaway(r: dict) -> str:
-        kept = ", ".join(f"{_share(r['kept'][i][network])} ({INIT_NAMES[i]})" for i in r["inits"])
-        return f"Share of the output's gradient reaching the {network} network's input at depth {r['depth']}: {kept}."
+        kept = ", ".join(f"{share(r['kept'][i][network])} ({INIT_NAMES[i]})" for i in r["inits"])
+        return f"‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ of the {network} network at depth {r['depth']}: {kept}."
 
     return takeaway
 
@@ -172,8 +172,8 @@ def _init_postpones(r: dict) -> Verdict:
     gain = min(kept["xavier"], kept["orthogonal"]) / kept["default"] if kept["default"] > 0 else float("inf")
     return Verdict(
         gain >= 100,
-        f"plain share reaching the input: default {_share(kept['default'])}, xavier {_share(kept['xavier'])}, "
-        f"orthogonal {_share(kept['orthogonal'])} (at least {_share(gain)}× the default's), depth {r['depth']}",
+        f"plain ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖: default {share(kept['default'])}, xavier {share(kept['xavier'])}, "
+        f"orthogonal {share(kept['orthogonal'])} (at least {share(gain)}× the default's), depth {r['depth']}",
     )
 
 
@@ -193,8 +193,8 @@ def _residual_ignores_init(r: dict) -> Verdict:
     plain_spread = max(plain) / min(plain) if min(plain) > 0 else float("inf")
     return Verdict(
         spread < 2,
-        f"residual share reaching the input {_share(min(res))}–{_share(max(res))} over the four inits (a factor "
-        f"{spread:.2f}); plain {_share(min(plain))}–{_share(max(plain))} (a factor {_share(plain_spread)}), depth "
+        f"residual ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ {share(min(res))}–{share(max(res))} over the four inits (a factor "
+        f"{spread:.2f}); plain {share(min(plain))}–{share(max(plain))} (a factor {share(plain_spread)}), depth "
         f"{r['depth']}",
     )
 
@@ -233,7 +233,7 @@ CLAIMS = (
     ),
     Claim(
         id="residual-ignores-init",
-        text="The residual twin's gradient barely depends on the initialisation: the share reaching the input "
+        text="The residual twin's gradient barely depends on the initialisation: the gradient reaching its input "
         "changes by less than a factor of 2 across the four.",
         condition="x + 0.1·tanh(Wx + b), width 64, up to a few hundred layers",
         experiment="init-compare",
