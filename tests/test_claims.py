@@ -335,3 +335,27 @@ def test_training_lab_run_result_is_what_the_claims_read():
             verdict = claim.check(r)
             assert isinstance(verdict.holds, bool) and "seed 1" in verdict.evidence
     assert abs(r["chance_loss"] - LN10) < 1e-12  # sort: V = 10
+
+
+# -- takeaways ------------------------------------------------------------------------------------------------------
+FIGURES = [(e.name, f.key) for e in catalog.EXPERIMENTS.values() for f in e.figures]
+
+
+@pytest.mark.parametrize(("name", "key"), FIGURES, ids=[f"{n}-{k}" for n, k in FIGURES])
+def test_every_figure_has_a_takeaway_computed_from_its_result(name, key):
+    from tests.test_catalog import small_result
+
+    fig = catalog.experiment(name).figure(key)
+    assert fig.takeaway is not None, f"{name}/{key} has no takeaway"
+    result = small_result(name)
+    text = fig.takeaway(result)
+    assert isinstance(text, str) and text.endswith(".") and len(text) > 20
+    assert "{" not in text and "nan" not in text.lower().split()
+
+
+def test_takeaways_follow_the_data():
+    fig = catalog.experiment("products").figure("gradients")
+    a = result_for("plain-gradient-vanishes", {"depth": 20, "seed": 1})
+    b = result_for("plain-gradient-vanishes", {"depth": 20, "init": "xavier", "seed": 1})
+    assert fig.takeaway(a) != fig.takeaway(b)
+    assert "Xavier" in fig.takeaway(b) and "seed 1" in fig.takeaway(b)
