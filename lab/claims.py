@@ -46,7 +46,7 @@ def stored_result(experiment: Experiment, kwargs: dict) -> dict | None:
 def seed_results_on_demand(experiment: Experiment, kwargs: dict) -> dict | None:
     """``{seed: result}`` for every seed in :data:`~residual_core.claims.SEEDS` if all are computed already;
     otherwise a button that computes the missing ones (with progress, cached for every visitor) and ``None`` until
-    it is pressed. For experiments too heavy to run five times for every visitor (training)."""
+    it is pressed. For experiments too heavy to run five times for every visitor (training, large grids)."""
     results = {s: stored_result(experiment, {**kwargs, "seed": s}) for s in SEEDS}
     missing = [s for s, r in results.items() if r is None]
     if not missing:
@@ -54,19 +54,19 @@ def seed_results_on_demand(experiment: Experiment, kwargs: dict) -> dict | None:
     offer = st.empty()
     with offer.container():
         st.caption(
-            f"Seed count not shown yet: it needs this setting trained with every seed {SEEDS[0]}–{SEEDS[-1]}, and "
-            f"{len(missing)} of them ({', '.join(map(str, missing))}) have not been trained on this server. Each is a "
-            "training run like this one; once trained they are cached for everyone."
+            f"Seed count not shown yet: it needs this setting run with every seed {SEEDS[0]}–{SEEDS[-1]}, and "
+            f"{len(missing)} of them ({', '.join(map(str, missing))}) have not been run on this server. Each is a "
+            "run like this one (a training run on the training lab); once run they are cached for everyone."
         )
         clicked = st.button(
-            f"Train seeds {', '.join(map(str, missing))} and count",
+            f"Run seeds {', '.join(map(str, missing))} and count",
             key=f"claims-seeds-{experiment.name}",
             icon=":material/play_arrow:",
         )
     if not clicked:
         return None
     for s in missing:
-        label = f"Training seed {s} ({missing.index(s) + 1} of {len(missing)})…"
+        label = f"Seed {s} ({missing.index(s) + 1} of {len(missing)})…"
         results[s] = compute_with_progress(experiment, label=label, **{**kwargs, "seed": s})
     offer.empty()
     return results
