@@ -117,8 +117,11 @@ def _gated_beat_plain(r: dict) -> Verdict:
 
 def _gated_slower(r: dict) -> Verdict:
     gated, residual = _finite(final_loss(r, "block", "gated")), _finite(final_loss(r, "block", "residual"))
+    first = [row["gate"] for row in r["gates"] if row["step"] == min(g["step"] for g in r["gates"])]
+    start = f"; mean gate at the first recorded step {sum(first) / len(first):.2f}" if first else ""
     return Verdict(
-        gated > residual, f"final loss: gated {loss_text(gated)}, residual {loss_text(residual)} (seed {r['seed']})"
+        gated > residual,
+        f"final loss: gated {loss_text(gated)}, residual {loss_text(residual)}{start} (seed {r['seed']})",
     )
 
 
@@ -191,8 +194,8 @@ CLAIMS = (
     ),
     Claim(
         id="gated-slower-than-residual",
-        text="The gated residual trains more slowly than the plain residual (its gates start near 0.5 and halve "
-        "every branch).",
+        text="The gated residual trains more slowly than the plain residual (its gates start near 0.5, halving "
+        "every branch at first).",
         condition="16 layers, 100 steps",
         experiment="gated",
         check=_gated_slower,
