@@ -296,11 +296,23 @@ CHEAP = {
 }
 
 
+def claims_main(capsys, *args: str) -> tuple[int, str, str]:
+    """``python -m residual_core claims ARGS`` in this process: (exit status, stdout, stderr)."""
+    from residual_core import cli
+
+    try:
+        code = cli.main(["claims", *args])
+    except SystemExit as stop:
+        code = stop.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
 @pytest.mark.parametrize("page", list(CHEAP))
-def test_claims_command_works_for_every_page(page):
-    r = run_cli(page, *CHEAP[page], "--format", "json", "--no-seeds")
-    assert r.returncode == 0, r.stderr[-2000:]
-    data = json.loads(r.stdout)
+def test_claims_command_works_for_every_page(capsys, page):
+    code, out, err = claims_main(capsys, page, *CHEAP[page], "--format", "json", "--no-seeds")
+    assert code == 0, err[-2000:]
+    data = json.loads(out)
     assert data["page"] == page and data["claims"]
     for entry in data["claims"]:
         assert {"id", "text", "condition", "holds", "evidence"} <= set(entry)
@@ -319,12 +331,12 @@ def test_claims_command_agrees_with_the_library_and_counts_seeds():
 @pytest.mark.parametrize(
     "args", [["nope"], ["highway", "--experiment", "nope"], ["vanishing", "--depth", "0"], ["vanishing", "--init", "x"]]
 )
-def test_claims_command_refuses_bad_input_in_one_line(args):
-    r = run_cli(*args)
-    assert r.returncode == 2 and r.stdout == ""
-    assert "Traceback" not in r.stderr and r.stderr.strip()
+def test_claims_command_refuses_bad_input_in_one_line(capsys, args):
+    code, out, err = claims_main(capsys, *args)
+    assert code == 2 and out == ""
+    assert "Traceback" not in err and err.strip()
     if args == ["nope"]:
-        assert r.stderr.count("\n") == 1
+        assert err.count("\n") == 1
 
 
 def test_training_lab_run_result_is_what_the_claims_read():
