@@ -7,9 +7,12 @@ import lab
 lab.page("")
 
 st.markdown(
-    "**Residual Lab** shows, with live PyTorch computations, why a skip connection `y = x + F(x)` lets very deep "
-    "networks train: the identity path carries signal and gradient through any depth. Every number on every page is "
-    "computed as you watch, by the code shown beside it."
+    "**Residual Lab** shows, with live PyTorch computations, why a skip connection `y = x + F(x)` helps very deep "
+    "networks train: the identity path gives the signal and the gradient a route around every layer. It is not a "
+    "guarantee for every network: a large branch can still make the gradient explode, and good initialisation alone "
+    "postpones vanishing too. Every number on every page is computed as you watch, by the code shown beside it, and "
+    "every statement that holds only under conditions is shown as a *claim*: its conditions, whether it holds for the "
+    "settings in the address bar, and for how many of seeds 0–4."
 )
 
 st.subheader("Concept pages")

@@ -22,7 +22,7 @@ import torch
 from residual_core.charts import OKABE_ITO, SERIES_COLORS, forget_chart_specs
 
 from .charts import code_panel, csv_download, figure, file_name, spec_of
-from .claims import claims, claims_of
+from .claims import ON_DEMAND, claims, claims_of
 from .compute import (
     CACHE_TTL_SECONDS,
     COMPUTE_SECONDS,
@@ -48,6 +48,7 @@ __all__ = [
     "MAX_CACHE_ENTRIES",
     "MAX_CONCURRENT_PROGRESS_RUNS",
     "OKABE_ITO",
+    "ON_DEMAND",
     "ROOT",
     "SERIES_COLORS",
     "available_pages",

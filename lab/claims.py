@@ -9,7 +9,7 @@ from residual_core import catalog
 from residual_core.claims import SEEDS, check
 from residual_core.declare import Claim, Experiment
 
-from .compute import compute
+from .compute import cached_result, compute, compute_with_progress
 
 
 def claims_of(experiment: Experiment) -> list[Claim]:
@@ -19,24 +19,79 @@ def claims_of(experiment: Experiment) -> list[Claim]:
 
 def seed_count(claim: Claim, experiment: Experiment, kwargs: dict) -> dict:
     """``{"seeds", "holds", "count"}`` over :data:`~residual_core.claims.SEEDS`, each seed's result from the shared
-    cache (so a seed a visitor already looked at costs nothing)."""
-    holds = [bool(claim.check(compute(experiment, **{**kwargs, "seed": s})).holds) for s in SEEDS]
+    cache (so a seed a visitor already looked at costs nothing). An experiment that reports progress is read from
+    the cache its page fills (:func:`~lab.compute.compute_with_progress`), with a progress bar while a seed runs."""
+
+    def run(seed: int) -> dict:
+        if experiment.takes_progress:
+            return compute_with_progress(experiment, label=f"Checking seed {seed}…", **{**kwargs, "seed": seed})
+        return compute(experiment, **{**kwargs, "seed": seed})
+
+    holds = [bool(claim.check(run(s)).holds) for s in SEEDS]
     return {"seeds": list(SEEDS), "holds": holds, "count": sum(holds)}
 
 
-def claims(experiment: Experiment, result: dict, kwargs: dict, *, seeds: bool = True, only=None) -> list[dict]:
+ON_DEMAND = "on demand"  # ``claims(..., seeds=ON_DEMAND)``: count seeds only from results someone asked for
+
+
+def stored_result(experiment: Experiment, kwargs: dict) -> dict | None:
+    """A result some visitor already computed, never computing anything: a finished shared training run
+    (:mod:`residual_core.training.jobs`) or a result cached by :func:`~lab.compute.compute_with_progress`."""
+    from residual_core.training import jobs
+
+    found = jobs.REGISTRY.result(experiment.func, **kwargs)
+    return found if found is not None else cached_result(experiment, **kwargs)
+
+
+def seed_results_on_demand(experiment: Experiment, kwargs: dict) -> dict | None:
+    """``{seed: result}`` for every seed in :data:`~residual_core.claims.SEEDS` if all are computed already;
+    otherwise a button that computes the missing ones (with progress, cached for every visitor) and ``None`` until
+    it is pressed. For experiments too heavy to run five times for every visitor (training, large grids)."""
+    results = {s: stored_result(experiment, {**kwargs, "seed": s}) for s in SEEDS}
+    missing = [s for s, r in results.items() if r is None]
+    if not missing:
+        return results
+    offer = st.empty()
+    with offer.container():
+        st.caption(
+            f"Seed count not shown yet: it needs this setting run with every seed {SEEDS[0]}–{SEEDS[-1]}, and "
+            f"{len(missing)} of them ({', '.join(map(str, missing))}) have not been run on this server. Each is a "
+            "run like this one (a training run on the training lab); once run they are cached for everyone."
+        )
+        clicked = st.button(
+            f"Run seeds {', '.join(map(str, missing))} and count",
+            key=f"claims-seeds-{experiment.name}",
+            icon=":material/play_arrow:",
+        )
+    if not clicked:
+        return None
+    for s in missing:
+        label = f"Seed {s} ({missing.index(s) + 1} of {len(missing)})…"
+        results[s] = compute_with_progress(experiment, label=label, **{**kwargs, "seed": s})
+    offer.empty()
+    return results
+
+
+def claims(experiment: Experiment, result: dict, kwargs: dict, *, seeds=True, only=None) -> list[dict]:
     """Show the claims about ``experiment``'s ``result`` (computed with ``kwargs``) and return their status.
 
     ``only`` restricts to those ids. A seed-dependent claim also shows how many of seeds 0-4 it holds for, counted
-    with the other settings unchanged, unless ``seeds`` is false (e.g. for a training run).
+    with the other settings unchanged: computed now (``seeds=True``, cheap experiments), only from results already
+    computed with a button for the rest (``seeds=ON_DEMAND``, training runs), or not at all (``seeds=False``).
     """
+    chosen = [c for c in claims_of(experiment) if only is None or c.id in only]
+    per_seed = None
+    if seeds == ON_DEMAND and any(c.seeded for c in chosen) and "seed" in experiment.bounds:
+        per_seed = seed_results_on_demand(experiment, kwargs)
     shown = []
-    for claim in claims_of(experiment):
-        if only is not None and claim.id not in only:
-            continue
+    for claim in chosen:
         status = check(claim, result)
-        if seeds and claim.seeded and "seed" in experiment.bounds:
-            status["seeds"] = seed_count(claim, experiment, kwargs)
+        if claim.seeded and "seed" in experiment.bounds:
+            if seeds is True:
+                status["seeds"] = seed_count(claim, experiment, kwargs)
+            elif per_seed is not None:
+                holds = [bool(claim.check(per_seed[s]).holds) for s in SEEDS]
+                status["seeds"] = {"seeds": list(SEEDS), "holds": holds, "count": sum(holds)}
         _draw(status)
         shown.append(status)
     return shown

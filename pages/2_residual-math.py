@@ -33,6 +33,7 @@ m1.metric("Smallest dy/dx on the plot", f"{one['min_dy']:.3f}")
 m2.metric("Share of x with dy/dx < 1", f"{one['share_below_one']:.0%}")
 m3.metric("Share of x with dy/dx < 0", f"{one['share_negative']:.0%}")
 lab.figure(declared.ONE_D, "curves", one)
+lab.claims(declared.ONE_D, one, {"g": g, "a": a, "w": w})
 below = (
     "nowhere on this plot"
     if not one["below_one"]
@@ -50,7 +51,8 @@ st.markdown(
     )
     + "What the skip path really guarantees is that the derivative is 1 **plus** the branch's slope: close to 1 "
     "whenever |R′| is small, and 0 only where R′ reaches −1 (here the smallest value of 1 + R′ is "
-    f"{one['min_dy']:.3f}). A plain layer's derivative is R′ alone, which is small exactly when the branch is."
+    f"{one['min_dy']:.3f}). A plain layer's derivative is R′ alone, which is small exactly when the branch's slope "
+    "is."
 )
 
 # =================================================================================================================
@@ -75,11 +77,13 @@ u2.metric("‖x_L‖ (output)", f"{unrolled['output_norm']:.4g}")
 u3.metric("max |x_L − (x₀ + Σ Fᵢ)|, float32", lab.fmt(unrolled["max_abs_diff_float32"], 3))
 u4.metric("… in float64", lab.fmt(unrolled["max_abs_diff_float64"], 3))
 lab.figure(declared.UNROLLED, "norms", unrolled)
+lab.claims(declared.UNROLLED, unrolled, net_args)
 sum_of_norms = unrolled["per_layer"][-1]["sum_block_norms"]
 st.markdown(
     f"The output is the input plus {layers} added terms, each computed from its branch alone. The check adds them up "
-    "separately and compares with the forward pass: the difference is rounding (one float32 rounding step at the "
-    f"output's largest entry is {unrolled['float32_spacing']:.1e}), so the identity holds. "
+    "separately and compares with the forward pass: in float32 they differ by "
+    f"{unrolled['max_abs_diff_float32'] / unrolled['float32_spacing']:.1f} rounding steps at the output's largest "
+    f"entry (one step: {unrolled['float32_spacing']:.1e}). "
     + (
         "The terms partly cancel: "
         if unrolled["distance_from_input"] < 0.9 * sum_of_norms
@@ -87,7 +91,8 @@ st.markdown(
     )
     + f"‖x_L − x₀‖ = {unrolled['distance_from_input']:.4g}, while the sum of their norms is "
     f"{sum_of_norms:.4g}. Because x₀ appears in x_L with coefficient 1, "
-    "∂x_L/∂x₀ = I + Σᵢ ∂Fᵢ(xᵢ)/∂x₀: the gradient always has a direct path to the input."
+    "∂x_L/∂x₀ = I + Σᵢ ∂Fᵢ(xᵢ)/∂x₀: the gradient always has a direct path to the input (the sum beside it can "
+    "still add to it or take from it: section 4)."
 )
 
 # =================================================================================================================
@@ -147,9 +152,11 @@ Why they differ (every number below computed):
   2⁻²⁴ = {vs["two_to_minus_24"]:.4e}, a float32 rounding-size number.)
 * **Residual.** x + {vs["settings"]["update"]}·x = {1 + vs["settings"]["update"]:g}·x, so the output is
   {1 + vs["settings"]["update"]:g}^{vs["settings"]["depth"]} = **{vs["factor_residual"]:.4f}** times the input (this
-  run: {vs["ratio_residual"]:.4f}). The printed ratio {vs["printed_ratio_residual"]:.4f} is within
-  {abs(vs["printed_ratio_residual"] / vs["factor_residual"] - 1):.2%} of it: the printed residual output fits the
-  printed input; the input itself and the plain output do not fit the code.
+  run: {vs["ratio_residual"]:.4f}). From the printed input that gives
+  {1 + vs["settings"]["update"]:g}^{vs["settings"]["depth"]} × {printed["input_norm"]} =
+  **{vs["residual_from_printed_input"]:.2f}**, not the printed {printed["output_norm_residual"]:.2f}: close
+  ({abs(vs["printed_ratio_residual"] / vs["factor_residual"] - 1):.2%} apart) but not equal, so none of the three
+  printed numbers is what this code computes from the printed input.
 """
 )
 lab.code_panel([declared.PRESERVATION_VS_TEXT.func, *declared.PRESERVATION_VS_TEXT.code])
@@ -166,9 +173,10 @@ st.header("4 · The Jacobian view")
 jac = lab.compute(declared.JACOBIAN, **net_args)
 st.latex(
     r"\frac{\partial x_L}{\partial x_0} = J_L \cdots J_1,\qquad "
-    r"J_l^{\text{plain}} = \mathrm{diag}(\sigma'(h_l))\,W_l,\qquad "
-    r"J_l^{\text{residual}} = I + \alpha\,\mathrm{diag}(\sigma'(h_l))\,W_l"
+    r"J_l^{\text{plain}} = \mathrm{diag}(\phi'(h_l))\,W_l,\qquad "
+    r"J_l^{\text{residual}} = I + \alpha\,\mathrm{diag}(\phi'(h_l))\,W_l"
 )
+st.caption(f"φ is the activation ({activation}), h_l = W_l x_(l−1) + b_l its input.")
 last = jac["per_layer"][-1]
 j1, j2, j3 = st.columns(3)
 j1.metric("Smallest singular value, plain", lab.fmt(last["plain_min"], 3))
@@ -176,6 +184,7 @@ j2.metric("Smallest singular value, residual", lab.fmt(last["residual_min"], 3))
 j3.metric("Residual blocks with a singular value < 1", f"{jac['blocks_below_one']} of {layers}")
 lab.figure(declared.JACOBIAN, "spectrum", jac)
 lab.figure(declared.JACOBIAN, "per-layer", jac)
+lab.claims(declared.JACOBIAN, jac, net_args)
 st.caption("Band: smallest to largest singular value of ∂x_l/∂x₀ after l layers; line: the median.")
 resolution = (
     f" The plain stack's smallest values lie below float64's resolution for this matrix "
@@ -184,16 +193,17 @@ resolution = (
     else ""
 )
 st.markdown(
-    f"Each plain layer multiplies by diag(σ′)·W; {jac['plain_layer_share_below_one']:.0%} of these layers' singular "
+    f"Each plain layer multiplies by diag(φ′)·W; {jac['plain_layer_share_below_one']:.0%} of these layers' singular "
     "values are below 1 here"
     + (", so the product's spectrum collapses" if last["plain_max"] < 1e-2 else "")
     + f": after {layers} layers it spans {lab.fmt(last['plain_min'], 2)} to {lab.fmt(last['plain_max'], 2)}."
     f"{resolution} The residual stack keeps it between {last['residual_min']:.3g} and {last['residual_max']:.3g}. "
-    'In matrix form "at least 1" does **not** hold: a residual block\'s Jacobian I + A has singular values below 1 '
-    "whenever A pushes some direction backwards. Here "
+    'In matrix form "at least 1" does **not** hold: a residual block\'s Jacobian I + A has a singular value below 1 '
+    "as soon as it shortens some vector v, i.e. 2vᵀAv + ‖Av‖² < 0. Here "
     f"{jac['blocks_below_one']} of {layers} blocks have one (smallest: {jac['smallest_block_sigma']:.4f}). "
     f"What holds is σ_min(I + A) ≥ 1 − ‖A‖₂ (here at least {jac['smallest_lower_bound']:.4f}): with a small branch "
-    "every factor stays close to 1, and a product of factors close to 1 drifts slowly instead of collapsing."
+    "every factor stays close to 1, and a product of factors close to 1 drifts far more slowly than one of small "
+    "factors collapses."
 )
 
 # =================================================================================================================
@@ -208,6 +218,7 @@ st.caption(
 )
 lab.figure(declared.MULTIPLICATIVE, "forward", mult)
 lab.figure(declared.MULTIPLICATIVE, "gradient", mult)
+lab.claims(declared.MULTIPLICATIVE, mult, net_args)
 zeros = (
     f" {mult['zero_share']:.0%} of the output's entries are exactly 0, and a 0 stays 0 in every later layer."
     if mult["zero_share"] > 0

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import lab
-from residual_core.bounds import DEPTH_ALPHA_DEPTHS, GRADIENT_FLOW
+from residual_core.bounds import DEPTH_ALPHA_DEPTHS, GRADIENT_FLOW, TRAINING_EXPERIMENT
 from residual_core.catalog import gradient_flow as declared
 from residual_core.experiments.gradient_flow import TEXT_SETTINGS, cell
 
@@ -17,16 +17,19 @@ st.markdown(
     "The reference text's `DeepNetwork`: a stack of `Linear(width, width)` layers, either plain `x ← act(Wx + b)` or "
     "residual `x ← x + α·act(Wx + b)`. Both networks are built from the same seed, so they have **the same "
     "weights**: the skip path is the only difference. The loss is `output.sum()`; gradient norms are computed in "
-    "float64."
+    "float64. The weights' initialisation is a control too: PyTorch's default `nn.Linear` draws them with a third "
+    "of LeCun's variance for these square layers, and much of the vanishing at this scale comes from that."
 )
 
-c1, c2, c3, c4, c5 = st.columns([3, 3, 3, 4, 2])
+c1, c2, c3 = st.columns(3)
 depth = lab.slider(GRADIENT_FLOW["depth"], container=c1)
 width = lab.slider(GRADIENT_FLOW["width"], container=c2)
 alpha = lab.slider(GRADIENT_FLOW["alpha"], container=c3)
+c4, c5, c6 = st.columns([4, 4, 2])
 activation = lab.choice(GRADIENT_FLOW["activation"], container=c4)
-seed = lab.number(GRADIENT_FLOW["seed"], container=c5)
-args = {"depth": depth, "width": width, "alpha": alpha, "activation": activation, "seed": seed}
+init = lab.choice(GRADIENT_FLOW["init"], container=c5)
+seed = lab.number(GRADIENT_FLOW["seed"], container=c6)
+args = {"depth": depth, "width": width, "alpha": alpha, "activation": activation, "init": init, "seed": seed}
 
 flow = lab.compute(declared.FLOW, **args)
 spread = lab.compute_with_progress(declared.SEEDS, label="Running 5 seeds…", **args)
@@ -37,6 +40,7 @@ m1, m2, m3 = st.columns(3)
 m1.metric("Gradient norm at the input, plain", lab.fmt(flow["input_grad_norm"]["plain"]))
 m2.metric("Gradient norm at the input, residual", lab.fmt(flow["input_grad_norm"]["residual"]))
 m3.metric("Ratio residual / plain", lab.fmt(flow["ratio"], 3))
+lab.claims(declared.FLOW, flow, args)
 
 vs = lab.compute_with_progress(declared.VS_TEXT, label="Running 5 seeds…", seed=seed)
 printed, computed, rng = vs["printed"], vs["computed"], vs["range"]
@@ -44,7 +48,8 @@ st.subheader("Printed in the reference text / computed here")
 settings = TEXT_SETTINGS
 st.caption(
     f"At the text's settings (depth {settings['depth']}, width {settings['width']}, α = {settings['alpha']}, "
-    f"{settings['activation']}), seed {seed}; range over seeds {vs['seeds'][0]}–{vs['seeds'][-1]}."
+    f"{settings['activation']}, PyTorch's default initialisation as in the text), seed {seed}; range over seeds "
+    f"{vs['seeds'][0]}–{vs['seeds'][-1]}. This table does not move with the controls above."
 )
 st.table(
     pd.DataFrame(
@@ -114,34 +119,30 @@ at_layer = {(row["network"], row["layer"]): row for row in acts["per_layer"]}
 last = {name: at_layer[name, depth] for name in ("plain", "residual")}
 first = {name: at_layer[name, 0] for name in ("plain", "residual")}
 kept = last["plain"]["rms"] > 10 * last["plain"]["input_spread"]  # far from 0, yet input-independent
-lost = last["plain"]["input_spread"] < 0.01 * first["plain"]["input_spread"]
 st.markdown(
     f"{acts['batch']} seeded inputs go through both networks. First chart: the activations' size. After {depth} plain "
     f"layers their RMS is {last['plain']['rms']:.3g} (input: {first['plain']['rms']:.3g}; residual: "
     f"{last['residual']['rms']:.3g})"
-    + (f" — with biases a plain {activation} stack does not drive the activations to zero. " if kept else ". ")
+    + (": far from zero, but (second chart) nearly all of it is the same vector for every input. " if kept else ". ")
     + "Second chart: the standard deviation *across the inputs* (RMS over features), i.e. how different the "
     f"{acts['batch']} inputs still look after each layer. It goes from {first['plain']['input_spread']:.3g} "
     f"to {last['plain']['input_spread']:.3g} in the plain stack (residual: "
-    f"{last['residual']['input_spread']:.3g})."
-    + (
-        " That is what vanishes: every input is mapped to nearly the same point, so the output hardly depends on "
-        "the input any more — the vanishing gradient of section 2, seen forwards."
-        if lost
-        else ""
-    )
+    f"{last['residual']['input_spread']:.3g}). Where it collapses, the output hardly depends on the input any more: "
+    "the vanishing gradient of section 2, seen forwards."
 )
+lab.claims(declared.ACTIVATIONS, acts, args)
 
 # =================================================================================================================
 st.header("4 · Depth × α")
-grid = lab.compute_with_progress(
-    declared.DEPTH_ALPHA, label="Depth × α grid…", width=width, activation=activation, seed=seed
-)
+grid_args = {"width": width, "activation": activation, "init": init, "seed": seed}
+grid = lab.compute_with_progress(declared.DEPTH_ALPHA, label="Depth × α grid…", **grid_args)
 lab.figure(declared.DEPTH_ALPHA, "heatmap", grid)
+lab.claims(declared.DEPTH_ALPHA, grid, grid_args, seeds=lab.ON_DEMAND)  # a grid per seed: counted on request
 ident = [cell(grid, "residual", d, 0.0) for d in DEPTH_ALPHA_DEPTHS]
 deepest = max(DEPTH_ALPHA_DEPTHS)
 st.markdown(
-    f"Gradient norm at the input (width {width}, {activation}, seed {seed}; the grid does not move with the depth and "
+    f"Gradient norm at the input (width {width}, {activation}, {init} init, seed {seed}; the grid does not move with "
+    "the depth and "
     f"α sliders). Colour: blue above, orange below √{width} = {grid['identity_norm']:.4g}, the gradient at the "
     f"output. At α = 0 the network is the identity and every depth passes exactly that on (computed: "
     f"{min(ident):.6g}" + (f" to {max(ident):.6g}" if max(ident) != min(ident) else " at every depth") + "). "
@@ -150,5 +151,18 @@ st.markdown(
     "Each residual layer multiplies the "
     "gradient by I + α·diag(act′)·W: the larger α, the further each factor is from the identity, and over many "
     "layers a factor a little above 1 compounds just as one below 1 does — which is why deep residual stacks keep "
-    "the branch small (small α, careful initialisation, normalisation)."
+    "the branch small (small α, careful initialisation, normalisation). The identity path gives the gradient a route "
+    "around every layer, but it does not cap it: it can explode."
+)
+st.markdown(
+    "And a gradient that neither vanishes nor explodes is not enough for a deep plain network to train well: "
+    "He et al. (2016) saw deeper plain networks reach a *higher training error* than shallower ones although "
+    "normalisation kept their gradients alive. Try it in the training lab with Xavier initialisation, where the "
+    "plain network's gradient does not vanish:"
+)
+st.page_link(
+    "pages/6_training.py",
+    label="Training lab: plain vs residual by depth, Xavier initialisation",
+    icon=":material/model_training:",
+    query_params={TRAINING_EXPERIMENT.name: "depth", "init": "xavier", "max_depth": "64"},
 )

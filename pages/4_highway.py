@@ -28,11 +28,12 @@ st.markdown(
 )
 st.latex(
     r"y = T(x)\odot H(x) + \bigl(1 - T(x)\bigr)\odot x,\qquad "
-    r"H(x) = \tanh(W_H x + b_H),\quad T(x) = \sigma(W_T x + b_T)"
+    r"H(x) = \tanh(W_H x + b_H),\quad T(x) = \operatorname{sigmoid}(W_T x + b_T)"
 )
 st.markdown(
-    "With a **negative gate bias** b_T the gate starts near 0, so each layer starts close to the identity and the "
-    "signal (and the gradient) is carried through. The paper suggests −1 to −3, more negative for deeper nets."
+    "The more **negative the gate bias** b_T, the closer the gate starts to 0 and the closer each layer starts to the "
+    "identity, carrying the signal (and the gradient) through. The paper suggests −1 to −3, more negative for deeper "
+    "nets."
 )
 
 # -- 1. the gate at initialisation ---------------------------------------------------------------------------------
@@ -56,7 +57,8 @@ m1, m2, m3, m4 = st.columns(4)
 m1.metric(
     "Mean gate T, layer 1",
     f"{gate0:.3f}",
-    help=f"Near σ(b_T) = σ({gate_bias:g}) = {1 / (1 + math.exp(-gate_bias)):.3f}; the term W_T x moves it a little.",
+    help=f"Near sigmoid(b_T) = sigmoid({gate_bias:g}) = {1 / (1 + math.exp(-gate_bias)):.3f}; the term W_T x moves "
+    "it a little.",
 )
 m2.metric("Gradient at the input, plain", lab.fmt(first["plain"]))
 m3.metric("Gradient at the input, highway", lab.fmt(first["highway"]))
@@ -65,28 +67,31 @@ m4.metric("Gradient at the input, residual", lab.fmt(first["residual"]))
 lab.figure(declared.AT_INIT, "gradients", data)
 lab.figure(declared.AT_INIT, "gates", data)
 lab.figure(declared.AT_INIT, "change", data)
+at_init_args = {"depth": depth, "width": width, "gate_bias": gate_bias, "seed": seed}
 
 ratio = {k: first[k] / data["per_layer"][-1][k] for k in KINDS}
 state = "nearly shut" if gate0 < 0.1 else "wide open" if gate0 > 0.75 else "partly open"
 if ratio["highway"] >= 1e-2:
     gate_text = (
         f"Here the gate starts {state} (T ≈ {gate0:.3f} in layer 1), so each highway layer is close to the identity "
-        "and the gradient is carried down to the input, as in the residual stack. Push the gate bias up and watch "
-        "the highway curve fall toward the plain one."
+        "and the gradient is carried down to the input. Push the gate bias up and watch the highway curve fall "
+        "toward the plain one."
     )
 else:
     gate_text = (
         f"Here the gate starts {state} (T ≈ {gate0:.3f} in layer 1), so each layer carries its input with weight "
-        f"only 1 − T ≈ {1 - gate0:.2f} and passes the rest through the squashing transform; over {depth} layers that "
-        "is not enough and the gradient fades. This is why Srivastava et al. start deeper networks with more "
-        "negative gate biases: pull the bias down and the highway carries the gradient."
+        f"only 1 − T ≈ {1 - gate0:.2f} and passes the rest through the squashing transform; over {depth} layers the "
+        "gradient fades. This is why Srivastava et al. start deeper networks with more negative gate biases."
     )
 st.markdown(
     f"From the output back to the input the gradient norm changes by a factor of **{lab.fmt(ratio['plain'])}** in "
     f"the plain stack, **{lab.fmt(ratio['highway'])}** in the highway stack and **{lab.fmt(ratio['residual'])}** in "
-    f"the residual stack. {gate_text} The residual stack's gradient does not vanish: each Jacobian `I + ∂H/∂x` "
-    "keeps the identity, and since nothing scales H down here (no α) it tends to grow with depth instead."
+    f"the residual stack. {gate_text} Each residual layer multiplies the gradient by `I + ∂H/∂x`. That is not a "
+    "guarantee of at least 1 (the *Residual math* page finds blocks whose Jacobian shrinks some direction); here the "
+    f"product of these factors is **{lab.fmt(ratio['residual'])}** from output to input, and with H at full size "
+    "(no α scaling it down) such a product can grow."
 )
+lab.claims(declared.AT_INIT, data, at_init_args)
 
 # -- 2. T = 1 is not the residual ----------------------------------------------------------------------------------
 st.subheader("2. A residual is not the highway with T = 1")
@@ -121,6 +126,7 @@ st.caption(
     "own blocks: plain = `Sequential(Linear, Tanh)`, residual = `ResidualBlock(Sequential(Linear, Tanh))`, with the "
     "same Linear. A 0 means equal to the last bit."
 )
+lab.claims(declared.GATE_CHECK, check, {"width": width, "seed": seed})
 lab.csv_download(check_df, f"highway-gates-check-width{width}-seed{seed}")
 lab.code_panel([declared.GATE_CHECK.func, *declared.GATE_CHECK.code])
 
@@ -162,20 +168,10 @@ if trained is not None:
         f"After {steps} steps the held-out loss is {test['plain']:.3f} (plain), {test['highway']:.3f} (highway) and "
         f"{test['residual']:.3f} (residual); lowest: **{best}**."
     ]
-    if test["plain"] > 2 * min(test["highway"], test["residual"]):
-        lines.append(
-            "The deep plain tanh stack starts with a vanished gradient in its early layers (section 1), so most of "
-            "it barely learns; the gated and the residual stacks carry the gradient through and learn."
-        )
-    else:
-        lines.append(
-            "At this depth and seed the plain stack keeps up: its gradient has not vanished enough to stop it. "
-            "Make the stacks deeper to see the gap open."
-        )
     if first_loss["residual"] > max(first_loss["plain"], first_loss["highway"]):
         lines.append(
             f"The residual stack starts higher ({first_loss['residual']:.2f} against {first_loss['plain']:.2f}): "
             "every layer adds to x, so its initial output is large and must first be brought down."
         )
-    lines.append("One seed, one task: change the seed to see how much of this is luck.")
     st.markdown(" ".join(lines))
+    lab.claims(declared.TRAINED, trained, train_args, seeds=lab.ON_DEMAND)

@@ -17,6 +17,8 @@ from residual_core.bounds import (
     Bound,
 )
 from residual_core.catalog import add_norm as declared
+from residual_core.claims import SEEDS
+from residual_core.experiments import add_norm
 from residual_core.models import diagram, transformer
 
 VARIANT = Bound.choice("variant", VARIANTS, "post-ln", label="Arrangement")
@@ -76,81 +78,94 @@ heads = int(lab.choice(ADD_NORM["heads"], container=g5))
 
 settings = {"layers": layers, "d_model": d_model, "heads": heads, "init": init, "seed": seed}
 data = lab.compute(declared.GRADIENTS, **settings)
-spread = lab.compute(declared.SEEDS, **settings)
-growth = {
-    "Post-LN": data["growth"]["post_ln"],
-    "Pre-LN": data["growth"]["pre_ln"],
-    "no residual": data["growth"]["no_residual"],
-}
+band = add_norm.seed_band([lab.compute(declared.GRADIENTS, **{**settings, "seed": s}) for s in SEEDS])
+
+
+def last_first(result: dict, column: str) -> float:
+    return result["per_layer"][-1][column] / result["per_layer"][0][column]
+
+
+def variance_share(fan_in: int, fan_out: int) -> float:
+    """PyTorch's default variance 1/(3 fan_in) over Xavier's 2/(fan_in + fan_out)."""
+    return (fan_in + fan_out) / (6 * fan_in)
+
+
 init_name = "Xavier" if init == "xavier" else "PyTorch's default"
 st.markdown(
     f"Three encoders of **{layers}** layers (d_model {d_model}, {heads} heads, feed-forward {4 * d_model}, no "
     f"dropout), {init_name} initialisation, the same weights for the three arrangements. One batch of "
     f"{ADD_NORM_BATCH} × {ADD_NORM_TOKENS} standard-normal token vectors; loss = mean squared error of the output "
-    "against a random target. For every layer: the norm of the gradient of all its weight matrices together "
-    "(attention Q, K, V, output and the two feed-forward matrices), in float64."
+    "against a random target. Left: for every layer, the norm of the gradient of all its weight matrices together "
+    "(attention Q, K, V, output and the two feed-forward matrices). Right: the gradient flowing down the residual "
+    "stream itself, ‖∂loss/∂x_l‖ after layer l. All in float64."
 )
-third = "top third of the layers / bottom third" if layers >= 6 else "last layer / first layer"
 m1, m2, m3 = st.columns(3)
-for col, name in zip((m1, m2, m3), ("Post-LN", "Pre-LN", "no residual"), strict=True):
+for col, (name, column) in zip((m1, m2, m3), add_norm.SERIES_BY_NAME.items(), strict=True):
     col.metric(
-        f"{name}: output side / input side",
-        f"{growth[name]:.2f}×",
-        help=f"Mean gradient norm of the {third}. Above 1: larger toward the output.",
+        f"{name}: last layer / first layer",
+        f"{last_first(data, column):.2f}×",
+        help="Weight-gradient norm of the last layer over the first's. Above 1: larger toward the output.",
     )
-lab.figure(declared.GRADIENTS, "gradients", data)
+left, right = st.columns(2)
+with left:
+    lab.figure(declared.GRADIENTS, "gradients", data)
+with right:
+    lab.figure(declared.GRADIENTS, "stream-gradient", data)
 lab.claims(declared.GRADIENTS, data, settings)
-post_range = f"{min(spread['post_ln']):.2f}–{max(spread['post_ln']):.2f}×"
-pre_range = f"{min(spread['pre_ln']):.2f}–{max(spread['pre_ln']):.2f}×"
-above = sum(p > q for p, q in zip(spread["post_ln"], spread["pre_ln"], strict=True))
-seeds_text = (
-    f"Over seeds {spread['seeds'][0]}–{spread['seeds'][-1]} the same ratio runs {post_range} for Post-LN and "
-    f"{pre_range} for Pre-LN; Post-LN's is the larger at {above} of {len(spread['seeds'])} seeds."
-)
-post, pre = growth["Post-LN"], growth["Pre-LN"]
-sum_std = data["post_ln_sum_spread"]
-pre_text = (
-    f"Pre-LN's gradient shrinks toward the output ({pre:.2f}× here)"
-    if pre < 1
-    else f"Pre-LN's gradient does not shrink here ({pre:.2f}×), but in deeper stacks it does"
-)
-post_text = (
-    f"Post-LN's gradient does not shrink like that ({post:.2f}×)."
-    if post > pre
-    else f"At this setting Post-LN's ratio ({post:.2f}×) is not above Pre-LN's."
+
+st.markdown(f"**The same over seeds {SEEDS[0]}–{SEEDS[-1]}** (line: geometric mean; band: smallest to largest)")
+lab.figure(declared.SEEDS, "band", band)
+lf = band["last_over_first"]
+post_above = sum(v > 1 for v in lf["post_ln"])
+pre_below = sum(v < 1 for v in lf["pre_ln"])
+follow = add_norm.follow_ratio(data, "pre_ln")
+pre_stream = data["stream_grad"][-1]["pre_ln"] / data["stream_grad"][1]["pre_ln"]
+follow_spread = max(follow) / min(follow)
+weights_spread = max(r["pre_ln"] for r in data["per_layer"]) / min(r["pre_ln"] for r in data["per_layer"])
+follows = (
+    f"Divide one by the other and what is left varies only {follow_spread:.2f}× across the layers (the weight "
+    f"gradient itself {weights_spread:.2f}×): a Pre-LN layer's weight gradient is set by the stream gradient at its "
+    "output."
+    if follow_spread < min(1.5, weights_spread)
+    else f"Their ratio varies {follow_spread:.2f}× across the layers here (the weight gradient itself "
+    f"{weights_spread:.2f}×), so at this setting the stream gradient is only part of the story."
 )
 st.markdown(
-    f"**What to look for.** {pre_text}: Pre-LN's stream is only ever added to, so it grows with depth (chart "
-    "below), and each layer's LayerNorm divides its input, and with it the gradient reaching its weights, by a "
-    f"bigger number. {post_text} {seeds_text}"
+    f"**What the data shows.** Pre-LN's last layer gets {last_first(data, 'pre_ln'):.2f}× the weight gradient of its "
+    f"first, and the gradient reaching the stream after the last layer is {pre_stream:.2f}× the one after the first. "
+    f"{follows} On its way down the stream the gradient is multiplied by I + ∂F_l/∂x_l at every layer, the identity "
+    "plus the branch's Jacobian. Post-LN puts its LayerNorms on the stream itself, two per layer, and each rescales "
+    "the gradient passing down through it by a factor that depends on the weights: its last/first ratio is "
+    f"{last_first(data, 'post_ln'):.2f}× here and {min(lf['post_ln']):.2f}–{max(lf['post_ln']):.2f}× over seeds "
+    f"{SEEDS[0]}–{SEEDS[-1]}. Read the band, not one curve."
 )
-if init == "xavier":
-    st.markdown(
-        "Xiong et al. (2020, figure 3) report that at initialisation Post-LN's gradients are **largest near the "
-        "output**, which is why Post-LN transformers need a learning-rate warm-up and Pre-LN ones do not. The "
-        "mechanism is visible here: every Post-LN LayerNorm divides the gradient passing down through it by the "
-        f"spread of the sum x + F(x) it normalises, on average **{sum_std:.2f}** with Xavier-sized weights, so layers "
-        "far below the output receive less. In a model this small the trend is noisy from seed to seed: read the "
-        "range over seeds, not one curve."
-    )
-else:
-    st.markdown(
-        "With PyTorch's default initialisation Post-LN's curve is nearly flat: the growth toward the output that "
-        "Xiong et al. (2020, figure 3) report does not show at this scale. The default draws weights with a third "
-        "of Xavier's variance, so each sublayer adds little to the stream: the sum x + F(x) has a spread of "
-        f"**{sum_std:.2f}** on average, each Post-LN LayerNorm divides by about 1 and the gradient passes down "
-        "almost unchanged. Switch to **xavier** to see the effect the paper describes."
-    )
+n = len(band["seeds"])
+flat = sum(0.8 <= v <= 1.25 for v in lf["pre_ln"])
 st.markdown(
-    "Without residuals the gradient must pass through every sublayer's Jacobian; its spread over the layers "
-    "depends on the weights, with no identity path to steady it."
+    "**Against the paper.** Xiong et al. (2020, figure 3) report that at initialisation Post-LN's weight gradients "
+    "grow toward the output while Pre-LN's are the same size in every layer, and give that as the reason Post-LN "
+    "transformers need a learning-rate warm-up and Pre-LN ones do not. Measured here over seeds "
+    f"{SEEDS[0]}–{SEEDS[-1]}: Post-LN's last layer gets the larger gradient at {post_above} of {n} seeds (last/first "
+    f"{min(lf['post_ln']):.2f}–{max(lf['post_ln']):.2f}); Pre-LN's last/first ratio runs "
+    f"{min(lf['pre_ln']):.2f}–{max(lf['pre_ln']):.2f}, within 0.8–1.25 (about flat) at {flat} of {n} seeds and "
+    f"below 1 (shrinking toward the output) at {pre_below} of {n}. Where Pre-LN shrinks, this toy disagrees with the "
+    "paper. Ours is a small encoder, one batch and a mean-squared error on a random target; theirs are full-size "
+    "models on real data."
+)
+st.markdown(
+    "**The initialisation.** PyTorch's default `nn.Linear` draws weights with variance 1/(3·fan_in), Xavier with "
+    f"2/(fan_in + fan_out). For the square attention projections the default is {variance_share(1, 1):.2f} of "
+    f"Xavier's, for the first feed-forward matrix (d → 4d) {variance_share(1, 4):.2f} and for the second (4d → d) "
+    f"{variance_share(4, 1):.2f}: smaller weights in every matrix, so every sublayer adds less to the stream. "
+    "Switch the initialisation and compare the counts over seeds."
 )
 
 lab.figure(declared.GRADIENTS, "stream", data)
+pre_first, pre_last = data["stream"][0]["pre_ln"], data["stream"][-1]["pre_ln"]
 st.markdown(
     f"Post-LN and no-residual normalise after every sublayer, so each token vector has norm about √{d_model} = "
-    f"{d_model**0.5:.1f} (their two lines lie on top of each other). Pre-LN's stream is only ever added to, so it "
-    f"grows with depth (from {data['stream'][0]['pre_ln']:.1f} to {data['stream'][-1]['pre_ln']:.1f} here)."
+    f"{d_model**0.5:.1f} (their two lines lie on top of each other). Pre-LN's stream is only ever added to: here it "
+    f"goes from {pre_first:.1f} at the input to {pre_last:.1f} after the last layer."
 )
 
 # -- 3. dropout before the add --------------------------------------------------------------------------------------
@@ -162,7 +177,7 @@ st.markdown(
     "slider above). The chart shows what the block *adds* to x, `output − x`, next to the sublayer's output F(x)."
 )
 d1, d2, d3, d4 = st.columns(4)
-d1.metric("Entries dropped in run 1", f"{demo['dropped']} of 32")
+d1.metric("Entries dropped in run 1", f"{demo['dropped']} of {demo['width']}")
 d2.metric(
     "Kept entries scaled by",
     "—" if demo["kept_scale"] is None else f"{demo['kept_scale']:.4f}",
@@ -171,12 +186,13 @@ d2.metric(
 d3.metric("Skip path untouched", "yes" if demo["skip_exact"] else "no", help="output == x exactly where F was dropped")
 d4.metric("Eval mode deterministic", "yes" if demo["eval_runs_equal"] and demo["eval_equals_x_plus_f"] else "no")
 lab.figure(declared.DROPOUT, "added", demo)
+lab.claims(declared.DROPOUT, demo, {"dropout": dropout, "seed": seed})
 st.markdown(
     "In **training mode** each entry of F(x) is zeroed with probability p and the survivors are multiplied by "
     "1/(1 − p), so the *expected* addition is still F(x); two runs draw different masks. Where an entry is dropped "
-    "the output equals x exactly: dropout never touches the skip path, so the identity route for signal and gradient "
-    "stays intact. In **eval mode** dropout is the identity: the output is x + F(x), the same every time (the "
-    "eval-mode diamonds sit exactly on the F(x) dots)."
+    "the output equals x: dropout sits on the branch, not on the skip path, so the identity route for signal and "
+    "gradient is never dropped. In **eval mode** dropout is the identity: the output is x + F(x), the same every "
+    "time (the eval-mode diamonds sit exactly on the F(x) dots)."
 )
 
 # -- 4. shapes -------------------------------------------------------------------------------------------------------

@@ -88,35 +88,21 @@ def transformer_page():
             )
         lab.figure(declared.TRANSFORMER, "curves", data, final=final)
         if final:
-            none = next(r for r in data["runs"] if r["variant"] == "none")
-            loss, chance = none["final_loss"], data["chance_loss"]
-            if loss is None or loss != loss:
-                verdict = "its loss stopped being finite (the network diverged)."
-            elif loss > 0.9 * chance:
-                verdict = (
-                    f"still near chance (ln V = {chance:.3f}): at this setting the network without residuals "
-                    "**does not train at all**."
-                )
-            else:
-                verdict = (
-                    f"below chance ({chance:.3f}): at this setting it does learn something, but compare how far "
-                    "the residual variants got in the same steps."
-                )
-            st.markdown(f"Without residuals the loss ends at **{loss_text(loss)}**, {verdict}")
+            st.markdown(f"**What this run shows** ({data['task']}, {data['layers']} layers, {data['steps']} steps):")
+            lab.claims(declared.TRANSFORMER, data, v, seeds=lab.ON_DEMAND)
 
     lab.live_run(declared.TRANSFORMER, v, draw=draw, slot=SLOT)
     st.markdown(
         """
-**What you should see.** With either residual arrangement the loss falls from chance towards 0 and the accuracy
-climbs far above chance within the default 100 steps. Without residuals the 6-layer network stays at chance for
-every seed we tried (0–4): try a few seeds, and try fewer layers (at 1–2 layers it does learn something).
-
-**Why.** Self-attention outputs weighted *averages* of the positions' value vectors. Stack six of them without a
-skip path and every position ends up holding nearly the same vector, so the read-out can no longer tell which
-token sat where; the gradient reaching the embeddings has to pass back through all those averages and LayerNorms
-too. With a residual, each layer only *adds* to the stream `x`, so the token's own embedding and position reach the
-read-out unchanged and every layer gets a direct gradient path (`∂(x + F(x))/∂x = 1 + ∂F/∂x`). Post-LN and Pre-LN
-both train at this small depth; their differences (Post-LN needing warm-up when deep) show up in larger models.
+**Why.** Self-attention outputs weighted *averages* of the positions' value vectors. Stacked without a skip path,
+averaging after averaging makes the positions look more and more alike (Dong et al., 2021, prove that pure attention
+loses rank doubly exponentially with depth), so the read-out has less and less to tell the tokens apart, and the
+gradient reaching the embeddings has to pass back through all of it. With a residual, each layer *adds* its output
+to the stream `x`, so every layer gets a direct gradient path (`∂(x + F(x))/∂x = I + ∂F/∂x`). In Pre-LN the token's
+own embedding and position reach the final LayerNorm as one term of that sum; in Post-LN they are carried by the
+adds but renormalised by a LayerNorm after every sublayer, so they arrive rescaled, not unchanged. The claims above
+are checked on this run; whether they hold depends on the task (sort needs attention by content, reverse by
+position, text predicts the next character) and on the number of steps.
 """
     )
 
@@ -132,36 +118,40 @@ def depth_page():
         "synthetic regression task (8 inputs, targets from a random teacher network, standardised: predicting the "
         "mean scores a loss of exactly 1)."
     )
-    v = controls(DEPTH_SWEEP, ["max_depth", "steps", "seed"], ["width", "samples", "lr"])
+    v = controls(DEPTH_SWEEP, ["max_depth", "init", "steps", "seed"], ["width", "samples", "lr"], widths=[3, 3, 3, 2])
 
     def draw(data, final):
         deepest = data["depths"][-1]
-        m = st.columns(2)
+        m = st.columns(3)
         last = data["final"][-1]
         m[0].metric(f"Plain, depth {deepest}: loss {status(data, final)}", loss_text(last["plain"]))
         m[1].metric(f"Residual, depth {deepest}: loss {status(data, final)}", loss_text(last["residual"]))
+        m[2].metric(
+            f"Plain, depth {deepest}: gradient reaching layer 1",
+            lab.fmt(data["init_gradient"][-1]["plain"]),
+            help="Before training: the share of the gradient of the last hidden layer's output that reaches the "
+            f"first hidden layer's input (residual: {lab.fmt(data['init_gradient'][-1]['residual'])}).",
+        )
         left, right = st.columns(2)
         with left:
             lab.figure(declared.DEPTH, "final", data, final=final)
         with right:
             lab.figure(declared.DEPTH, "deepest", data, final=final)
+        if final:
+            st.markdown(f"**What this run shows** ({data['init']} initialisation, {data['steps']} steps):")
+            lab.claims(declared.DEPTH, data, v, seeds=lab.ON_DEMAND)
 
     lab.live_run(declared.DEPTH, v, draw=draw, slot=SLOT)
     st.markdown(
         """
-**What you should see.** Shallow plain networks train about as well as residual ones. Deeper ones fall behind: with
-the defaults the 32-layer plain network ends a good part of the way up to the dashed line (loss 1: predicting the
-mean, ignoring the input), and at 64 layers it does not leave that line at all, while the residual network of every
-depth fits the data. The pattern holds for every seed we tried (0–4).
-
-**What this is, and what it is not.** At this scale the plain network stalls because its **gradients vanish**
-(section 3.1; see the *Vanishing & exploding* and *Gradient flow* pages): with PyTorch's default initialisation each
-`tanh(Wx + b)` layer shrinks the signal and the gradient by a roughly constant factor, so after dozens of layers the
-output barely depends on the input and almost no gradient reaches the first layers. It is **not** a reproduction
-of the *degradation problem* He et al. (2016) reported: their deeper plain networks used batch normalisation, so
-their gradients did not vanish, and still reached a *higher training error* than shallower ones — an optimisation
-difficulty, not a vanishing signal. Reproducing that needs batch-normalised convolutional networks trained far
-longer than a live demo allows.
+**Vanishing or degradation?** With PyTorch's default initialisation each plain `tanh(Wx + b)` layer shrinks the
+signal and the gradient (see the *Vanishing & exploding* page): the metric above shows how little of the gradient
+reaches the first layer before training, and a deep plain network stalls for that reason. Choose **xavier** or
+**orthogonal** and the deep plain network's gradient no longer vanishes, yet it can still train far worse than its
+residual twin: that is the *degradation problem* He et al. (2016) reported, where deeper plain networks reached a
+higher *training* error although normalisation kept their gradients alive. Their networks were batch-normalised
+convolutional networks trained for days; this is a small MLP trained for seconds, so read it as an illustration,
+checked by the claims above for this run.
 """
     )
 
@@ -187,22 +177,24 @@ def scaling_page():
         with right:
             if data["rezero_alphas"]:
                 lab.figure(declared.SCALING, "rezero", data, final=final)
+        if final:
+            lab.claims(declared.SCALING, data, v, seeds=lab.ON_DEMAND)
 
     lab.live_run(declared.SCALING, v, draw=draw, slot=SLOT)
     st.markdown(
         """
-**What you should see.** Here a larger α trains faster: α = 2 reaches a far lower loss than α = 0.1 in the same
-steps, for every seed we tried (0–4). Adam moves every weight by about the learning rate per step whatever its
-gradient's size, so the change of the output per step grows with α; with α = 0.1 the whole stack stays close to the
-identity and learns slowly. The learned α starts at 0, where the branches' weights get no gradient at all (their
-output is multiplied by 0); only α moves at first, by about the learning rate per step, so ReZero starts slowly here
-and the heatmap shows each layer's α leaving 0 with its own sign.
+**Why α matters here.** Adam moves every weight by about the learning rate per step whatever its gradient's size,
+so the change of the output per step grows with α; with a small α the whole stack stays close to the identity and
+learns slowly. The learned α starts at 0, where the branches' weights get no gradient at all (their output is
+multiplied by 0): at first only α moves, by about the learning rate per step, and the heatmap shows each layer's α
+leaving 0 with its own sign.
 
-**Limits.** The tanh branch is bounded (|tanh| ≤ 1), so even α = 2 cannot make the forward signal explode here,
-and Adam hides how large the gradients get. With unbounded branches (ReLU, attention), many more layers or plain
-SGD, a large α makes every block add more to the stream than it already holds, so its size and its gradient grow
-layer after layer; that is why deep models scale their branches down (e.g. by 1/√(2L)) or start them at 0 as ReZero
-does.
+**Limits.** The tanh branch is bounded (|tanh| ≤ 1), so here each layer can add at most α·√width to the stream's
+norm: it grows at most linearly with depth, never exponentially, and Adam hides how large the gradients get. With
+unbounded branches (ReLU, attention), many more layers or plain SGD, a large α makes every block add more to the
+stream than it already holds, so its size and its gradient can grow layer after layer (the *Gradient flow* page's
+depth × α map shows it); that is why deep models scale their branches down (e.g. by 1/√(2L)) or start them at 0 as
+ReZero does.
 """
     )
 
@@ -229,15 +221,15 @@ def gated_page():
         if data["gates"]:
             st.markdown("**The gates while training**: mean gate value per layer (blue: more open than 0.5).")
             lab.figure(declared.GATED, "gates", data, final=final)
+        if final:
+            lab.claims(declared.GATED, data, v, seeds=lab.ON_DEMAND)
 
     lab.live_run(declared.GATED, v, draw=draw, slot=SLOT)
     st.markdown(
         """
-**What you should see.** The gated and the plain residual network both train; the gated one is usually a little
-slower here, because its gates start near 0.5 and so halve every branch at first (compare α = 0.5 on the *Scaling α*
-view). The gates drift away from 0.5 layer by layer as the network finds which branches help. The plain network
-trains worse, and gets stuck near the dashed line when it is deep (try 32 or 64 layers). The gate only multiplies the
-branch: the identity path `x` and its gradient of 1 stay open whatever the gate learns.
+**Reading it.** The gate only multiplies the branch: the identity path `x` and its gradient stay open whatever the
+gate learns, unlike a highway layer's carry gate. A gate that starts near 0.5 halves every branch at first, as
+α = 0.5 would on the *Scaling α* view; the heatmap shows how the gates move away from their start layer by layer.
 """
     )
 

@@ -113,13 +113,28 @@ SEED = Bound.int("seed", 0, 9_999, 0, label="Seed", help="Random seed for weight
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 VARIANTS = ("post-ln", "pre-ln", "none")  # where a transformer layer puts its residual adds and LayerNorms
 INITS = ("default", "xavier")  # the transformer's weight initialisations
+# The stacks' weight initialisations (/vanishing, /gradient-flow, the training lab's depth sweep): PyTorch's default
+# (uniform, variance 1 / (3 fan_in): a third of LeCun's), Xavier / LeCun (variance 1 / width for these square layers),
+# He (variance 2 / fan_in, for ReLU) and orthogonal (gain 1); all but the default start with zero biases.
+NETWORK_INITS = ("default", "xavier", "he", "orthogonal")
+INIT = Bound.choice(
+    "init",
+    NETWORK_INITS,
+    "default",
+    label="Initialisation",
+    help="default: PyTorch's nn.Linear (variance 1/(3·fan_in)); xavier: gain 1; he: for ReLU; orthogonal. "
+    "All but default zero the biases.",
+)
 
 # Vanishing & exploding (/vanishing) and `python -m residual_core products`
 PRODUCTS = {
     "factor": Bound.float("factor", 0.5, 1.5, 0.9, step=0.01, label="Per-layer factor"),
     "depth": Bound.int("depth", 1, 500, 100, label="Depth (layers)"),
+    "init": INIT,
     "seed": SEED,
 }
+# `init-compare`: the page's network (depth, seed) under every initialisation.
+INIT_COMPARE = {"depth": PRODUCTS["depth"], "seed": SEED}
 # The page's measured network: width of the plain/residual tanh DeepNetwork and its branch scale.
 PRODUCTS_NETWORK_WIDTH = 64
 PRODUCTS_NETWORK_ALPHA = 0.1
@@ -166,12 +181,13 @@ GRADIENT_FLOW = {
     "width": Bound.int("width", 8, 128, 64, label="Width"),
     "alpha": ALPHA,
     "activation": ACTIVATION,
+    "init": INIT,
     "seed": SEED,
 }
 GRADIENT_SEEDS_COUNT = 5  # the seed band: seeds seed, seed + 1, ..., seed + 4
 ACTIVATIONS_BATCH = 64  # inputs drawn for the activation statistics
 # `depth-alpha`: the heatmap grid (fixed, so its cost is bounded; it does not depend on depth or alpha).
-DEPTH_ALPHA = {"width": GRADIENT_FLOW["width"], "activation": ACTIVATION, "seed": SEED}
+DEPTH_ALPHA = {"width": GRADIENT_FLOW["width"], "activation": ACTIVATION, "init": INIT, "seed": SEED}
 DEPTH_ALPHA_DEPTHS = (1, 2, 5, 10, 20, 50, 100, 200)
 DEPTH_ALPHA_ALPHAS = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0, 1.5, 2.0)
 
@@ -204,7 +220,7 @@ HIGHWAY_TRAIN_BATCH = 64
 HIGHWAY_TRAIN_LR = 3e-3
 
 ADD_NORM = {
-    "layers": Bound.int("layers", 2, 24, 12, label="Encoder layers"),
+    "layers": Bound.int("layers", 2, 24, 16, label="Encoder layers"),
     "d_model": Bound.choice("d_model", ("32", "64", "96", "128"), "64", label="d_model"),
     "heads": Bound.choice("heads", ("1", "2", "4", "8"), "4", label="Attention heads"),
     "init": Bound.choice("init", ("xavier", "default"), "xavier", label="Initialisation"),
@@ -251,7 +267,7 @@ _MLP_SHARED = {
     "samples": Bound.int("samples", 32, 512, 256, step=32, label="Data points", help="Full-batch training set size."),
     "lr": TRAINING_LR,
 }
-DEPTH_SWEEP = {"max_depth": Bound.int("max_depth", 2, 64, 32, label="Deepest network"), **_MLP_SHARED}
+DEPTH_SWEEP = {"max_depth": Bound.int("max_depth", 2, 64, 32, label="Deepest network"), "init": INIT, **_MLP_SHARED}
 MLP_DEPTH = Bound.int("depth", 2, 64, 16, label="Hidden layers")
 SCALING = {"depth": MLP_DEPTH, **_MLP_SHARED}
 GATED = {"depth": MLP_DEPTH, **_MLP_SHARED}

@@ -46,33 +46,49 @@ def over_seeds(claim: Claim, experiment: Experiment, kwargs: dict, run: Callable
     return {"seeds": list(SEEDS), "holds": holds, "count": sum(holds)}
 
 
-def page_claims(page: Page, values: dict, *, seeds: bool = True, run: Callable | None = None) -> list[dict]:
-    """Every claim of ``page`` for the settings ``values`` (missing ones at their defaults).
+def page_claims(
+    page: Page, values: dict, *, seeds: bool = True, run: Callable | None = None, experiments=None
+) -> list[dict]:
+    """Every claim of ``page`` for the settings ``values`` (missing ones at their defaults), or only those about the
+    experiments named in ``experiments``.
 
     Each entry is :func:`check`'s dict, plus ``"seeds"`` (:func:`over_seeds`) for a seed-dependent claim when
-    ``seeds`` is true.
+    ``seeds`` is true. Each experiment runs once per setting, however many claims read it.
     """
     from .catalog import experiment as find
 
     run = run or (lambda e, kw: e.func(**kw))
+    memo: dict[str, dict] = {}
+
+    def once(exp: Experiment, kwargs: dict) -> dict:
+        key = f"{exp.name}:{sorted(kwargs.items())}"
+        if key not in memo:
+            memo[key] = run(exp, kwargs)
+        return memo[key]
+
     out = []
-    for claim in page.claims:
+    for claim in claims_of(page, experiments):
         exp = find(claim.experiment)
         kwargs = settings_for(exp, values)
-        entry = check(claim, run(exp, kwargs))
+        entry = check(claim, once(exp, kwargs))
         if seeds and claim.seeded and "seed" in exp.bounds:
-            entry["seeds"] = over_seeds(claim, exp, kwargs, run)
+            entry["seeds"] = over_seeds(claim, exp, kwargs, once)
         out.append(entry)
     return out
 
 
-def page_bounds(page: Page) -> dict:
-    """The options of ``page``'s claims: every bound of the experiments its claims read, by name (the first one
-    when two experiments share a name)."""
+def claims_of(page: Page, experiments=None) -> list[Claim]:
+    """``page``'s claims, or only those about the experiments named in ``experiments``."""
+    return [c for c in page.claims if experiments is None or c.experiment in experiments]
+
+
+def page_bounds(page: Page, experiments=None) -> dict:
+    """The options of ``page``'s claims: every bound of the experiments its claims read (or only ``experiments``),
+    by name (the first one when two experiments share a name)."""
     from .catalog import experiment as find
 
     found: dict = {}
-    for claim in page.claims:
+    for claim in claims_of(page, experiments):
         for name, bound in find(claim.experiment).bounds.items():
             found.setdefault(name, bound)
     return found

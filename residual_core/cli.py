@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import itertools
 import json
 import math
 import sys
@@ -79,7 +80,7 @@ def _claim_pages() -> list[str]:
 
 
 def _claims_main(page_key: str | None, rest: list[str]) -> int:
-    """``claims PAGE [options] [--format json|text] [--no-seeds]``."""
+    """``claims PAGE [--experiment NAME ...] [options] [--format json|text] [--no-seeds]``."""
     from . import catalog
     from .claims import page_bounds, page_claims
 
@@ -94,8 +95,19 @@ def _claims_main(page_key: str | None, rest: list[str]) -> int:
     if page is None or not page.claims:
         sys.stderr.write(f"{prog}: error: unknown page {page_key!r} (pages: {', '.join(_claim_pages())})\n")
         return 2
-    bounds = page_bounds(page)
+    names = list(dict.fromkeys(c.experiment for c in page.claims))
+    picked = _picked_experiments(rest)
+    if picked is not None and not set(picked) <= set(names):
+        sys.stderr.write(f"{prog} {page.key}: error: --experiment must be one of {', '.join(names)}\n")
+        return 2
+    bounds = page_bounds(page, picked)
     parser = _Parser(prog=f"{prog} {page.key}", description=f"The claims of /{page.key}, checked live.")
+    parser.add_argument(
+        "--experiment",
+        action="append",
+        choices=names,
+        help="only the claims about this experiment (repeatable; default: all of them)",
+    )
     for name, bound in bounds.items():
         parser.add_argument(bound.flag, dest=name, default=None, help=f"{bound.label}: {bound.describe()}")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
@@ -109,7 +121,7 @@ def _claims_main(page_key: str | None, rest: list[str]) -> int:
                 values[name] = bound.parse(raw)
             except BoundError as err:
                 parser.exit(2, f"{prog} {page.key}: error: {bound.flag}: {err}\n")
-    results = page_claims(page, values, seeds=not args.no_seeds)
+    results = page_claims(page, values, seeds=not args.no_seeds, experiments=args.experiment)
     if args.format == "json":
         sys.stdout.write(json.dumps(_clean({"page": page.key, "claims": results}), allow_nan=False) + "\n")
         return 0
@@ -120,6 +132,13 @@ def _claims_main(page_key: str | None, rest: list[str]) -> int:
             f"[{mark}] {c['id']}: {c['text']}\n    when: {c['condition']}\n    here: {c['evidence']}{seeds}\n"
         )
     return 0
+
+
+def _picked_experiments(rest: list[str]) -> list[str] | None:
+    """The ``--experiment`` values in ``rest`` (read before the options, which depend on them), or ``None``."""
+    picked = [value for flag, value in itertools.pairwise(rest) if flag == "--experiment"]
+    picked += [a.split("=", 1)[1] for a in rest if a.startswith("--experiment=")]
+    return picked or None
 
 
 def _clean(value):

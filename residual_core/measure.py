@@ -42,18 +42,19 @@ def gradient_profile(
     activation: str = "tanh",
     seed: int = 0,
     batch: int = 1,
+    init: str = "default",
 ) -> dict[str, list[float]]:
     """Per-layer input-gradient norms of a plain and a residual network with the same weights.
 
-    The networks are :func:`~residual_core.models.networks.twins` ``(depth, width, alpha, activation, seed)``: plain
-    ``x <- act(W x + b)`` and residual ``x <- x + alpha * act(W x + b)``. The input is a seeded standard-normal batch
-    ``(batch, width)``, the loss ``output.sum()``.
+    The networks are :func:`~residual_core.models.networks.twins` ``(depth, width, alpha, activation, seed, init)``:
+    plain ``x <- act(W x + b)`` and residual ``x <- x + alpha * act(W x + b)``. The input is a seeded standard-normal
+    batch ``(batch, width)``, the loss ``output.sum()``.
 
     Returns:
         ``{"layer": [0..L], "plain": [...], "residual": [...]}``, float64 norms, layer 0 being the input.
     """
     x = seeded_input(batch, width, seed)
-    nets = twins(depth, width, alpha, activation, seed)
+    nets = twins(depth, width, alpha, activation, seed, init=init)
     return {"layer": list(range(depth + 1)), **{name: layer_input_grad_norms(net, x) for name, net in nets.items()}}
 
 

@@ -17,22 +17,77 @@ ENCODERS = (
     "target of the same shape. Float64."
 )
 
+
+def _ratio(x: float) -> str:
+    return f"{x:.2f}×"
+
+
+def _last_first(r: dict, column: str) -> float:
+    return r["per_layer"][-1][column] / r["per_layer"][0][column]
+
+
+def _gradients_takeaway(r: dict) -> str:
+    return (
+        f"Last layer's weight gradient over the first's: Post-LN {_ratio(_last_first(r, 'post_ln'))}, Pre-LN "
+        f"{_ratio(_last_first(r, 'pre_ln'))}, no residual {_ratio(_last_first(r, 'no_residual'))} ({r['layers']} "
+        f"layers, d_model {r['d_model']}, {r['init']} init, seed {r['seed']})."
+    )
+
+
+def _stream_grad_takeaway(r: dict) -> str:
+    g = r["stream_grad"]
+    pre = g[-1]["pre_ln"] / g[1]["pre_ln"]
+    follow = add_norm.follow_ratio(r, "pre_ln")
+    return (
+        f"Pre-LN's stream gradient after the last layer is {_ratio(pre)} the one after the first, and its weight "
+        f"gradient over the stream gradient varies only by {_ratio(max(follow) / min(follow))} across the layers."
+    )
+
+
+def _stream_takeaway(r: dict) -> str:
+    st = r["stream"]
+    return (
+        f"Mean token norm after the last layer: Post-LN {st[-1]['post_ln']:.2f}, no residual "
+        f"{st[-1]['no_residual']:.2f}, Pre-LN {st[-1]['pre_ln']:.2f} (input {st[0]['pre_ln']:.2f}; "
+        f"√d_model = {r['d_model'] ** 0.5:.2f})."
+    )
+
+
+def _band_takeaway(r: dict) -> str:
+    lf = r["last_over_first"]
+    above = sum(v > 1 for v in lf["post_ln"])
+    return (
+        f"Over seeds {r['seeds'][0]}–{r['seeds'][-1]} the last/first ratio runs {min(lf['post_ln']):.2f}–"
+        f"{max(lf['post_ln']):.2f} for Post-LN (above 1 at {above} of {len(r['seeds'])}) and "
+        f"{min(lf['pre_ln']):.2f}–{max(lf['pre_ln']):.2f} for Pre-LN."
+    )
+
+
+def _dropout_takeaway(r: dict) -> str:
+    return (
+        f"Training run 1 dropped {r['dropped']} of {r['width']} entries of F(x) and scaled the rest by "
+        + ("—" if r["kept_scale"] is None else f"{r['kept_scale']:.4f}")
+        + f" (1/(1 − p) = {r['expected_scale']:.4f}); eval mode added "
+        + ("F(x) unchanged." if r["eval_equals_x_plus_f"] else "something other than F(x).")
+    )
+
+
 GRADIENTS = Experiment(
     name="add-norm",
     func=add_norm.add_norm_experiment,
     bounds=ADD_NORM,
-    summary="per-layer weight-gradient norms of Post-LN, Pre-LN and no-residual transformer encoders at init",
+    summary="per-layer weight-gradient and stream-gradient norms of Post-LN, Pre-LN and no-residual encoders at init",
     help=(
         f"{ENCODERS}\n\n"
         "per_layer: for layers 1..N from the input side, the norm of the gradient of all of that layer's\n"
         "weight matrices (attention query, key, value, output; both feed-forward matrices) together; biases\n"
-        "and LayerNorm parameters are left out. stream: the mean token norm of the residual stream after each\n"
-        "layer 0..N (0 = the input)."
+        "and LayerNorm parameters are left out. stream_grad: the norm of the loss gradient with respect to\n"
+        "the residual stream after each layer 0..N, ||dL/dx_l|| over the whole batch. stream: the mean token\n"
+        "norm of the residual stream after each layer 0..N (0 = the input)."
     ),
     code=(
         add_norm.variant_profile,
         add_norm.layer_weight_grad_norms,
-        add_norm.sum_spread,
         build_encoder,
         PostLNLayer,
         PreLNLayer,
@@ -49,9 +104,25 @@ GRADIENTS = Experiment(
                 "x": "layer",
                 "y": "grad_norm",
                 "x_title": "encoder layer (1 = input side)",
-                "y_title": "‖∂loss/∂W_layer‖",
-                "title": "Weight-gradient norm per layer",
+                "y_title": "‖∂loss/∂W_l‖",
+                "title": "Weight gradient per layer",
+                "height": 300,
             },
+            takeaway=_gradients_takeaway,
+        ),
+        Figure(
+            "stream-gradient",
+            "line",
+            add_norm.stream_grad_rows,
+            {
+                "x": "layer",
+                "y": "stream_grad",
+                "x_title": "after layer l (0 = the input)",
+                "y_title": "‖∂loss/∂x_l‖",
+                "title": "Gradient reaching the stream",
+                "height": 300,
+            },
+            takeaway=_stream_grad_takeaway,
         ),
         Figure(
             "stream",
@@ -66,6 +137,7 @@ GRADIENTS = Experiment(
                 "log_y": False,
                 "height": 280,
             },
+            takeaway=_stream_takeaway,
         ),
     ),
 )
@@ -74,12 +146,30 @@ SEEDS = Experiment(
     name="add-norm-seeds",
     func=add_norm.add_norm_seeds,
     bounds=ADD_NORM,
-    summary="add-norm's output-side / input-side gradient ratio for Post-LN and Pre-LN over seeds SEED .. SEED+4",
-    help=f"{ENCODERS}\n\nFor seeds SEED .. SEED+4: growth_ratio of the Post-LN and Pre-LN weight-gradient norms.",
-    code=(add_norm.growth_ratio, add_norm.variant_profile),
-    table=lambda r: [
-        {"seed": s, "post_ln": p, "pre_ln": q} for s, p, q in zip(r["seeds"], r["post_ln"], r["pre_ln"], strict=True)
-    ],
+    summary="add-norm for seeds SEED .. SEED+4: Post-LN's and Pre-LN's weight gradient per layer, range and mean",
+    help=(
+        f"{ENCODERS}\n\nadd-norm for seeds SEED .. SEED+4 (the page uses seeds 0-4). Per layer: the min, max and\n"
+        "geometric mean over the seeds of the Post-LN and Pre-LN weight-gradient norms; per seed: growth_ratio\n"
+        "(top third / bottom third) and the last layer's norm over the first's."
+    ),
+    code=(add_norm.seed_band, add_norm.add_norm_experiment, add_norm.growth_ratio),
+    table=lambda r: r["per_layer"],
+    figures=(
+        Figure(
+            "band",
+            "band",
+            add_norm.band_rows,
+            lambda r: {
+                "x": "layer",
+                "y": "grad_norm",
+                "lo": "seed_min",
+                "hi": "seed_max",
+                "x_title": "encoder layer (1 = input side)",
+                "y_title": f"‖∂loss/∂W_l‖ over seeds {r['seeds'][0]}–{r['seeds'][-1]}",
+            },
+            takeaway=_band_takeaway,
+        ),
+    ),
 )
 
 DROPOUT = Experiment(
@@ -100,6 +190,7 @@ DROPOUT = Experiment(
             "point",
             add_norm.dropout_rows,
             {"x": "feature", "y": "value", "x_title": "feature", "y_title": "value", "title": "What gets added to x"},
+            takeaway=lambda r: _dropout_takeaway(r),
         ),
     ),
 )
@@ -119,18 +210,102 @@ SHAPES = Experiment(
 )
 
 
+# -- claims ------------------------------------------------------------------------------------------------------
+
+
+def _settings(r: dict) -> str:
+    return f"{r['layers']} layers, d_model {r['d_model']}, {r['heads']} heads, {r['init']} init, seed {r['seed']}"
+
+
 def _post_ln_grows(r: dict) -> Verdict:
     first, last = r["per_layer"][0]["post_ln"], r["per_layer"][-1]["post_ln"]
-    return Verdict(last > first, f"Post-LN weight gradient, last / first layer = {last / first:.2f}")
+    return Verdict(last > first, f"Post-LN weight gradient, last / first layer = {last / first:.2f} ({_settings(r)})")
+
+
+def _pre_ln_shrinks(r: dict) -> Verdict:
+    ratio = _last_first(r, "pre_ln")
+    return Verdict(ratio < 1, f"Pre-LN weight gradient, last / first layer = {ratio:.2f} ({_settings(r)})")
+
+
+def _pre_ln_follows_stream(r: dict) -> Verdict:
+    follow = add_norm.follow_ratio(r, "pre_ln")
+    weights = [row["pre_ln"] for row in r["per_layer"]]
+    spread, weight_spread = max(follow) / min(follow), max(weights) / min(weights)
+    return Verdict(
+        spread < 1.5 and spread < weight_spread,
+        f"Pre-LN: ‖∂L/∂W_l‖ / ‖∂L/∂x_l‖ varies by {spread:.2f}× across the layers, ‖∂L/∂W_l‖ itself by "
+        f"{weight_spread:.2f}× ({_settings(r)})",
+    )
+
+
+def _post_steeper(r: dict) -> Verdict:
+    post, pre = _last_first(r, "post_ln"), _last_first(r, "pre_ln")
+    return Verdict(post > pre, f"last / first layer: Post-LN {post:.2f}, Pre-LN {pre:.2f} ({_settings(r)})")
+
+
+def _pre_stream_grows(r: dict) -> Verdict:
+    first, last = r["stream"][0]["pre_ln"], r["stream"][-1]["pre_ln"]
+    post = r["stream"][-1]["post_ln"]
+    return Verdict(
+        last > first,
+        f"Pre-LN mean token norm {first:.2f} at the input, {last:.2f} after the last layer (Post-LN: {post:.2f})",
+    )
+
+
+def _dropout_spares_skip(r: dict) -> Verdict:
+    return Verdict(
+        r["skip_exact"] and r["eval_runs_equal"] and r["eval_equals_x_plus_f"],
+        f"output == x exactly where F(x) was dropped: {'yes' if r['skip_exact'] else 'no'}; eval mode gives "
+        f"x + F(x) every time: {'yes' if r['eval_runs_equal'] and r['eval_equals_x_plus_f'] else 'no'} "
+        f"(p = {r['dropout']:g}, seed {r['seed']})",
+    )
 
 
 CLAIMS = (
     Claim(
         id="post-ln-grows-toward-output",
         text="Post-LN's weight gradients are larger near the output than near the input.",
-        condition="at initialisation, mean-squared-error loss on a random target",
+        condition="at initialisation, Xavier weights, mean-squared-error loss on a random target; noisy from seed to "
+        "seed in a model this small",
         experiment="add-norm",
         check=_post_ln_grows,
+    ),
+    Claim(
+        id="pre-ln-shrinks-toward-output",
+        text="Pre-LN's weight gradients shrink toward the output (Xiong et al. report them flat).",
+        condition="at initialisation, either initialisation, mean-squared-error loss on a random target",
+        experiment="add-norm",
+        check=_pre_ln_shrinks,
+    ),
+    Claim(
+        id="pre-ln-follows-stream",
+        text="Pre-LN's weight gradients follow the gradient flowing down the stream: their ratio to ‖∂L/∂x_l‖ at "
+        "each layer's output varies by less than 1.5× across the layers, less than the weight gradients themselves.",
+        condition="at initialisation, up to about 16 layers (deeper stacks spread the ratio more)",
+        experiment="add-norm",
+        check=_pre_ln_follows_stream,
+    ),
+    Claim(
+        id="post-ln-steeper-than-pre-ln",
+        text="With the same weights, Post-LN's last/first weight-gradient ratio lies above Pre-LN's.",
+        condition="at initialisation, same weights for both arrangements",
+        experiment="add-norm",
+        check=_post_steeper,
+    ),
+    Claim(
+        id="pre-ln-stream-grows",
+        text="Pre-LN's residual stream grows with depth; Post-LN normalises it back after every sublayer.",
+        condition="at initialisation, any setting",
+        experiment="add-norm",
+        check=_pre_stream_grows,
+    ),
+    Claim(
+        id="dropout-spares-skip",
+        text="Dropout never touches the skip path: where F(x) is dropped the output is exactly x, and in eval mode "
+        "the block adds F(x) unchanged.",
+        condition="ResidualWithDropout, any p",
+        experiment="dropout",
+        check=_dropout_spares_skip,
     ),
 )
 

@@ -4,18 +4,72 @@ import math
 
 from ..bounds import DEPTH_ALPHA as DEPTH_ALPHA_BOUNDS
 from ..bounds import GRADIENT_FLOW, SEED
-from ..declare import Experiment, Figure, Page
+from ..declare import Claim, Experiment, Figure, Page, Verdict
 from ..experiments import gradient_flow
 from ..measure import gradient_profile, layer_input_grad_norms
 from ..models.layers import Branch, Plain, ScaledResidual
-from ..models.networks import branches, twins
+from ..models.networks import branches, initialise_, twins
 
 NETWORKS = (
-    "Networks: DeepNetwork(DEPTH, WIDTH) built after torch.manual_seed(SEED), plain x <- act(W x + b) and\n"
-    "residual x <- x + ALPHA * act(W x + b), with the same weights."
+    "Networks: DeepNetwork(DEPTH, WIDTH) built after torch.manual_seed(SEED) with the initialisation INIT,\n"
+    "plain x <- act(W x + b) and residual x <- x + ALPHA * act(W x + b), with the same weights. INIT: default\n"
+    "(PyTorch's nn.Linear: variance 1/(3 fan_in)), xavier (gain 1), he (for ReLU) or orthogonal; all but\n"
+    "default zero the biases."
 )
 BATCH = "Batch: one standard-normal input (1, WIDTH) from its own generator seeded from SEED."
-NETWORK_CODE = (gradient_profile, layer_input_grad_norms, twins, branches, Branch, Plain, ScaledResidual)
+NETWORK_CODE = (gradient_profile, layer_input_grad_norms, twins, branches, initialise_, Branch, Plain, ScaledResidual)
+
+
+def _g(x: float) -> str:
+    """A gradient norm or a share of one, readable at any size."""
+    return f"{x:.3g}" if x == 0 or 1e-3 <= abs(x) < 1e4 else f"{x:.1e}"
+
+
+def _kept(per_layer: list[dict], name: str) -> float:
+    """``||dL/dx_0|| / ||dL/dx_L||``: the share of the output's gradient that reaches the input."""
+    return per_layer[0][name] / per_layer[-1][name]
+
+
+def _band_takeaway(r: dict) -> str:
+    lo = r["per_layer"][0]["plain_min"] / r["per_layer"][-1]["plain"]
+    hi = r["per_layer"][0]["plain_max"] / r["per_layer"][-1]["plain"]
+    return (
+        f"Seed {r['seeds'][0]}: the gradient at the input is {_g(_kept(r['per_layer'], 'plain'))} times the "
+        f"output's in the plain network and {_g(_kept(r['per_layer'], 'residual'))} times in the residual one; over "
+        f"seeds {r['seeds'][0]}–{r['seeds'][-1]} the plain ratio spans {_g(lo)} to {_g(hi)}."
+    )
+
+
+def _ends(r: dict, key: str) -> dict:
+    at = {(row["network"], row["layer"]): row[key] for row in r["per_layer"]}
+    return {"input": at["plain", 0], "plain": at["plain", r["depth"]], "residual": at["residual", r["depth"]]}
+
+
+def _rms_takeaway(r: dict) -> str:
+    e = _ends(r, "rms")
+    return (
+        f"After {r['depth']} layers the activations' RMS is {_g(e['plain'])} in the plain stack and "
+        f"{_g(e['residual'])} in the residual one (input: {_g(e['input'])})."
+    )
+
+
+def _spread_takeaway(r: dict) -> str:
+    e = _ends(r, "input_spread")
+    return (
+        f"How much the {r['batch']} inputs still differ: from {_g(e['input'])} at the input to {_g(e['plain'])} after "
+        f"the plain stack and {_g(e['residual'])} after the residual one."
+    )
+
+
+def _heatmap_takeaway(r: dict) -> str:
+    d = max(r["depths"])
+    cell = gradient_flow.cell
+    return (
+        f"At depth {d} the input gets {_g(cell(r, 'residual', d, 0.1))} with α = 0.1, "
+        f"{_g(cell(r, 'residual', d, 1.0))} with α = 1 and {_g(cell(r, 'plain', d))} without the skip path; the "
+        f"output's gradient is √{r['width']} = {r['identity_norm']:.3g}."
+    )
+
 
 FLOW = Experiment(
     name="gradient-flow",
@@ -57,6 +111,7 @@ SEEDS = Experiment(
                 "x_title": "layer l (0 = network input)",
                 "y_title": "‖∂loss/∂x_l‖",
             },
+            takeaway=_band_takeaway,
         ),
     ),
 )
@@ -67,7 +122,8 @@ VS_TEXT = Experiment(
     bounds={"seed": SEED},
     summary="section 3.8 at the text's settings beside the numbers the text printed, over seeds SEED .. SEED+4",
     help=(
-        "gradient-seeds at the reference text's settings (depth 50, width 64, alpha 0.1, tanh) for seeds\n"
+        "gradient-seeds at the reference text's settings (depth 50, width 64, alpha 0.1, tanh, PyTorch's\n"
+        "default initialisation, as the text's nn.Linear layers) for seeds\n"
         "SEED .. SEED+4, beside the numbers the text printed: the plain and residual gradient norms at the\n"
         "input and their ratio, the range over the seeds, and how far the printed plain value lies outside it."
     ),
@@ -101,12 +157,14 @@ ACTIVATIONS = Experiment(
                 "y_title": "RMS of x_l (band: per-input min–max)",
                 "log_y": False,
             },
+            takeaway=_rms_takeaway,
         ),
         Figure(
             "spread",
             "line",
             gradient_flow.activation_rows,
             {"x": "layer", "y": "input_spread", "x_title": "layer l", "y_title": "spread of x_l across inputs"},
+            takeaway=_spread_takeaway,
         ),
     ),
 )
@@ -118,12 +176,12 @@ DEPTH_ALPHA = Experiment(
     summary="gradient norm at the input over a depth x alpha grid (and plain per depth)",
     help=(
         "Residual DeepNetwork(depth, WIDTH) x <- x + alpha * act(W x + b), built after\n"
-        "torch.manual_seed(SEED), for depth in 1, 2, 5, 10, 20, 50, 100, 200 and alpha in 0, 0.05, 0.1,\n"
-        "0.2, 0.5, 1, 1.5, 2; plus the plain network per depth (same weights). Batch: one standard-normal\n"
-        "input (1, WIDTH) from its own generator seeded from SEED. Loss: output.sum(). Reported: the\n"
-        "float64 gradient norm at the network's input for every cell."
+        "torch.manual_seed(SEED) with the initialisation INIT, for depth in 1, 2, 5, 10, 20, 50, 100, 200\n"
+        "and alpha in 0, 0.05, 0.1, 0.2, 0.5, 1, 1.5, 2; plus the plain network per depth (same weights).\n"
+        "Batch: one standard-normal input (1, WIDTH) from its own generator seeded from SEED.\n"
+        "Loss: output.sum(). Reported: the float64 gradient norm at the network's input for every cell."
     ),
-    code=(branches, layer_input_grad_norms),
+    code=(branches, initialise_, layer_input_grad_norms),
     table=lambda r: r["cells"],
     figures=(
         Figure(
@@ -143,7 +201,108 @@ DEPTH_ALPHA = Experiment(
                 "text": "label",
                 "height": 360,
             },
+            takeaway=_heatmap_takeaway,
         ),
+    ),
+)
+
+# -- claims ------------------------------------------------------------------------------------------------------
+
+
+def _setting(r: dict) -> str:
+    return f"depth {r['depth']}, {r['activation']}, α = {r['alpha']:g}, {r['init']} init, seed {r['seed']}"
+
+
+def _plain_vanishes(r: dict) -> Verdict:
+    kept = _kept(r["per_layer"], "plain")
+    return Verdict(kept < 1e-3, f"plain ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {_g(kept)} ({_setting(r)})")
+
+
+def _residual_kept(r: dict) -> Verdict:
+    kept = _kept(r["per_layer"], "residual")
+    return Verdict(0.1 <= kept <= 10, f"residual ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {_g(kept)} ({_setting(r)})")
+
+
+def _plain_forgets(r: dict) -> Verdict:
+    e = _ends(r, "input_spread")
+    share = e["plain"] / e["input"]
+    return Verdict(share < 0.01, f"plain spread across inputs: {_g(e['plain'])} of the input's {_g(e['input'])}")
+
+
+def _residual_keeps_apart(r: dict) -> Verdict:
+    e = _ends(r, "input_spread")
+    share = e["residual"] / e["input"]
+    return Verdict(
+        share >= 0.5, f"residual spread across inputs: {_g(e['residual'])} (input: {_g(e['input'])}, {share:.2f}×)"
+    )
+
+
+def _identity_at_zero(r: dict) -> Verdict:
+    values = [gradient_flow.cell(r, "residual", d, 0.0) for d in r["depths"]]
+    worst = max(abs(v / r["identity_norm"] - 1) for v in values)
+    return Verdict(worst < 1e-12, f"α = 0 at every depth: {_g(min(values))}–{_g(max(values))}, √width = "
+                   f"{r['identity_norm']:.6g}")  # fmt: skip
+
+
+def _large_alpha_explodes(r: dict) -> Verdict:
+    d = max(r["depths"])
+    value = gradient_flow.cell(r, "residual", d, 1.0)
+    factor = value / r["identity_norm"]
+    return Verdict(
+        factor > 10,
+        f"depth {d}, α = 1: ‖∂L/∂x₀‖ = {_g(value)}, {_g(factor)}× the output's ({r['activation']}, {r['init']} init, "
+        f"seed {r['seed']})",
+    )
+
+
+CLAIMS = (
+    Claim(
+        id="flow-plain-vanishes",
+        text="Without the skip path the gradient vanishes: less than 1/1000 of the output's gradient reaches the "
+        "input.",
+        condition="tanh or sigmoid, PyTorch's default initialisation, depth 20 or more (ReLU: 10 or more)",
+        experiment="gradient-flow",
+        check=_plain_vanishes,
+    ),
+    Claim(
+        id="flow-residual-kept",
+        text="With the skip path the gradient neither vanishes nor explodes: between 1/10 and 10 times the output's "
+        "gradient reaches the input.",
+        condition="a small branch (α around 0.1) and tanh or sigmoid; with ReLU or α near 1 it explodes with depth",
+        experiment="gradient-flow",
+        check=_residual_kept,
+    ),
+    Claim(
+        id="plain-forgets-input",
+        text="After the plain stack every input lands on nearly the same point: the spread across inputs falls "
+        "below 1/100 of the input's.",
+        condition="tanh or sigmoid, PyTorch's default initialisation, depth 50 or more",
+        experiment="activations",
+        check=_plain_forgets,
+    ),
+    Claim(
+        id="residual-keeps-inputs-apart",
+        text="The residual stack keeps the inputs apart: after the last layer their spread is at least half the "
+        "input's.",
+        condition="a small branch (α around 0.1)",
+        experiment="activations",
+        check=_residual_keeps_apart,
+    ),
+    Claim(
+        id="identity-at-alpha-zero",
+        text="At α = 0 the residual network is the identity: every depth passes the output's gradient √width to the "
+        "input exactly.",
+        condition="any width, activation, initialisation and seed",
+        experiment="depth-alpha",
+        check=_identity_at_zero,
+    ),
+    Claim(
+        id="large-branch-explodes",
+        text="Residual connections do not protect a stack whose branch is not small: at the deepest depth with α = 1 "
+        "the input gets more than 10 times the output's gradient.",
+        condition="tanh or ReLU; the identity path adds, it does not cap",
+        experiment="depth-alpha",
+        check=_large_alpha_explodes,
     ),
 )
 
@@ -153,4 +312,5 @@ PAGE = Page(
     icon=":material/waterfall_chart:",
     teaser="Gradient norm at every layer, with and without the skip path, over depth, scale α and seeds.",
     experiments=(FLOW, SEEDS, VS_TEXT, ACTIVATIONS, DEPTH_ALPHA),
+    claims=CLAIMS,
 )

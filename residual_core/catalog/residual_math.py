@@ -2,11 +2,69 @@
 
 from ..bounds import MATH_NETWORK, RESIDUAL_1D, SEED
 from ..bounds import PRESERVATION as PRESERVATION_BOUNDS
-from ..declare import Experiment, Figure, Page
+from ..declare import Claim, Experiment, Figure, Page, Verdict
 from ..experiments import jacobian, preservation, residual_math
 from ..measure import layer_input_grad_norms
 from ..models.layers import Branch, Multiplicative, ScaledResidual
 from ..models.networks import twins
+
+
+def _g(x: float) -> str:
+    return f"{x:.3g}" if x == 0 or 1e-3 <= abs(x) < 1e4 else f"{x:.1e}"
+
+
+def _one_d_takeaway(r: dict) -> str:
+    where = f"below 1 on {r['share_below_one']:.0%} of the plot" if r["share_below_one"] else "never below 1 here"
+    return f"dy/dx = 1 + R′(x) runs from {r['min_dy']:.3f} to {r['max_dy']:.3f}: {where}."
+
+
+def _unrolled_takeaway(r: dict) -> str:
+    return (
+        f"After {r['layers']} layers ‖x_L‖ = {_g(r['output_norm'])} (input {_g(r['input_norm'])}); adding the "
+        f"{r['layers']} branch outputs to x₀ reproduces x_L to {r['max_abs_diff_float32']:.1e} in float32 and "
+        f"{r['max_abs_diff_float64']:.1e} in float64."
+    )
+
+
+def _preservation_takeaway(r: dict) -> str:
+    return (
+        f"After {r['depth']} layers x ← {r['shrink']:g}·x keeps {_g(r['output_norm_plain'] / r['input_norm'])} of "
+        f"the input's norm and x ← x + {r['update']:g}·x multiplies it by "
+        f"{_g(r['output_norm_residual'] / r['input_norm'])}."
+    )
+
+
+def _spectrum_takeaway(r: dict) -> str:
+    last = r["per_layer"][-1]
+    return (
+        f"The singular values of ∂x_{r['layers']}/∂x₀ span {_g(last['plain_min'])} to {_g(last['plain_max'])} "
+        f"without the skip path and {_g(last['residual_min'])} to {_g(last['residual_max'])} with it."
+    )
+
+
+def _jacobian_layers_takeaway(r: dict) -> str:
+    last = r["per_layer"][-1]
+    return (
+        f"Median singular value after {r['layers']} layers: {_g(last['plain_median'])} (plain) and "
+        f"{_g(last['residual_median'])} (residual)."
+    )
+
+
+def _ends(r: dict, key: str) -> tuple[float, float]:
+    return r["per_layer"][0][key], r["per_layer"][-1][key]
+
+
+def _mult_forward_takeaway(r: dict) -> str:
+    a0, a1 = _ends(r, "additive_norm")
+    _, m1 = _ends(r, "multiplicative_norm")
+    return f"After {r['layers']} layers ‖x‖ is {_g(m1)} for x ⊙ F(x) and {_g(a1)} for x + α·F(x) (input {_g(a0)})."
+
+
+def _mult_gradient_takeaway(r: dict) -> str:
+    a0, _ = _ends(r, "additive_grad")
+    m0, _ = _ends(r, "multiplicative_grad")
+    return f"The gradient reaching the input is {_g(m0)} for x ⊙ F(x) and {_g(a0)} for x + α·F(x)."
+
 
 ONE_D = Experiment(
     name="residual-1d",
@@ -33,6 +91,7 @@ ONE_D = Experiment(
                 "x_title": "x",
                 "y_title": "value",
             },
+            takeaway=_one_d_takeaway,
         ),
     ),
 )
@@ -58,6 +117,7 @@ UNROLLED = Experiment(
             "line",
             residual_math.unrolled_rows,
             {"x": "layer", "y": "norm", "x_title": "layer l", "y_title": "norm"},
+            takeaway=_unrolled_takeaway,
         ),
     ),
 )
@@ -81,6 +141,7 @@ PRESERVATION = Experiment(
             "line",
             preservation.preservation_rows,
             {"x": "layer", "y": "norm", "x_title": "layer", "y_title": "‖x‖"},
+            takeaway=_preservation_takeaway,
         ),
     ),
 )
@@ -124,6 +185,7 @@ JACOBIAN = Experiment(
                 "x_title": "singular value number (largest first)",
                 "y_title": f"singular value of ∂x_{r['layers']}/∂x₀",
             },
+            takeaway=_spectrum_takeaway,
         ),
         Figure(
             "per-layer",
@@ -137,6 +199,7 @@ JACOBIAN = Experiment(
                 "x_title": "layer l",
                 "y_title": "singular values of ∂x_l/∂x₀",
             },
+            takeaway=_jacobian_layers_takeaway,
         ),
     ),
 )
@@ -160,13 +223,108 @@ MULTIPLICATIVE = Experiment(
             "line",
             residual_math.multiplicative_forward_rows,
             {"x": "layer", "y": "norm", "x_title": "layer l", "y_title": "‖x_l‖ (forward)"},
+            takeaway=_mult_forward_takeaway,
         ),
         Figure(
             "gradient",
             "line",
             residual_math.multiplicative_gradient_rows,
             {"x": "layer", "y": "grad_norm", "x_title": "layer l (0 = input)", "y_title": "‖∂loss/∂x_l‖ (backward)"},
+            takeaway=_mult_gradient_takeaway,
         ),
+    ),
+)
+
+# -- claims ------------------------------------------------------------------------------------------------------
+
+
+def _net(r: dict) -> str:
+    return f"{r['layers']} layers, width {r['width']}, α = {r['alpha']:g}, {r['activation']}, seed {r['seed']}"
+
+
+def _below_one(r: dict) -> Verdict:
+    return Verdict(
+        r["share_below_one"] > 0,
+        f"1 + R′(x) < 1 on {r['share_below_one']:.1%} of the grid (smallest {r['min_dy']:.4f}), R(x) = "
+        f"{r['a']:g}·{r['g']}({r['w']:g}·x)",
+    )
+
+
+def _unrolled_exact(r: dict) -> Verdict:
+    ok32 = r["max_abs_diff_float32"] <= 16 * r["float32_spacing"]
+    ok64 = r["max_abs_diff_float64"] <= 1e-9 * max(1.0, r["output_norm"])
+    return Verdict(
+        ok32 and ok64,
+        f"max |x_L − (x₀ + Σ Fᵢ)| = {r['max_abs_diff_float32']:.1e} in float32 (one rounding step there: "
+        f"{r['float32_spacing']:.1e}), {r['max_abs_diff_float64']:.1e} in float64 ({_net(r)})",
+    )
+
+
+def _blocks_below_one(r: dict) -> Verdict:
+    return Verdict(
+        r["blocks_below_one"] > 0,
+        f"{r['blocks_below_one']} of {r['layers']} residual blocks have σ_min(I + A) < 1 (smallest "
+        f"{r['smallest_block_sigma']:.4f}; bound 1 − ‖A‖₂ ≥ {r['smallest_lower_bound']:.4f}) ({_net(r)})",
+    )
+
+
+def _residual_keeps_directions(r: dict) -> Verdict:
+    last = r["per_layer"][-1]
+    return Verdict(
+        last["residual_min"] >= 0.1 and last["residual_max"] <= 10,
+        f"singular values of ∂x_L/∂x₀: residual {_g(last['residual_min'])}–{_g(last['residual_max'])}, plain "
+        f"{_g(last['plain_min'])}–{_g(last['plain_max'])} ({_net(r)})",
+    )
+
+
+def _multiplication_compounds(r: dict) -> Verdict:
+    m0, m1 = _ends(r, "multiplicative_norm")
+    a0, a1 = _ends(r, "additive_norm")
+    mult, add = m1 / m0, a1 / a0
+    return Verdict(
+        (mult < 1e-3 or mult > 1e3) and 0.1 <= add <= 10,
+        f"‖x_L‖ / ‖x₀‖ = {_g(mult)} for x ⊙ F(x), {_g(add)} for x + α·F(x) ({_net(r)})",
+    )
+
+
+CLAIMS = (
+    Claim(
+        id="derivative-below-one",
+        text="The derivative of x + R(x) is not at least 1: 1 + R′(x) drops below 1 wherever the branch decreases.",
+        condition="a branch with R′ < 0 somewhere (sin with a·w ≠ 0; tanh or relu with a·w < 0)",
+        experiment="residual-1d",
+        check=_below_one,
+        seeded=False,
+    ),
+    Claim(
+        id="unrolled-sum-exact",
+        text="x_L = x₀ + Σ Fᵢ(xᵢ): adding the branch outputs to the input reproduces the output up to rounding.",
+        condition="any residual network x ← x + α·F(x) (rounding: 16 float32 steps, 1e-9 relative in float64)",
+        experiment="unrolled",
+        check=_unrolled_exact,
+    ),
+    Claim(
+        id="residual-blocks-below-one",
+        text="In matrix form “at least 1” fails too: some residual blocks' Jacobians I + A have a singular value "
+        "below 1.",
+        condition="any α > 0: it needs only one direction that A shortens",
+        experiment="jacobian",
+        check=_blocks_below_one,
+    ),
+    Claim(
+        id="residual-keeps-directions",
+        text="The residual stack keeps every direction: the singular values of ∂x_L/∂x₀ stay between 0.1 and 10.",
+        condition="a small branch (α around 0.1); with α near 1 or ReLU they grow",
+        experiment="jacobian",
+        check=_residual_keeps_directions,
+    ),
+    Claim(
+        id="multiplication-compounds",
+        text="Multiplying instead of adding makes depth compound again: x ⊙ F(x) ends below 1/1000 or above 1000 "
+        "times the input's norm, while x + α·F(x) stays within a factor of 10.",
+        condition="tanh or sigmoid branch (|F| < 1), α around 0.1, 20 layers or more",
+        experiment="multiplicative",
+        check=_multiplication_compounds,
     ),
 )
 
@@ -176,4 +334,5 @@ PAGE = Page(
     icon=":material/function:",
     teaser="y = x + F(x): the derivative 1 + F′, the unrolled sum x₀ + Σ Fᵢ, and what survives a hundred layers.",
     experiments=(ONE_D, UNROLLED, PRESERVATION, PRESERVATION_VS_TEXT, JACOBIAN, MULTIPLICATIVE),
+    claims=CLAIMS,
 )

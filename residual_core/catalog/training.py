@@ -1,5 +1,7 @@
 """/training: networks trained live with and without residuals (the reference text's exercises 1, 4, 6 and 7)."""
 
+import math
+
 from .. import bounds
 from ..declare import Experiment, Figure, Page
 from ..experiments import training_lab as lab
@@ -8,6 +10,7 @@ from ..models.networks import DeepMLP
 from ..models.transformer import NoResidualLayer, PostLNLayer, PreLNLayer, SequenceModel
 from ..training.loop import train_models
 from ..training.tasks import RegressionTask, SequenceTask
+from .training_claims import CLAIMS, loss_text
 
 SEQUENCE = (
     "Network: token + learned position embeddings (d_model), LAYERS encoder layers of\n"
@@ -29,6 +32,55 @@ MLP_CODE = (DeepMLP, RegressionTask, train_models)
 def status(r: dict) -> str:
     """``"final"`` for a finished run, ``"at step N"`` for a partial one."""
     return "final" if r["step"] >= r["steps"] else f"at step {r['step']}"
+
+
+def _transformer_takeaway(r: dict) -> str:
+    losses = ", ".join(f"{run['label']} {loss_text(run['final_loss'])}" for run in r["runs"])
+    return f"Training loss after {r['step']} steps: {losses} (chance: ln V = {r['chance_loss']:.3f})."
+
+
+def _depth_takeaway(r: dict) -> str:
+    first, last = r["final"][0], r["final"][-1]
+    return (
+        f"Final loss at depth {first['depth']}: plain {loss_text(first['plain'])}, residual "
+        f"{loss_text(first['residual'])}; "
+        f"at depth {last['depth']}: plain {loss_text(last['plain'])}, residual {loss_text(last['residual'])}."
+    )
+
+
+def _deepest_takeaway(r: dict) -> str:
+    last = r["final"][-1]
+    return (
+        f"Depth {last['depth']}: the plain network ends at {loss_text(last['plain'])}, the residual one at "
+        f"{loss_text(last['residual'])} (1 = predicting the mean)."
+    )
+
+
+def _labelled_takeaway(r: dict) -> str:
+    losses = ", ".join(f"{run['label']} {loss_text(run['final_loss'])}" for run in r["runs"])
+    return f"Training loss after {r['step']} steps: {losses}."
+
+
+def _scaling_final_takeaway(r: dict) -> str:
+    fixed = [run for run in r["runs"] if run["alpha"] != "learned"]
+    best = min(fixed, key=lambda run: run["final_loss"] if run["final_loss"] == run["final_loss"] else math.inf)
+    return f"Lowest final loss among the fixed α: {best['label']} ({loss_text(best['final_loss'])})."
+
+
+def _alpha_takeaway(r: dict) -> str:
+    last_step = max(row["step"] for row in r["rezero_alphas"])
+    alphas = [row["alpha"] for row in r["rezero_alphas"] if row["step"] == last_step]
+    return f"At step {last_step} the learned α range from {min(alphas):.3f} to {max(alphas):.3f} (all start at 0)."
+
+
+def _gates_takeaway(r: dict) -> str:
+    steps = sorted({row["step"] for row in r["gates"]})
+    mean = {s: [row["gate"] for row in r["gates"] if row["step"] == s] for s in (steps[0], steps[-1])}
+    return (
+        f"Mean gate over the layers: {sum(mean[steps[0]]) / len(mean[steps[0]]):.3f} at step {steps[0]}, "
+        f"{sum(mean[steps[-1]]) / len(mean[steps[-1]]):.3f} at step {steps[-1]} (per layer "
+        f"{min(mean[steps[-1]]):.3f}–{max(mean[steps[-1]]):.3f})."
+    )
 
 
 def loss_curves(r: dict) -> dict:
@@ -81,6 +133,7 @@ TRANSFORMER = Experiment(
                 "rule": (r["chance_loss"], "chance: ln(vocabulary)"),
                 "x_domain": (1, r["steps"]),
             },
+            takeaway=_transformer_takeaway,
         ),
     ),
 )
@@ -92,7 +145,9 @@ DEPTH = Experiment(
     summary="final training loss of plain and residual MLPs of depth 2, 4, 8, ... MAX_DEPTH",
     help=(
         "Exercise 1: plain (x <- tanh(Wx+b)) and residual (x <- x + tanh(Wx+b)) MLPs with the same weights,\n"
-        "WIDTH units, depths 2, 4, 8, ... up to MAX_DEPTH, each trained for the same STEPS.\n"
+        "WIDTH units, depths 2, 4, 8, ... up to MAX_DEPTH, each trained for the same STEPS. INIT re-draws the\n"
+        "hidden layers' weights: default (PyTorch's), xavier, he or orthogonal (zero biases). init_gradient:\n"
+        "before training, the share of the gradient of sum(h_L) that reaches the first hidden layer's input.\n"
         "Network: Linear(8, WIDTH) -> hidden layers -> Linear(WIDTH, 1). CSV: final loss per depth.\n\n" + MLP
     ),
     code=(*MLP_CODE, Plain, ScaledResidual),
@@ -112,12 +167,14 @@ DEPTH = Experiment(
                 "y_title": f"training loss {status(r)}",
                 "rule": (r["baseline_loss"], "predict the mean"),
             },
+            takeaway=_depth_takeaway,
         ),
         Figure(
             "deepest",
             "curves",
             lab.deepest_curve_rows,
             lambda r: {**loss_curves(r), "y_title": f"training loss, depth {r['depths'][-1]}"},
+            takeaway=_deepest_takeaway,
         ),
     ),
 )
@@ -135,7 +192,7 @@ SCALING = Experiment(
     code=(*MLP_CODE, ScaledResidual, ReZero),
     table=lambda r: lab.curve_rows(r["runs"], "label"),
     figures=(
-        Figure("curves", "curves", lab.labelled_curve_rows, loss_curves),
+        Figure("curves", "curves", lab.labelled_curve_rows, loss_curves, takeaway=_labelled_takeaway),
         Figure(
             "final",
             "curves",
@@ -150,6 +207,7 @@ SCALING = Experiment(
                 "y_title": f"training loss {status(r)}",
                 "rule": (lab.rezero_final(r), "learned α (ReZero)") if lab.rezero_final(r) else None,
             },
+            takeaway=_scaling_final_takeaway,
         ),
         Figure(
             "rezero",
@@ -164,6 +222,7 @@ SCALING = Experiment(
                 "color_title": "learned α",
                 "mid": 0.0,
             },
+            takeaway=_alpha_takeaway,
         ),
     ),
 )
@@ -181,7 +240,7 @@ GATED = Experiment(
     code=(*MLP_CODE, GatedResidual),
     table=lambda r: lab.curve_rows(r["runs"], "label"),
     figures=(
-        Figure("curves", "curves", lab.labelled_curve_rows, loss_curves),
+        Figure("curves", "curves", lab.labelled_curve_rows, loss_curves, takeaway=_labelled_takeaway),
         Figure(
             "gates",
             "heatmap",
@@ -196,6 +255,7 @@ GATED = Experiment(
                 "mid": 0.5,
                 "height": min(40 + 14 * r["depth"], 520),
             },
+            takeaway=_gates_takeaway,
         ),
     ),
 )
@@ -206,4 +266,5 @@ PAGE = Page(
     icon=":material/model_training:",
     teaser="Train networks live with and without residuals: transformers, residual scaling α, gated residuals.",
     experiments=(TRANSFORMER, TRAIN_ONE, DEPTH, SCALING, GATED),
+    claims=CLAIMS,
 )

@@ -2,12 +2,15 @@
 
 * :func:`add_norm_experiment` -- at initialisation, the gradient norm of every encoder layer's weights for Post-LN,
   Pre-LN and no residual (Xiong et al. 2020, "On Layer Normalization in the Transformer Architecture", figure 3),
-  and the norm of the residual stream after every layer;
+  the gradient flowing down the residual stream itself, and the stream's size after every layer;
+* :func:`add_norm_seeds` -- the same over seeds: each layer's range and geometric mean;
 * :func:`dropout_demo` -- dropout on the sublayer output before the add, in training and in eval mode;
 * :func:`shape_demo` -- ``x + sublayer(x)`` with mismatched widths: PyTorch's error and the ``ProjectedResidual`` fix.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import nn
@@ -40,11 +43,15 @@ def layer_weight_grad_norms(encoder: Encoder, x: torch.Tensor, target: torch.Ten
         network's two matrices: ``sqrt(sum over W of ||d loss / d W||^2)`` (biases and LayerNorm gains are left
         out: the last Post-LN LayerNorm's parameters feed the loss directly and would hide the trend);
         ``stream``: the residual stream's size after each layer, ``0..N`` (0 is the input): the mean over the
-        ``B * T`` tokens of the token vector's norm ``||x_l[b, t, :]||``; ``loss``.
+        ``B * T`` tokens of the token vector's norm ``||x_l[b, t, :]||``; ``stream_grad``: the norm of the gradient
+        of the loss with respect to the stream itself, ``||d loss / d x_l||`` over the whole batch, ``l = 0..N``;
+        ``loss``.
     """
     encoder = encoder.to(torch.float64)
     encoder.zero_grad(set_to_none=True)
-    states = encoder.trace(x)  # [x_0, x_1, ..., x_N, output]
+    states = encoder.trace(x.detach().requires_grad_(True))  # [x_0, x_1, ..., x_N, output]
+    for state in states[:-1]:
+        state.retain_grad()  # d loss / d x_l, the gradient flowing down the stream
     loss = torch.mean((states[-1] - target) ** 2)
     loss.backward()
     grad = []
@@ -52,7 +59,8 @@ def layer_weight_grad_norms(encoder: Encoder, x: torch.Tensor, target: torch.Ten
         weights = [m.weight for m in layer.modules() if isinstance(m, nn.Linear)]
         grad.append(sum(float((w.grad.double() ** 2).sum()) for w in weights) ** 0.5)
     stream = [float(s.detach().norm(dim=-1).mean()) for s in states[:-1]]
-    return {"grad": grad, "stream": stream, "loss": float(loss.detach())}
+    stream_grad = [float(s.grad.norm()) for s in states[:-1]]
+    return {"grad": grad, "stream": stream, "stream_grad": stream_grad, "loss": float(loss.detach())}
 
 
 def variant_profile(variant: str, layers: int, d_model: int, heads: int, init: str, seed: int) -> dict:
@@ -62,28 +70,8 @@ def variant_profile(variant: str, layers: int, d_model: int, heads: int, init: s
     return layer_weight_grad_norms(encoder, x, target)
 
 
-def sum_spread(encoder: Encoder, x: torch.Tensor) -> list[float]:
-    """For every LayerNorm of ``encoder``, in order: the spread of what it normalises, the standard deviation over the
-    features averaged over the tokens. In a Post-LN encoder each LayerNorm's input is the sum ``x + dropout(F(x))``
-    of a residual add, and the LayerNorm divides by exactly this number, so it is also the factor by which it shrinks
-    the gradient passing down through it (roughly). Read with hooks on the LayerNorms while the encoder runs.
-    """
-    spreads = []
-    norms = [m for layer in encoder.layers for m in (layer.ln_1, layer.ln_2)]
-    hooks = [
-        m.register_forward_pre_hook(lambda m, inp: spreads.append(float(inp[0].std(dim=-1).mean()))) for m in norms
-    ]
-    try:
-        with torch.no_grad():
-            encoder(x)
-    finally:
-        for hook in hooks:
-            hook.remove()
-    return spreads
-
-
 def add_norm_experiment(
-    layers: int = 12, d_model: int | str = 64, heads: int | str = 4, init: str = "xavier", seed: int = 0
+    layers: int = 16, d_model: int | str = 64, heads: int | str = 4, init: str = "xavier", seed: int = 0
 ) -> dict:
     """Per-layer weight-gradient norms and residual-stream norms at initialisation, for the three variants.
 
@@ -97,14 +85,12 @@ def add_norm_experiment(
         ``layers, d_model, heads, init, seed``; ``per_layer``: ``[{layer, post_ln, pre_ln, no_residual}]``, the
         gradient norm of all of layer ``1..N``'s weight matrices; ``growth``: ``{post_ln, pre_ln, no_residual}``, the
         :func:`growth_ratio` of each column of ``per_layer``; ``stream``: ``[{layer, post_ln, pre_ln, no_residual}]``,
-        the mean token norm of the residual stream after layer ``0..N`` (0 is the input); ``loss``: each variant's
-        loss; ``post_ln_sum_spread``: the Post-LN encoder's :func:`sum_spread`, averaged over its residual adds.
+        the mean token norm of the residual stream after layer ``0..N`` (0 is the input); ``stream_grad``: the same
+        layout, ``||d loss / d x_l||``, the gradient reaching the stream after layer ``l``; ``loss``: each variant's
+        loss.
     """
     d_model, heads = int(d_model), int(heads)
     results = {v: variant_profile(v, layers, d_model, heads, init, seed) for v in VARIANTS}
-    x, _ = encoder_batch(ADD_NORM_BATCH, ADD_NORM_TOKENS, d_model, seed)
-    post = build_encoder("post-ln", layers, d_model, heads, init=init, seed=seed).to(torch.float64)
-    spreads = sum_spread(post, x)
     return {
         "layers": layers,
         "d_model": d_model,
@@ -113,8 +99,10 @@ def add_norm_experiment(
         "seed": seed,
         "per_layer": [{"layer": i + 1, **{COLUMNS[v]: results[v]["grad"][i] for v in VARIANTS}} for i in range(layers)],
         "stream": [{"layer": i, **{COLUMNS[v]: results[v]["stream"][i] for v in VARIANTS}} for i in range(layers + 1)],
+        "stream_grad": [
+            {"layer": i, **{COLUMNS[v]: results[v]["stream_grad"][i] for v in VARIANTS}} for i in range(layers + 1)
+        ],
         "loss": {COLUMNS[v]: results[v]["loss"] for v in VARIANTS},
-        "post_ln_sum_spread": sum(spreads) / len(spreads),
         "growth": {COLUMNS[v]: growth_ratio(results[v]["grad"]) for v in VARIANTS},
     }
 
@@ -128,23 +116,43 @@ def growth_ratio(values: list[float]) -> float:
 
 
 def add_norm_seeds(
-    layers: int = 12, d_model: int | str = 64, heads: int | str = 4, init: str = "xavier", seed: int = 0
+    layers: int = 16, d_model: int | str = 64, heads: int | str = 4, init: str = "xavier", seed: int = 0
 ) -> dict:
-    """How much of the per-layer trend belongs to one seed: :func:`growth_ratio` of the Post-LN and Pre-LN
-    weight-gradient norms for ``ADD_NORM_SEED_COUNT`` seeds ``seed, seed + 1, ...``, each computed exactly as in
-    :func:`add_norm_experiment`.
+    """How much of the per-layer trend belongs to one seed: :func:`add_norm_experiment` for the
+    ``ADD_NORM_SEED_COUNT`` seeds ``seed, seed + 1, ...``, summarised by :func:`seed_band`."""
+    count = ADD_NORM_SEED_COUNT
+    return seed_band([add_norm_experiment(layers, d_model, heads, init, s) for s in range(seed, seed + count)])
+
+
+def seed_band(results: list[dict]) -> dict:
+    """Post-LN and Pre-LN over several :func:`add_norm_experiment` results (one per seed, same other settings).
 
     Returns:
-        ``seeds``, ``post_ln`` and ``pre_ln`` (one growth ratio per seed).
+        ``seeds``; ``post_ln`` and ``pre_ln``: the :func:`growth_ratio` per seed; ``last_over_first``:
+        ``{post_ln, pre_ln}``, the last layer's weight-gradient norm over the first's, per seed; ``per_layer``:
+        ``[{layer, post_ln_min, post_ln_max, post_ln_geomean, pre_ln_min, ...}]``, each layer's range and geometric
+        mean over the seeds; ``layers, d_model, heads, init``.
     """
-    d_model, heads = int(d_model), int(heads)
-    seeds = list(range(seed, seed + ADD_NORM_SEED_COUNT))
-    out = {"seeds": seeds}
-    for variant in ("post-ln", "pre-ln"):
-        out[COLUMNS[variant]] = [
-            growth_ratio(variant_profile(variant, layers, d_model, heads, init, s)["grad"]) for s in seeds
-        ]
-    return out
+    columns = ("post_ln", "pre_ln")
+    per_layer = []
+    for i, row in enumerate(results[0]["per_layer"]):
+        out = {"layer": row["layer"]}
+        for c in columns:
+            values = [r["per_layer"][i][c] for r in results]
+            out |= {f"{c}_min": min(values), f"{c}_max": max(values), f"{c}_geomean": _geomean(values)}
+        per_layer.append(out)
+    first = results[0]
+    return {
+        **{k: first[k] for k in ("layers", "d_model", "heads", "init")},
+        "seeds": [r["seed"] for r in results],
+        **{c: [r["growth"][c] for r in results] for c in columns},
+        "last_over_first": {c: [r["per_layer"][-1][c] / r["per_layer"][0][c] for r in results] for c in columns},
+        "per_layer": per_layer,
+    }
+
+
+def _geomean(values: list[float]) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if all(v > 0 for v in values) else 0.0
 
 
 def dropout_demo(dropout: float = 0.2, width: int = 32, seed: int = 0) -> dict:
@@ -245,11 +253,39 @@ def shape_demo(d_in: int = 512, d_out: int = 256, seed: int = 0) -> dict:
 # -- rows for the charts and tables -----------------------------------------------------------------------------------
 
 SERIES = {column: VARIANT_LABELS[variant] for variant, column in COLUMNS.items()}  # post_ln -> "Post-LN", ...
+SERIES_BY_NAME = {label: column for column, label in SERIES.items()}  # "Post-LN" -> post_ln, ...
 
 
 def gradient_rows(result: dict) -> list[dict]:
     """``{layer, series, grad_norm}``: weight-gradient norm per layer and arrangement."""
     return melt(result["per_layer"], "layer", SERIES, "grad_norm")
+
+
+def stream_grad_rows(result: dict) -> list[dict]:
+    """``{layer, series, stream_grad}``: the gradient reaching the stream after every layer, per arrangement."""
+    return melt(result["stream_grad"], "layer", SERIES, "stream_grad")
+
+
+def band_rows(result: dict) -> list[dict]:
+    """``{layer, series, grad_norm, seed_min, seed_max}`` from :func:`seed_band`: Post-LN's and Pre-LN's geometric
+    mean over the seeds (the line) and their range (the band)."""
+    return [
+        {
+            "layer": row["layer"],
+            "series": SERIES[c],
+            "grad_norm": row[f"{c}_geomean"],
+            "seed_min": row[f"{c}_min"],
+            "seed_max": row[f"{c}_max"],
+        }
+        for c in ("post_ln", "pre_ln")
+        for row in result["per_layer"]
+    ]
+
+
+def follow_ratio(result: dict, column: str) -> list[float]:
+    """Per layer ``1..N``: the weight-gradient norm over the stream gradient at that layer's output,
+    ``||dL/dW_l|| / ||dL/dx_l||``. Nearly constant across layers means the weight gradient follows the stream's."""
+    return [w[column] / g[column] for w, g in zip(result["per_layer"], result["stream_grad"][1:], strict=True)]
 
 
 def stream_rows(result: dict) -> list[dict]:
@@ -271,7 +307,15 @@ def dropout_rows(result: dict) -> list[dict]:
 
 
 def add_norm_table(result: dict) -> list[dict]:
-    """CSV: stream norm and weight-gradient norm per layer and arrangement (layer 0, the input, has no weights)."""
+    """CSV: stream norm, stream gradient and weight-gradient norm per layer and arrangement (layer 0, the input, has
+    no weights)."""
     grads = [{"layer": r["layer"], **{f"{k}_grad_norm": r[k] for k in COLUMNS.values()}} for r in result["per_layer"]]
-    stream = [{"layer": r["layer"], **{f"{k}_stream_norm": r[k] for k in COLUMNS.values()}} for r in result["stream"]]
+    stream = [
+        {
+            "layer": r["layer"],
+            **{f"{k}_stream_norm": r[k] for k in COLUMNS.values()},
+            **{f"{k}_stream_grad": g[k] for k in COLUMNS.values()},
+        }
+        for r, g in zip(result["stream"], result["stream_grad"], strict=True)
+    ]
     return merge_by_layer(stream, grads)

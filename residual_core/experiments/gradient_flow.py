@@ -25,31 +25,33 @@ from ..seeding import seeded_input
 # Quoted from the reference text (section 3.8, "as printed in the original", unseeded weights). Shown as quotations
 # only; every number the app puts beside them is computed.
 TEXT_PRINTED = {"plain": 0.00000003, "residual": 8.9245, "ratio": 297483647}
-TEXT_SETTINGS = {"depth": 50, "width": 64, "alpha": 0.1, "activation": "tanh"}
+TEXT_SETTINGS = {"depth": 50, "width": 64, "alpha": 0.1, "activation": "tanh", "init": "default"}
 
 
 def gradient_flow_experiment(
-    depth: int = 50, width: int = 64, alpha: float = 0.1, activation: str = "tanh", seed: int = 0
+    depth: int = 50, width: int = 64, alpha: float = 0.1, activation: str = "tanh", seed: int = 0, init: str = "default"
 ) -> dict:
     """Section 3.8 with a seed: per-layer gradient norms of a plain and a residual network with the same weights.
 
-    Networks: :func:`~residual_core.models.networks.twins` ``(depth, width, alpha, activation, seed)``:
+    Networks: :func:`~residual_core.models.networks.twins` ``(depth, width, alpha, activation, seed, init)``:
     ``x <- act(W x + b)`` and ``x <- x + alpha * act(W x + b)`` around the same branches. Batch: one seeded
     standard-normal input ``(1, width)``. Loss:
     ``output.sum()``. Norms in float64.
 
     Returns:
-        ``depth``, ``width``, ``alpha``, ``activation``, ``seed``; ``input_grad_norm``: ``{plain, residual}``, the
-        gradient norm at the network's input; ``ratio``: residual / plain (``inf`` if the plain one is 0);
+        ``depth``, ``width``, ``alpha``, ``activation``, ``init``, ``seed``; ``input_grad_norm``:
+        ``{plain, residual}``, the gradient norm at the network's input; ``ratio``: residual / plain (``inf`` if the
+        plain one is 0);
         ``per_layer``: ``[{layer, plain, residual}]`` for ``layer = 0..depth``, layer 0 the network's input.
     """
-    g = gradient_profile(depth, width=width, alpha=alpha, activation=activation, seed=seed)
+    g = gradient_profile(depth, width=width, alpha=alpha, activation=activation, seed=seed, init=init)
     plain, residual = g["plain"][0], g["residual"][0]
     return {
         "depth": depth,
         "width": width,
         "alpha": alpha,
         "activation": activation,
+        "init": init,
         "seed": seed,
         "input_grad_norm": {"plain": plain, "residual": residual},
         "ratio": residual / plain if plain else math.inf,
@@ -73,6 +75,7 @@ def gradient_seed_spread(
     alpha: float = 0.1,
     activation: str = "tanh",
     seed: int = 0,
+    init: str = "default",
     count: int | None = None,
     progress=None,
 ) -> dict:
@@ -90,7 +93,7 @@ def gradient_seed_spread(
     seeds = [seed + k for k in range(count)]
     runs = []
     for k, s in enumerate(seeds):
-        runs.append(gradient_flow_experiment(depth, width, alpha, activation, s))
+        runs.append(gradient_flow_experiment(depth, width, alpha, activation, s, init))
         if progress:
             progress(k + 1, count, f"seed {s}")
     per_layer = []
@@ -115,6 +118,7 @@ def gradient_seed_spread(
         "width": width,
         "alpha": alpha,
         "activation": activation,
+        "init": init,
         "seeds": seeds,
         "per_seed": per_seed,
         "per_layer": per_layer,
@@ -131,6 +135,7 @@ def activation_profile(
     alpha: float = 0.1,
     activation: str = "tanh",
     seed: int = 0,
+    init: str = "default",
     batch: int | None = None,
 ) -> dict:
     """Activations through the layers (exercise 5), plain against residual (same weights), float64.
@@ -153,7 +158,7 @@ def activation_profile(
     batch = ACTIVATIONS_BATCH if batch is None else batch
     x = seeded_input(batch, width, seed)
     rows = []
-    for name, net in twins(depth, width, alpha, activation, seed).items():
+    for name, net in twins(depth, width, alpha, activation, seed, init=init).items():
         net = net.to(torch.float64)
         with torch.no_grad():
             states = net.trace(x)
@@ -174,13 +179,16 @@ def activation_profile(
         "width": width,
         "alpha": alpha,
         "activation": activation,
+        "init": init,
         "seed": seed,
         "batch": batch,
         "per_layer": rows,
     }
 
 
-def depth_alpha_map(width: int = 64, activation: str = "tanh", seed: int = 0, progress=None) -> dict:
+def depth_alpha_map(
+    width: int = 64, activation: str = "tanh", seed: int = 0, init: str = "default", progress=None
+) -> dict:
     """Gradient norm at the input over the grid :data:`bounds.DEPTH_ALPHA_DEPTHS` x :data:`bounds.DEPTH_ALPHA_ALPHAS`.
 
     Networks: residual layers ``x + alpha * act(W x + b)`` for every cell and plain layers ``act(W x + b)`` for
@@ -199,7 +207,7 @@ def depth_alpha_map(width: int = 64, activation: str = "tanh", seed: int = 0, pr
     total = len(DEPTH_ALPHA_DEPTHS) * (len(DEPTH_ALPHA_ALPHAS) + 1)
     done = 0
     for depth in DEPTH_ALPHA_DEPTHS:
-        fs = branches(depth, width, activation, seed)  # one draw per depth: every cell of the row shares it
+        fs = branches(depth, width, activation, seed, init)  # one draw per depth: every cell of the row shares it
         for network, alpha in [("plain", None)] + [("residual", a) for a in DEPTH_ALPHA_ALPHAS]:
             g = layer_input_grad_norms(stack(network, fs, alpha or 0.0), x)[0]
             cells.append(
@@ -217,6 +225,7 @@ def depth_alpha_map(width: int = 64, activation: str = "tanh", seed: int = 0, pr
     return {
         "width": width,
         "activation": activation,
+        "init": init,
         "seed": seed,
         "depths": list(DEPTH_ALPHA_DEPTHS),
         "alphas": list(DEPTH_ALPHA_ALPHAS),

@@ -6,7 +6,7 @@ values tell how much each input direction is stretched or shrunk on its way to t
 much of the output's gradient reaches the input).
 
 For matrices "at least 1" fails: the singular values of ``I + A`` are only guaranteed to be at least
-``1 - ||A||_2`` (the smallest can be below 1 whenever ``A`` pushes some direction backwards), and a product of
+``1 - ||A||_2`` (the smallest is below 1 as soon as ``I + A`` shortens some vector), and a product of
 factors slightly below 1 still shrinks -- just far more slowly than a product of plain layers.
 """
 

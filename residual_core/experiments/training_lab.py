@@ -148,6 +148,7 @@ def _mlp_params(**kw) -> dict:
 
 def depth_experiment(
     max_depth: int = 32,
+    init: str = "default",
     width: int = 32,
     steps: int = 100,
     seed: int = 0,
@@ -157,21 +158,32 @@ def depth_experiment(
 ) -> dict:
     """Exercise 1: plain and residual tanh MLPs of every depth in :func:`depth_list` ``(max_depth)``, same budget.
 
-    Network: :class:`DeepMLP` ``(depth, width)``, block ``"plain"`` (``x <- tanh(W x + b)``) or ``"residual"``
-    (``x <- x + tanh(W x + b)``), the same weights for both. Batch: the whole :class:`RegressionTask` data set of
-    ``samples`` points every step. Loss: mean squared error (1.0 = predicting the mean). Optimiser: Adam, ``lr``,
-    ``steps`` steps for every network.
+    Network: :class:`DeepMLP` ``(depth, width, init=init)``, block ``"plain"`` (``x <- tanh(W x + b)``) or
+    ``"residual"`` (``x <- x + tanh(W x + b)``), the same weights for both. Batch: the whole
+    :class:`RegressionTask` data set of ``samples`` points every step. Loss: mean squared error (1.0 = predicting
+    the mean). Optimiser: Adam, ``lr``, ``steps`` steps for every network.
 
     Returns:
         ``{..., "depths": [...], "runs": [{"depth", "block", "curve": [{"step", "loss"}], "final_loss"}],
-        "final": [{"depth", "plain", "residual"}]}`` (final training loss per depth and block)
+        "final": [{"depth", "plain", "residual"}], "init_gradient": [{"depth", "plain", "residual"}]}`` (final
+        training loss per depth and block; :func:`hidden_gradient_kept` of every network before training)
     """
-    lr = _checked(DEPTH_SWEEP, max_depth=max_depth, width=width, steps=steps, seed=seed, samples=samples, lr=lr)
+    lr = _checked(
+        DEPTH_SWEEP, max_depth=max_depth, init=init, width=width, steps=steps, seed=seed, samples=samples, lr=lr
+    )
     depths = depth_list(max_depth)
     task = RegressionTask(samples, seed)
-    models = {(d, block): DeepMLP(d, width, block=block, seed=seed) for d in depths for block in ("plain", "residual")}
+    models = {
+        (d, block): DeepMLP(d, width, block=block, seed=seed, init=init)
+        for d in depths
+        for block in ("plain", "residual")
+    }
     named = {f"{block}-{d}": m for (d, block), m in models.items()}
-    params = _mlp_params(max_depth=max_depth, width=width, steps=steps, seed=seed, samples=samples, lr=lr)
+    params = _mlp_params(max_depth=max_depth, init=init, width=width, steps=steps, seed=seed, samples=samples, lr=lr)
+    params["init_gradient"] = [
+        {"depth": d, **{block: hidden_gradient_kept(models[d, block], task.x) for block in ("plain", "residual")}}
+        for d in depths
+    ]
 
     def shape(state, step):
         runs, final = [], []
@@ -186,6 +198,22 @@ def depth_experiment(
 
     state = train_models(named, task, steps=steps, lr=lr, seed=seed, progress=progress, snapshot=shape, label="depth")
     return shape(state, steps)
+
+
+def hidden_gradient_kept(model: DeepMLP, x) -> float:
+    """Before training: the share of the gradient that reaches the first hidden layer's input from the last hidden
+    layer's output, ``||d s / d h_0|| / ||d s / d h_L||`` for ``s = sum(h_L)`` over the data ``x`` (float64, on a
+    copy: the model itself is untouched)."""
+    import copy
+
+    import torch
+
+    from ..measure import layer_input_grad_norms
+
+    with torch.no_grad():
+        h0 = model.inp(x)
+    g = layer_input_grad_norms(copy.deepcopy(model.hidden), h0)
+    return g[0] / g[-1] if g[-1] else float("nan")
 
 
 def _probe_rows(state: dict, model: str, key: str) -> list[dict]:

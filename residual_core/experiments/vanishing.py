@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from ..bounds import PRODUCTS_NETWORK_ALPHA, PRODUCTS_NETWORK_WIDTH
+from ..bounds import NETWORK_INITS, PRODUCTS_NETWORK_ALPHA, PRODUCTS_NETWORK_WIDTH
 from ..measure import geometric_fit, gradient_profile
 from ..tables import melt
 
@@ -79,25 +79,26 @@ def product_series(factor: float, depth: int) -> list[dict]:
     return rows
 
 
-def products_experiment(factor: float = 0.9, depth: int = 100, seed: int = 0) -> dict:
+def products_experiment(factor: float = 0.9, depth: int = 100, seed: int = 0, init: str = "default") -> dict:
     """The data behind the vanishing/exploding page.
 
     * ``product`` and ``log10_product``: ``factor ** depth`` (see :func:`exact_product`);
     * ``series``: ``factor ** l`` for every layer ``l = 0..depth``;
-    * ``measured``: a real network. A plain tanh ``DeepNetwork(depth, width=64, seed=seed)`` and its residual twin
-      (same weights, ``x + 0.1 * tanh(W x + b)``), one seeded standard-normal input ``(1, 64)``, loss
+    * ``measured``: a real network. A plain tanh ``DeepNetwork(depth, width=64, seed=seed, init=init)`` and its
+      residual twin (same weights, ``x + 0.1 * tanh(W x + b)``), one seeded standard-normal input ``(1, 64)``, loss
       ``output.sum()``; the float64 gradient norm at the input of every layer, layer 0 being the network's input;
     * ``fit``: ``{"plain", "residual"}``, each ``{"rate", "log10_c", "fitted"}``: :func:`geometric_fit` of the
       measured norms against the number of layers between them and the output (``rate`` is the factor per layer).
     """
     p = exact_product(factor, depth)
     grads = gradient_profile(
-        depth, width=PRODUCTS_NETWORK_WIDTH, alpha=PRODUCTS_NETWORK_ALPHA, activation="tanh", seed=seed
+        depth, width=PRODUCTS_NETWORK_WIDTH, alpha=PRODUCTS_NETWORK_ALPHA, activation="tanh", seed=seed, init=init
     )
     steps_back = [depth - layer for layer in grads["layer"]]
     return {
         "factor": factor,
         "depth": depth,
+        "init": init,
         "seed": seed,
         "product": p.value,
         "log10_product": p.log10,
@@ -108,6 +109,42 @@ def products_experiment(factor: float = 0.9, depth: int = 100, seed: int = 0) ->
         ],
         "fit": {name: geometric_fit(steps_back, grads[name]) for name in ("plain", "residual")},
     }
+
+
+def init_compare(depth: int = 100, seed: int = 0, progress=None) -> dict:
+    """The page's network (plain tanh and its residual twin, width 64, ``alpha = 0.1``) under every initialisation of
+    :data:`~residual_core.bounds.NETWORK_INITS`, same depth, seed and input.
+
+    Returns:
+        ``depth``, ``seed``, ``inits``; ``per_layer``: ``[{layer, init, plain, residual}]``, the float64 gradient norm
+        at the input of every layer (layer 0 the network's input); ``kept``: ``{init: {plain, residual}}``, the share
+        of the output's gradient that reaches the input, ``||dL/dx_0|| / ||dL/dx_L||``; ``rate``: ``{init: {plain,
+        residual}}``, the fitted factor per layer (:func:`geometric_fit`).
+    """
+    rows, kept, rate = [], {}, {}
+    for k, init in enumerate(NETWORK_INITS):
+        if progress:
+            progress(k, len(NETWORK_INITS), f"{init} initialisation")
+        g = gradient_profile(
+            depth, width=PRODUCTS_NETWORK_WIDTH, alpha=PRODUCTS_NETWORK_ALPHA, activation="tanh", seed=seed, init=init
+        )
+        rows += [
+            {"layer": layer, "init": init, "plain": p, "residual": r}
+            for layer, p, r in zip(g["layer"], g["plain"], g["residual"], strict=True)
+        ]
+        steps_back = [depth - layer for layer in g["layer"]]
+        kept[init] = {name: g[name][0] / g[name][-1] for name in ("plain", "residual")}
+        rate[init] = {name: geometric_fit(steps_back, g[name])["rate"] for name in ("plain", "residual")}
+    return {"depth": depth, "seed": seed, "inits": list(NETWORK_INITS), "per_layer": rows, "kept": kept, "rate": rate}
+
+
+def init_rows(network: str):
+    """Rows ``{layer, series, grad_norm}`` of :func:`init_compare` for one network, one series per initialisation."""
+
+    def rows(result: dict) -> list[dict]:
+        return [{"layer": r["layer"], "series": r["init"], "grad_norm": r[network]} for r in result["per_layer"]]
+
+    return rows
 
 
 # -- rows for the charts ----------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from ..bounds import NETWORK_INITS
 from ..seeding import seeded
 from .layers import (
     Branch,
@@ -23,11 +24,40 @@ from .layers import (
 )
 
 
-def branches(depth: int, width: int, activation: str = "tanh", seed: int = 0) -> list[Branch]:
+def initialise_(linear: nn.Linear, init: str) -> nn.Linear:
+    """Re-draw ``linear``'s weights with the initialisation ``init`` (from the global generator: call it inside
+    :func:`~residual_core.seeding.seeded`); every initialisation but ``"default"`` zeroes the bias.
+
+    * ``"default"`` -- PyTorch's ``nn.Linear`` draw, kept: uniform with variance ``1 / (3 fan_in)``, a third of
+      LeCun's ``1 / fan_in``; biases uniform in ``±1/sqrt(fan_in)``;
+    * ``"xavier"`` -- Xavier (Glorot) uniform, gain 1: variance ``2 / (fan_in + fan_out)`` (``1 / width`` for a square
+      layer, LeCun's);
+    * ``"he"`` -- He (Kaiming) normal for ReLU: variance ``2 / fan_in``;
+    * ``"orthogonal"`` -- a random orthogonal matrix (every singular value 1).
+    """
+    if init not in NETWORK_INITS:
+        raise ValueError(f"init must be one of {', '.join(NETWORK_INITS)} (got {init!r})")
+    if init == "default":
+        return linear
+    if init == "xavier":
+        nn.init.xavier_uniform_(linear.weight)
+    elif init == "he":
+        nn.init.kaiming_normal_(linear.weight, nonlinearity="relu")
+    else:
+        nn.init.orthogonal_(linear.weight)
+    nn.init.zeros_(linear.bias)
+    return linear
+
+
+def branches(depth: int, width: int, activation: str = "tanh", seed: int = 0, init: str = "default") -> list[Branch]:
     """``depth`` branches ``act(W_l x + b_l)``, ``nn.Linear(width, width)`` each, drawn after
-    ``torch.manual_seed(seed)`` (PyTorch's default initialisation: uniform, variance ``1 / (3 width)``)."""
+    ``torch.manual_seed(seed)``: PyTorch's default initialisation (uniform, variance ``1 / (3 width)``), or with
+    ``init`` the same draw followed by a re-draw of every weight (:func:`initialise_`), so ``"default"`` is exactly
+    the plain ``nn.Linear`` draw."""
     with seeded(seed):
         linears = [nn.Linear(width, width) for _ in range(depth)]
+        for linear in linears:
+            initialise_(linear, init)
     return [Branch(linear, activation) for linear in linears]
 
 
@@ -60,8 +90,9 @@ class DeepNetwork(Stack):
             :class:`~residual_core.models.layers.Plain`.
         alpha: branch scale of the residual.
         activation: ``"tanh"``, ``"relu"``, ``"sigmoid"`` or ``"linear"``.
-        seed: the weights are PyTorch's default initialisation drawn after ``torch.manual_seed(seed)``; a plain and a
-            residual network with the same seed, depth and width have exactly the same weights.
+        seed: the weights are drawn after ``torch.manual_seed(seed)``; a plain and a residual network with the same
+            seed, depth, width and init have exactly the same weights.
+        init: ``"default"`` (PyTorch's), ``"xavier"``, ``"he"`` or ``"orthogonal"`` (see :func:`initialise_`).
 
     Shapes:
         x: ``(batch, d)`` -> output: ``(batch, d)``
@@ -75,14 +106,17 @@ class DeepNetwork(Stack):
         alpha: float = 0.1,
         activation: str = "tanh",
         seed: int = 0,
+        init: str = "default",
     ):
-        fs = branches(depth, width, activation, seed)
+        fs = branches(depth, width, activation, seed, init)
         super().__init__(stack("residual" if residual else "plain", fs, alpha).layers)
 
 
-def twins(depth: int, width: int, alpha: float, activation: str, seed: int, kinds=("plain", "residual")):
+def twins(
+    depth: int, width: int, alpha: float, activation: str, seed: int, kinds=("plain", "residual"), init="default"
+):
     """``{kind: Stack}`` for each of ``kinds``, all around the same seeded branches (the same weights)."""
-    fs = branches(depth, width, activation, seed)
+    fs = branches(depth, width, activation, seed, init)
     return {kind: stack(kind, fs, alpha) for kind in kinds}
 
 
@@ -144,15 +178,16 @@ class DeepMLP(nn.Module):
     ``"rezero"`` (:class:`~residual_core.models.layers.ReZero`) or ``"gated"``
     (:class:`~residual_core.models.layers.GatedResidual`, gates ``nn.Linear(width, 1)`` drawn from ``seed + 40009``).
 
-    All linear layers use PyTorch's default initialisation drawn after ``torch.manual_seed(seed)``; models built with
-    one seed share ``W_l, b_l`` and the input/output layers whatever the block.
+    All linear layers use PyTorch's default initialisation drawn after ``torch.manual_seed(seed)``; ``init`` then
+    re-draws the hidden layers' ``W_l`` (:func:`initialise_`; the input and output layers keep theirs). Models built
+    with one seed and init share ``W_l, b_l`` and the input/output layers whatever the block.
 
     Shapes:
         x ``(N, d_in)`` -> ``(N, d_out)``
     """
 
     def __init__(self, depth: int, width: int, *, block: str = "residual", alpha: float = 1.0, d_in: int = 8,
-                 d_out: int = 1, seed: int = 0):  # fmt: skip
+                 d_out: int = 1, seed: int = 0, init: str = "default"):  # fmt: skip
         super().__init__()
         if block not in MLP_BLOCKS:
             raise ValueError(f"block must be one of {', '.join(MLP_BLOCKS)} (got {block!r})")
@@ -161,6 +196,8 @@ class DeepMLP(nn.Module):
             self.inp = nn.Linear(d_in, width)
             fs = [Branch(nn.Linear(width, width), "tanh") for _ in range(depth)]
             self.out = nn.Linear(width, d_out)
+            for f in fs:
+                initialise_(f.linear, init)
         if block == "gated":
             with seeded(int(seed) + 40_009):
                 gates = [nn.Linear(width, 1) for _ in range(depth)]

@@ -146,8 +146,8 @@ def test_deep_link_state_reaches_the_widgets_and_a_slider_move_updates_the_url(s
     assert float(sliders.nth(0).get_attribute("value")) == 1.1
     assert sliders.nth(1).get_attribute("value") == "40"
     drawn = page.locator("[data-testid='stVegaLiteChart'] svg.marks")
-    drawn.nth(1).wait_for(timeout=60_000)  # both charts drawn by vega-embed
-    assert drawn.count() == 2
+    drawn.nth(3).wait_for(timeout=60_000)  # every chart drawn by vega-embed: the products, the network, two inits
+    assert drawn.count() == 4
     page.screenshot(path=str(tmp_path / "vanishing.png"), full_page=True)
     sliders.nth(1).focus()
     page.keyboard.press("ArrowRight")

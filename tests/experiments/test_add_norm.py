@@ -21,7 +21,6 @@ from residual_core.experiments.add_norm import (
     layer_weight_grad_norms,
     shape_demo,
     stream_rows,
-    sum_spread,
 )
 from residual_core.models.transformer import build_encoder
 from tests.conftest import ROOT
@@ -57,24 +56,52 @@ def test_pre_ln_gradients_do_not_grow_toward_the_output(xavier12):
     assert pre[-1] < pre[0]
 
 
-def test_post_ln_with_xavier_grows_toward_the_output(xavier12):
-    # Xiong et al. 2020, figure 3: with Xavier initialisation the Post-LN gradient is largest near the output.
-    # In this small model the trend depends on the seed; at seed 0 it is clear, and at every one of five seeds the
-    # Post-LN trend lies above the Pre-LN one.
-    post = _column(xavier12, "per_layer", "post_ln")
-    assert growth_ratio(post) > 1.5
-    seeds = add_norm_seeds(layers=12, d_model=64, heads=4, init="xavier", seed=0)
-    assert seeds["seeds"] == [0, 1, 2, 3, 4]
-    assert seeds["post_ln"][0] == pytest.approx(growth_ratio(post))
-    assert all(p > q for p, q in zip(seeds["post_ln"], seeds["pre_ln"], strict=True))
+def test_post_ln_lies_above_pre_ln_at_every_seed_and_grows_at_the_default_depth():
+    # Xiong et al. 2020, figure 3: Post-LN's gradient is largest near the output. In this small model that holds only
+    # at some seeds; Post-LN's last/first ratio lies above Pre-LN's at every one, and at the page's default depth (16)
+    # Post-LN's last layer beats its first at all of seeds 0-4 (the reason the default is 16, not 12).
+    twelve = add_norm_seeds(layers=12, d_model=64, heads=4, init="xavier", seed=0)
+    sixteen = add_norm_seeds(layers=16, d_model=64, heads=4, init="xavier", seed=0)
+    for band in (twelve, sixteen):
+        lf = band["last_over_first"]
+        assert all(p > q for p, q in zip(lf["post_ln"], lf["pre_ln"], strict=True))
+    assert sum(v > 1 for v in twelve["last_over_first"]["post_ln"]) < 5
+    assert all(v > 1 for v in sixteen["last_over_first"]["post_ln"])
 
 
-def test_default_init_post_ln_is_flat_and_sums_barely_spread():
+def test_default_init_post_ln_is_nearly_flat():
     seeds = add_norm_seeds(layers=12, d_model=64, heads=4, init="default", seed=0)
     assert all(0.8 < r < 1.25 for r in seeds["post_ln"]), seeds
-    xavier = add_norm_experiment(layers=12, d_model=64, heads=4, init="xavier", seed=0)["post_ln_sum_spread"]
-    default = add_norm_experiment(layers=12, d_model=64, heads=4, init="default", seed=0)["post_ln_sum_spread"]
-    assert default < 1.1 < xavier
+
+
+def test_seed_band_summarises_one_result_per_seed():
+    band = add_norm_seeds(layers=4, d_model=32, heads=2, init="xavier", seed=3)
+    assert band["seeds"] == [3, 4, 5, 6, 7]
+    singles = [add_norm_experiment(4, 32, 2, "xavier", s) for s in band["seeds"]]
+    assert band["post_ln"] == [r["growth"]["post_ln"] for r in singles]
+    for i, row in enumerate(band["per_layer"]):
+        values = [r["per_layer"][i]["pre_ln"] for r in singles]
+        assert row["pre_ln_min"] == min(values) and row["pre_ln_max"] == max(values)
+        assert min(values) <= row["pre_ln_geomean"] <= max(values)
+    assert (
+        band["last_over_first"]["post_ln"][0]
+        == singles[0]["per_layer"][-1]["post_ln"] / singles[0]["per_layer"][0]["post_ln"]
+    )
+
+
+def test_stream_gradient_is_the_gradient_of_the_loss_at_each_layer_output():
+    enc = build_encoder("pre-ln", 3, 32, 2, init="xavier", seed=1)
+    x, target = encoder_batch(2, 4, 32, 1)
+    r = layer_weight_grad_norms(enc, x, target)
+    assert len(r["stream_grad"]) == 4
+    # the last entry: dL/dx_3 through the final LayerNorm alone, computed again by hand
+    enc2 = build_encoder("pre-ln", 3, 32, 2, init="xavier", seed=1).to(torch.float64)
+    with torch.no_grad():
+        x3 = enc2.trace(x)[3]
+    x3 = x3.clone().requires_grad_(True)
+    loss = torch.mean((enc2.final_norm(x3) - target) ** 2)
+    (g,) = torch.autograd.grad(loss, x3)
+    assert r["stream_grad"][3] == pytest.approx(float(g.norm()), rel=1e-12)
 
 
 def test_gradient_norms_are_those_of_the_weight_matrices():
@@ -89,22 +116,6 @@ def test_gradient_norms_are_those_of_the_weight_matrices():
         mats += [layer.ffn.net[0], layer.ffn.net[2]]
         expected = sum(float((m.weight.grad**2).sum()) for m in mats) ** 0.5
         assert g == pytest.approx(expected, rel=1e-12)
-    assert len(sum_spread(enc2, x)) == 6
-
-
-def test_sum_spread_reads_what_each_layernorm_normalises():
-    enc = build_encoder("post-ln", 2, 16, 2, init="xavier", seed=1).double()
-    x, _ = encoder_batch(2, 5, 16, 1)
-    spreads = sum_spread(enc, x)
-    layer = enc.layers[0]
-    with torch.no_grad():
-        first_sum = x + layer.attention(x)  # no dropout: the first add's sum, the input of ln_1
-        h = layer.ln_1(first_sum)
-        second_sum = h + layer.ffn(h)
-    assert len(spreads) == 4
-    assert spreads[0] == pytest.approx(float(first_sum.std(dim=-1).mean()), rel=1e-12)
-    assert spreads[1] == pytest.approx(float(second_sum.std(dim=-1).mean()), rel=1e-12)
-    assert all(not norm._forward_pre_hooks for lay in enc.layers for norm in (lay.ln_1, lay.ln_2))  # removed
 
 
 def test_growth_ratio():

@@ -27,7 +27,7 @@ from residual_core.experiments.gradient_flow import (
 )
 from residual_core.measure import gradient_profile
 
-KEYS = ["depth", "width", "alpha", "activation", "seed", "input_grad_norm", "ratio", "per_layer"]
+KEYS = ["depth", "width", "alpha", "activation", "init", "seed", "input_grad_norm", "ratio", "per_layer"]
 
 
 def test_contract_and_layer_zero_is_the_input():

@@ -57,7 +57,7 @@ def test_product_series_runs_from_layer_zero_to_depth():
 # -- the page's experiment -----------------------------------------------------------------------------------------
 def test_products_experiment_contract():
     r = products_experiment(0.9, 20, 0)
-    assert list(r) == ["factor", "depth", "seed", "product", "log10_product", "series", "measured", "fit"]
+    assert list(r) == ["factor", "depth", "init", "seed", "product", "log10_product", "series", "measured", "fit"]
     assert r["product"] == pytest.approx(0.9**20)
     assert [m["layer"] for m in r["measured"]] == list(range(21))
     g = gradient_profile(20, 64, alpha=0.1, activation="tanh", seed=0)

@@ -12,7 +12,10 @@ from tests.conftest import chart_frame
 
 def test_csv_file_names_are_experiment_figure_and_parameters():
     result = products_experiment(0.9, 20, 3)
-    assert lab.file_name(vanishing.PRODUCTS, "gradients", result) == "products-gradients-factor0.9-depth20-seed3"
+    assert (
+        lab.file_name(vanishing.PRODUCTS, "gradients", result)
+        == "products-gradients-factor0.9-depth20-initdefault-seed3"
+    )
     flow = {"depth": 50, "width": 64, "alpha": 0.1, "activation": "tanh", "seed": 0}
     name = lab.file_name(gradient_flow.SEEDS, "per-layer", flow)
     assert name == "gradient-seeds-per-layer-depth50-width64-alpha0.1-activationtanh-seed0"

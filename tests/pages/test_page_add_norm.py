@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from residual_core.experiments.add_norm import add_norm_experiment, dropout_demo, shape_demo
+from residual_core.experiments.add_norm import add_norm_experiment, add_norm_seeds, dropout_demo, shape_demo
 from residual_core.models.diagram import encoder_diagram
 from tests.conftest import chart_frame, run_page, warnings_text
 
@@ -35,7 +35,7 @@ def test_defaults_render_and_chart_data_matches_residual_core():
     assert _controls(at) == {
         "variant": "post-ln",
         "dropout": 0.2,
-        "layers": 12,
+        "layers": 16,
         "d_model": "64",
         "heads": "4",
         "init": "xavier",
@@ -44,14 +44,20 @@ def test_defaults_render_and_chart_data_matches_residual_core():
         "d_out": 256,
     }
     assert _diagram(at) == encoder_diagram("post-ln", 6, 64, 4, dropout=0.2)
-    expected = add_norm_experiment(12, 64, 4, "xavier", 0)
+    expected = add_norm_experiment(16, 64, 4, "xavier", 0)
     grads = chart_frame(at, 0, column="grad_norm")
     for column, name in SERIES.items():
         assert _series(grads, "grad_norm", name) == [row[column] for row in expected["per_layer"]]
-    stream = chart_frame(at, 1, column="stream_norm")
+    stream_grad = chart_frame(at, 1, column="stream_grad")
+    for column, name in SERIES.items():
+        assert _series(stream_grad, "stream_grad", name) == [row[column] for row in expected["stream_grad"]]
+    band = chart_frame(at, 2, column="seed_max")
+    expected_band = add_norm_seeds(16, 64, 4, "xavier", 0)
+    assert _series(band, "seed_max", "Post-LN") == [row["post_ln_max"] for row in expected_band["per_layer"]]
+    stream = chart_frame(at, 3, column="stream_norm")
     assert _series(stream, "stream_norm", "Pre-LN") == [row["pre_ln"] for row in expected["stream"]]
     demo = dropout_demo(0.2, 32, 0)
-    drops = chart_frame(at, 2, column="value")
+    drops = chart_frame(at, 4, column="value")
     assert _series(drops, "value", "added in training, run 1", x="feature") == [r["train_1"] for r in demo["features"]]
     # the default widths differ: the real PyTorch error is shown as text, not raised
     code = "\n".join(c.value for c in at.code)
@@ -91,7 +97,7 @@ def test_deep_link_with_other_parameters():
     grads = chart_frame(at, 0, column="grad_norm")
     assert _series(grads, "grad_norm", "Post-LN") == [row["post_ln"] for row in expected["per_layer"]]
     demo = dropout_demo(0.5, 32, 7)
-    drops = chart_frame(at, 2, column="value")
+    drops = chart_frame(at, 4, column="value")
     assert _series(drops, "value", "added in training, run 2", x="feature") == [r["train_2"] for r in demo["features"]]
     # matching widths: no error, the projection is the identity
     assert not at.error

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from residual_core import catalog
 from residual_core.experiments import training_lab as training
 from residual_core.training import jobs
 from tests.conftest import chart_frame, charts, run_page, warnings_text
@@ -83,7 +84,7 @@ def test_moving_a_control_mid_run_stops_it_and_stores_nothing():
     at = run_page(PAGE, params)
     old_key = jobs.run_key(
         training.depth_experiment,
-        {"max_depth": 16, "steps": 600, "seed": 4, "width": 8, "samples": 32, "lr": "0.003"},
+        {"max_depth": 16, "init": "default", "steps": 600, "seed": 4, "width": 8, "samples": 32, "lr": "0.003"},
     )
     assert old_key in jobs.REGISTRY.active_keys()
     old = jobs.REGISTRY._active[old_key]
@@ -136,10 +137,16 @@ def test_bad_url_values_give_a_notice_and_a_usable_value(params, used):
 def test_every_experiment_renders_at_small_settings(experiment, extra, n_charts):
     at = until_trained(run_page(PAGE, {"experiment": experiment, **SMALL_MLP, **extra}))
     assert len(charts(at)) == n_charts
-    assert "What you should see" in " ".join(m.value for m in at.markdown)
+    # the "what this run shows" statements are the experiment's claims, each with its status for this run
+    shown = " ".join(c.value for c in at.caption)
+    name = {"depth": "depth-sweep"}.get(experiment, experiment)
+    for claim in catalog.page("training").claims:
+        if claim.experiment == name:
+            assert f"claim `{claim.id}`" in shown
+    assert "Seed count not shown yet" in shown  # the other seeds are trained only on request
 
 
-def test_depth_text_says_vanishing_gradients_not_degradation():
+def test_depth_text_separates_vanishing_from_degradation():
     at = run_page(PAGE, {"experiment": "depth", "max_depth": "2", **SMALL_MLP})
     text = " ".join(m.value for m in at.markdown)
-    assert "gradients vanish" in text and "degradation problem" in text and "not" in text
+    assert "Vanishing or degradation?" in text and "degradation problem" in text
