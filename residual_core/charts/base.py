@@ -32,6 +32,51 @@ SERIES_COLORS = {
 }
 
 
+# Lines are told apart by dash as well as colour (a grey-scale print, a washed-out projector, colour-blind eyes):
+# every series of a chart gets its own pattern; the known series keep theirs on every page.
+SOLID = (1, 0)
+DASHED = (6, 4)  # series a chart declares ``dashed`` (a fitted curve beside the measured one)
+DASH_PATTERNS = (SOLID, (2, 3), (12, 4), (8, 3, 2, 3), (3, 6), (16, 4, 4, 4), (1, 8), (24, 6))
+DASH_NAMES = {
+    SOLID: "solid",
+    DASHED: "dashed",
+    (2, 3): "dotted",
+    (12, 4): "long dashes",
+    (8, 3, 2, 3): "dash-dot",
+    (3, 6): "sparse dots",
+    (16, 4, 4, 4): "long dash-short dash",
+    (1, 8): "faint dots",
+    (24, 6): "very long dashes",
+}
+SERIES_DASHES = {
+    "residual": SOLID,
+    "Pre-LN": SOLID,
+    "plain": (2, 3),
+    "no residual": (2, 3),
+    "highway": (12, 4),
+    "Post-LN": (12, 4),
+    "chosen factor": SOLID,
+}
+
+
+def dash_patterns(names, dashed=()) -> list[tuple]:
+    """One dash pattern per series name: known series keep theirs, series in ``dashed`` get :data:`DASHED`,
+    the others the next unused pattern (then the cycle starts again)."""
+    names = list(dict.fromkeys(names))
+    fixed = {n: DASHED if n in dashed else SERIES_DASHES.get(n) for n in names}
+    spare = [p for p in DASH_PATTERNS if p not in fixed.values()]
+    out = []
+    for i, n in enumerate(names):
+        out.append(fixed[n] or (spare.pop(0) if spare else DASH_PATTERNS[i % len(DASH_PATTERNS)]))
+    return out
+
+
+def dash_scale(names, dashed=()) -> alt.Scale:
+    """A ``strokeDash`` scale giving every series its pattern (see :func:`dash_patterns`)."""
+    names = list(dict.fromkeys(names))
+    return alt.Scale(domain=names, range=[list(p) for p in dash_patterns(names, dashed)])
+
+
 def color_scale(names) -> alt.Scale:
     """A colour scale that gives known series their fixed colours and others the remaining palette colours."""
     names = list(dict.fromkeys(names))
