@@ -28,7 +28,9 @@ from .base import (
     color_scale,
     dash_patterns,
     dash_scale,
+    fit_legend,
     forget_chart_specs,
+    legend_columns,
     vega_lite_spec,
     x_axis,
 )
@@ -58,7 +60,11 @@ def figure_spec(figure, result: dict, frame: pd.DataFrame | None = None, **view)
     frame = figure_frame(figure, result) if frame is None else frame
     options = {**figure.options_for(result), **view}
     spec = BUILDERS[figure.chart](frame, **options)
-    return {**spec, "description": describe(figure, result, frame, options)}
+    series = options.get("series", "series")
+    names = [str(n) for n in dict.fromkeys(frame[series])] if series in frame.columns else []
+    spec = fit_legend(spec, names)
+    # usermeta (ignored by renderers): the legend's labels, for re-fitting it at projector size (lab.present)
+    return {**spec, "description": describe(figure, result, frame, options), "usermeta": {"legend": names}}
 
 
 def spec_json(spec: dict) -> dict:
@@ -88,8 +94,10 @@ __all__ = [
     "describe",
     "figure_frame",
     "figure_spec",
+    "fit_legend",
     "forget_chart_specs",
     "heatmap",
+    "legend_columns",
     "line_chart",
     "point_chart",
     "spans_line_chart",

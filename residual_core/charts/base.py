@@ -87,6 +87,27 @@ def color_scale(names) -> alt.Scale:
     return alt.Scale(domain=names, range=colors)
 
 
+LEGEND_WIDTH = 260  # pixels a legend under the plot may take: a 390-pixel phone's chart less its y axis
+
+
+def legend_columns(names, *, char_px: float = 7.0, symbol_px: float = 46, width: float = LEGEND_WIDTH) -> int:
+    """How many legend entries fit side by side in ``width`` pixels (1 to 3), from the labels' lengths: a legend
+    under the plot must not run past a phone's screen."""
+    widths = sorted((len(str(n)) * char_px + symbol_px for n in dict.fromkeys(names)), reverse=True)
+    for columns in (3, 2):
+        if len(widths) >= columns and sum(widths[:columns]) <= width:
+            return columns
+    return 1 if len(widths) != 2 or sum(widths) > width else 2
+
+
+def fit_legend(spec: dict, names, *, char_px: float = 7.0) -> dict:
+    """``spec`` with its bottom legend in as many columns as fit a phone (see :func:`legend_columns`)."""
+    legend = spec.get("config", {}).get("legend")
+    if legend and legend.get("orient") == "bottom" and names:
+        legend["columns"] = legend_columns(names, char_px=char_px)
+    return spec
+
+
 def x_axis(df: pd.DataFrame, x: str, title: str | None = None) -> alt.X:
     """A quantitative x channel; whole-number data (layers, steps) gets whole-number ticks (no "1.0, 1.5, 2.0")."""
     values = pd.to_numeric(df[x], errors="coerce").dropna()
@@ -208,6 +229,13 @@ def vega_lite_spec(chart: alt.TopLevelMixin | dict) -> dict:
     if config.get("view") == {}:
         del config["view"]
     # legends under the plot: the plot keeps the full width on a phone and on a projector
-    config["legend"] = config.get("legend") or {"orient": "bottom", "direction": "horizontal", "columns": 3}
+    # (long, thick legend strokes, so each series' dash pattern reads in the legend too)
+    config["legend"] = config.get("legend") or {
+        "orient": "bottom",
+        "direction": "horizontal",
+        "columns": 3,
+        "symbolSize": 400,
+        "symbolStrokeWidth": 3,
+    }
     spec["datasets"] = {**spec.get("datasets", {}), **datasets}
     return spec
