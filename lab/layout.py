@@ -63,8 +63,8 @@ def page(key: str, *, layout: str = "wide") -> Page:
 
 
 def page_link(key: str, label: str | None = None, *, icon: str | None = None, **params) -> None:
-    """A link to the page served at ``/key`` that keeps what matters: presenter mode, the seed, and ``params``
-    (e.g. ``depth=depth``: "see this depth on the gradient-flow page") where that page accepts them."""
+    """A link to the page served at ``/key`` that keeps what matters: presenter mode, and ``params`` (e.g.
+    ``depth=depth``: "see this depth on the gradient-flow page") where that page accepts them."""
     target = catalog.page(key)
     extra = {name: value for name, value in params.items() if value is not None}
     st.page_link(

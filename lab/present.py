@@ -113,14 +113,13 @@ def share_panel() -> None:
     )
     if not pop.open:
         return
-    with pop:
+    with pop, st.container(key="lab-share-link"):
         slot = st.empty()
 
     def draw():
         with slot.container():
             st.markdown("**Link to exactly this view**")
-            with st.container(key="lab-share-link"):
-                st.code(share.link(), language=None, wrap_lines=True)
+            st.code(share.link(), language=None, wrap_lines=True)
             st.caption(
                 "Copy it with the button at its right. Every random draw is seeded: the same link shows the "
                 "same numbers to everyone."

@@ -1,5 +1,5 @@
 """Share this view: the exact link of what a visitor sees (every control's value, defaults left out), a copy button
-and a QR code large enough to scan from a projector; links between pages that keep what matters.
+and a QR code large enough to scan from a projector; links between pages that keep what matters (:func:`carried`).
 
 The link is the page's own address (``st.context.url``: the browser's top-level address, so on Community Cloud the
 public ``https://<app>.streamlit.app/<page>``, not the inner frame's) with the page state as query parameters. The
@@ -23,7 +23,6 @@ from residual_core.bounds import Bound, BoundError
 
 PRESENT = "present"  # presenter mode's URL key (lab.present)
 LOCAL_URL = "http://localhost:8501"  # when no browser told us its address (tests, scripts)
-CARRIED = ("seed",)  # settings the navigation carries to another page that has them (the same random draw)
 
 _run = threading.local()  # this script run's view state (each session's script runs in its own thread)
 
@@ -145,19 +144,16 @@ def qr_html(text: str, *, caption: str = "") -> str:
 
 
 def carried(target_key: str, extra: dict | None = None) -> dict:
-    """The query parameters a link to page ``target_key`` keeps: presenter mode, the settings in :data:`CARRIED`
-    and ``extra`` ones (URL key -> value) where the target page has a control of that name that accepts the value
-    (not at its default)."""
+    """The query parameters a link to page ``target_key`` keeps: presenter mode, and the ``extra`` settings (URL key
+    -> value) that the target page's experiments declare under that name and accept (values at their default are
+    left out). The navigation carries presenter mode only: the same name can mean another thing on another page."""
     out = {PRESENT: "1"} if presenting() else {}
     try:
         target = catalog.page(target_key)
     except KeyError:
         return out
     bounds = {name: b for e in target.experiments for name, b in e.bounds.items()}
-    state = params()
-    wanted = {k: state[k] for k in CARRIED if k in state}
-    wanted.update({k: v for k, v in (extra or {}).items() if v is not None})
-    for key, raw in wanted.items():
+    for key, raw in (extra or {}).items():
         bound = bounds.get(key)
         if bound is None:
             continue
