@@ -39,12 +39,12 @@ def page(key: str, *, layout: str = "wide") -> Page:
     Must be the first Streamlit call of every page script.
     """
     info = catalog.page(key)
-    presenting = share.presenting()
+    folded = share.presenting() or bool(st.context.is_embedded)  # a projector, a slide or a course page: all width
     st.set_page_config(
         page_title=f"{info.title} · Residual Lab",
         page_icon="➕",
         layout=layout,
-        initial_sidebar_state="collapsed" if presenting else "auto",
+        initial_sidebar_state="collapsed" if folded else "auto",
     )
     share.start(key)
     present.style()
@@ -53,9 +53,9 @@ def page(key: str, *, layout: str = "wide") -> Page:
         for p in available_pages():
             st.page_link(page_file(p), label=p.title, icon=p.icon, query_params=share.carried(p.key) or None)
         st.caption("Every control is stored in the address bar. *Share this view* gives the link and its QR code.")
-    head, side = st.columns([3, 1], vertical_alignment="center")
-    head.title(info.title)
-    with side:
+    # the title and the share button on one line when they fit, the button under the title when not (phones)
+    with st.container(horizontal=True, vertical_alignment="center", horizontal_alignment="distribute", gap="small"):
+        st.title(info.title, width="content")
         present.share_panel()
     present.corner_qr()
     _run.notices = st.container()

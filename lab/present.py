@@ -44,7 +44,7 @@ PRESENT_CSS = """
 .stMain h1 { font-size: 52px !important; }
 .stMain h2 { font-size: 40px !important; }
 .stMain h3 { font-size: 34px !important; }
-.stMain [data-testid="stCaptionContainer"], .stMain [data-testid="stCaptionContainer"] p { font-size: 22px !important; }
+.stMain [data-testid="stCaptionContainer"], .stMain [data-testid="stCaptionContainer"] p { font-size: 24px !important; }
 .stMain [data-testid="stMetricValue"], .stMain [data-testid="stMetricValue"] * { font-size: 46px !important; }
 .stMain [data-testid="stMetricLabel"] p { font-size: 22px !important; }
 @media (min-width: 641px) { .stMain .katex { font-size: 1.45em; } }
