@@ -17,9 +17,12 @@ from collections import OrderedDict
 import pandas as pd
 import streamlit as st
 
-from residual_core.charts.export import FORMATS, export_document, render_in_worker
+from residual_core.charts.export import FORMATS, ExportError, export_document, render_in_worker
 
-MAX_RENDERS = 2  # worker processes at once, over all sessions (each ~100-150 MB while it lives)
+# One worker at a time, over all sessions: a worker peaks at about 105 MB and the server with every page cached
+# sits near 470 MB (benchmarks/export.py), so one fits Community Cloud's 690 MB and two would leave no headroom.
+MAX_RENDERS = 1
+WAIT_SECONDS = 90  # a file not started within this (a hall asking for many different files) fails with a message
 CACHE_BYTES = 32 * 1024 * 1024  # rendered files kept for the next visitor who asks for the same one
 RENDERS = [0]  # worker renders since start (tests and the benchmark read it)
 
@@ -52,9 +55,13 @@ def chart_file(spec: dict, fmt: str) -> bytes:
                 found = _FILES.get(key)
             if found is not None:
                 return found
-            with _SLOTS:
+            if not _SLOTS.acquire(timeout=WAIT_SECONDS):
+                raise ExportError("the server is busy drawing other files: try again in a minute")
+            try:
                 data = render_in_worker(doc, fmt)
                 RENDERS[0] += 1
+            finally:
+                _SLOTS.release()
             _remember(key, data)
             return data
     finally:

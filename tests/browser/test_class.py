@@ -242,6 +242,11 @@ def _assert_rendered(page, info):
     assert charts.count() == page.locator("[data-testid='stVegaLiteChart'] svg.marks").count()
     if info.key:
         assert charts.count() >= 1
+    labels = page.evaluate(
+        "() => [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"]')]"
+        "  .map(c => c.getAttribute('aria-label') || '')"
+    )
+    assert all(len(label) > 40 for label in labels), labels  # the description, read out by screen readers
     # every font the page uses is loaded (bundled with the app: none from elsewhere)
     assert page.evaluate("async () => { await document.fonts.ready; return document.fonts.status; }") == "loaded"
     failed = page.evaluate("() => [...document.fonts].filter(f => f.status === 'error').map(f => f.family)")
