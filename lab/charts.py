@@ -32,9 +32,12 @@ def figure(experiment: Experiment, key: str, result: dict, *, name: str | None =
         return
     if fig.takeaway is not None:
         st.markdown(f":material/lightbulb: {fig.takeaway(result)}")
+    # the table's open/closed state outlives a slider move (its key has no parameters), unless ``name`` is given
+    # to tell two drawings of one figure apart
+    table_key = name or f"{experiment.name}-{key}"
     name = name or file_name(experiment, key, result, view)
     downloads(frame, spec, name)
-    data_table(frame, f"{experiment.name}-{key}")
+    data_table(frame, table_key)
     code_panel([experiment.func, *experiment.code])
 
 

@@ -61,7 +61,7 @@ def figure_spec(figure, result: dict, frame: pd.DataFrame | None = None, **view)
     options = {**figure.options_for(result), **view}
     spec = BUILDERS[figure.chart](frame, **options)
     series = options.get("series", "series")
-    names = [str(n) for n in dict.fromkeys(frame[series])] if series in frame.columns else []
+    names = [str(n) for n in pd.unique(frame[series])] if series in frame.columns else []
     spec = fit_legend(spec, names)
     # usermeta (ignored by renderers): the legend's labels, for re-fitting it at projector size (lab.present)
     return {**spec, "description": describe(figure, result, frame, options), "usermeta": {"legend": names}}

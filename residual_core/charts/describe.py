@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import string
 
+import numpy as np
 import pandas as pd
 
 from .base import DASH_NAMES, dash_patterns
@@ -38,9 +39,9 @@ def number(x) -> str:
 def _range(frame: pd.DataFrame, column: str | None) -> str:
     if not column or column not in frame.columns:
         return ""
-    values = pd.to_numeric(frame[column], errors="coerce")
-    finite = values[values.map(lambda v: isinstance(v, (int, float)) and math.isfinite(v))]
-    if finite.empty:
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
         return "no finite values"
     return f"from {number(finite.min())} to {number(finite.max())}"
 
@@ -76,7 +77,7 @@ def describe(figure, result: dict, frame: pd.DataFrame, options: dict) -> str:
     log = " (log scale)" if o.get("log_y", figure.chart in ("line", "band", "curves")) else ""
     parts = [f"{title}{kind} of {y_title}{log} against {x_title}"]
     series = o.get("series", "series")
-    names = list(dict.fromkeys(frame[series])) if series in frame.columns else []
+    names = list(pd.unique(frame[series])) if series in frame.columns else []
     if names:
         parts.append(_series_text(figure.chart, names, o))
     parts.append(f"{x_title} {_range(frame, x)}; {y_title} {_range(frame, y)}")
