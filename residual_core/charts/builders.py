@@ -88,7 +88,10 @@ def band_chart(
     axis = alt.Axis(format="~e") if log_y else alt.Axis()
     base = alt.Chart(df).encode(
         x=x_axis(df, x, x_title),
-        color=alt.Color(f"{series}:N", title=None, scale=colors, sort=order),
+        # legend entries drawn as the lines (with their dashes), not as the bands' filled swatches
+        color=alt.Color(
+            f"{series}:N", title=None, scale=colors, sort=order, legend=alt.Legend(symbolType="stroke", symbolOpacity=1)
+        ),
     )
     band = base.transform_filter(f"datum['{lo}'] > 0 && datum['{hi}'] > 0" if log_y else "true").mark_area(opacity=0.22)
     band = band.encode(y=alt.Y(f"{lo}:Q", title=y_title or y, scale=scale, axis=axis), y2=alt.Y2(f"{hi}:Q"))
