@@ -23,7 +23,7 @@ for row in range(0, len(concepts), 3):
         with col.container(border=True):
             st.markdown(f"**{info.title}**")
             st.caption(info.teaser)
-            st.page_link(lab.page_file(info), label=f"Open /{info.key}", icon=info.icon)
+            lab.page_link(info.key, label=f"Open /{info.key}", icon=info.icon)  # keeps presenter mode
 
 st.subheader("Using it in a lecture")
 st.markdown(
@@ -31,12 +31,14 @@ st.markdown(
 1. **Open a page** from the list above or the sidebar.
 2. **Set it up**: move the sliders until the chart shows what you want to discuss. Every control is written into the
    address bar as you go (values at their defaults are left out).
-3. **Copy the address** from the browser's address bar.
-4. **Share it**: paste it into your slides or the lecture chat. Anyone who opens it sees the same controls and,
-   because every random draw is seeded, the same numbers.
+3. **Share it**: *Share this view* (top right of every page) gives the exact link, a copy button and a QR code to
+   put on the projector. Anyone who opens it sees the same controls and, because every random draw is seeded, the
+   same numbers.
+4. **Present it**: *Present this view* in the same panel (or `present=1` in the address) shows the page in large
+   type with the sidebar folded away and the students' QR code in a corner.
 
-Under every chart, *Show the code* reveals the function that computed it and *Download the data* gives you the
-numbers as CSV for your own slides. The same data is available from the command line:
-`python -m residual_core --help`.
+Under every chart: **CSV**, **SVG** and **PNG** download its data and the chart itself for your slides, *Data table*
+lists its numbers, and *Show the code* reveals the function that computed it. The same data and figures are
+available from the command line: `python -m residual_core --help`.
 """
 )

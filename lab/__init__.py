@@ -9,11 +9,13 @@ A page reads as::
     lab.page("vanishing")                                   # title, navigation, notice area
     depth = lab.slider(bounds.PRODUCTS["depth"])            # bound to ?depth=..., bad values get a notice
     data = lab.compute(declared.PRODUCTS, depth=depth, ...)  # cached, shared by all sessions
-    lab.figure(declared.PRODUCTS, "gradients", data)         # the chart, its CSV and its "Show the code" panel
+    lab.figure(declared.PRODUCTS, "gradients", data)         # the chart, its files, data table and code panel
 
 Modules: :mod:`lab.layout` (navigation, notices), :mod:`lab.controls` (URL-bound widgets), :mod:`lab.compute`
-(cached and shared computations), :mod:`lab.charts` (a declared figure with what goes under it), :mod:`lab.claims`
-(a page's claims with their live status). The chart specs
+(cached and shared computations), :mod:`lab.charts` (a declared figure with what goes under it), :mod:`lab.export`
+(CSV, SVG and PNG files made on click, the data table), :mod:`lab.share` (the exact link of a view, its QR code,
+links between pages), :mod:`lab.present` (the share panel and presenter mode), :mod:`lab.claims` (a page's claims
+with their live status). Every page gets all of it from :func:`lab.page` and :func:`lab.figure`. The chart specs
 themselves are built by :mod:`residual_core.charts`, so the command line exports the same figures.
 """
 
@@ -21,7 +23,7 @@ import torch
 
 from residual_core.charts import OKABE_ITO, SERIES_COLORS, forget_chart_specs
 
-from .charts import code_panel, csv_download, figure, file_name, spec_of
+from .charts import code_panel, figure, file_name, spec_of
 from .claims import ON_DEMAND, claims, claims_of
 from .compute import (
     CACHE_TTL_SECONDS,
@@ -35,7 +37,10 @@ from .compute import (
     watcher_id,
 )
 from .controls import choice, number, slider
-from .layout import ROOT, available_pages, fmt, notice, page, page_file
+from .export import chart_file, csv_download, data_table
+from .layout import ROOT, available_pages, fmt, notice, page, page_file, page_link
+from .present import projector_spec
+from .share import presenting, qr_svg
 
 # One process serves every visitor: parallelism comes from sessions, not from splitting each small tensor operation
 # across cores (which, with several sessions at once, only adds contention). One thread also makes every result
@@ -53,6 +58,7 @@ __all__ = [
     "SERIES_COLORS",
     "available_pages",
     "cached_result",
+    "chart_file",
     "choice",
     "claims",
     "claims_of",
@@ -60,6 +66,7 @@ __all__ = [
     "compute",
     "compute_with_progress",
     "csv_download",
+    "data_table",
     "figure",
     "file_name",
     "fmt",
@@ -69,6 +76,10 @@ __all__ = [
     "number",
     "page",
     "page_file",
+    "page_link",
+    "presenting",
+    "projector_spec",
+    "qr_svg",
     "slider",
     "spec_of",
     "watcher_id",

@@ -9,6 +9,7 @@ import streamlit as st
 
 from residual_core.bounds import Bound, BoundError
 
+from . import share
 from .layout import notice
 
 
@@ -74,7 +75,7 @@ def slider(bound: Bound, *, label: str | None = None, help: str | None = None, c
         lo, hi, default, step = int(bound.lo), int(bound.hi), int(bound.default), int(bound.step or 1)
     else:
         lo, hi, default, step = float(bound.lo), float(bound.hi), float(bound.default), float(bound.step or 0.01)
-    return container.slider(
+    value = container.slider(
         label or bound.label,
         min_value=lo,
         max_value=hi,
@@ -84,13 +85,15 @@ def slider(bound: Bound, *, label: str | None = None, help: str | None = None, c
         bind="query-params",
         help=_help(bound, help),
     )
+    share.settle(bound, value)  # the share link carries the value used
+    return value
 
 
 def number(bound: Bound, *, label: str | None = None, help: str | None = None, container=st):
     """A number input for a numeric bound (seeds), bound to the URL."""
     _url_value(bound)
     cast = int if bound.kind == "int" else float
-    return container.number_input(
+    value = container.number_input(
         label or bound.label,
         min_value=cast(bound.lo),
         max_value=cast(bound.hi),
@@ -100,6 +103,8 @@ def number(bound: Bound, *, label: str | None = None, help: str | None = None, c
         bind="query-params",
         help=_help(bound, help),
     )
+    share.settle(bound, value)
+    return value
 
 
 def choice(bound: Bound, *, label: str | None = None, help: str | None = None, container=st, labels=None):
@@ -117,4 +122,6 @@ def choice(bound: Bound, *, label: str | None = None, help: str | None = None, c
         format_func=(lambda o: labels.get(o, o)) if labels else str,
         help=_help(bound, help),
     )
-    return bound.default if value is None else value  # a click on the selected option deselects it
+    value = bound.default if value is None else value  # a click on the selected option deselects it
+    share.settle(bound, value, labels)
+    return value

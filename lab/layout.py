@@ -10,6 +10,8 @@ import streamlit as st
 from residual_core import catalog
 from residual_core.declare import Page
 
+from . import present, share
+
 ROOT = Path(__file__).resolve().parents[1]  # the repository: app.py, pages/, residual_core/
 
 
@@ -31,20 +33,46 @@ _run = threading.local()  # per script-run state (each session's script runs in 
 
 
 def page(key: str, *, layout: str = "wide") -> Page:
-    """Start a page: browser title, the sidebar navigation with proper names, the page title and a notice area.
+    """Start a page: browser title, the sidebar navigation with proper names, the page title with its "Share this
+    view" panel, presenter mode (``?present=1``) and a notice area.
 
     Must be the first Streamlit call of every page script.
     """
     info = catalog.page(key)
-    st.set_page_config(page_title=f"{info.title} · Residual Lab", page_icon="➕", layout=layout)
+    folded = share.presenting() or bool(st.context.is_embedded)  # a projector, a slide or a course page: all width
+    st.set_page_config(
+        page_title=f"{info.title} · Residual Lab",
+        page_icon="➕",
+        layout=layout,
+        initial_sidebar_state="collapsed" if folded else "auto",
+    )
+    share.start(key)
+    present.style()
     with st.sidebar:
         st.markdown("### :material/add_circle: Residual Lab")
         for p in available_pages():
-            st.page_link(page_file(p), label=p.title, icon=p.icon)
-        st.caption("Every control is stored in the address bar: copy it to share exactly what you see.")
-    st.title(info.title)
+            st.page_link(page_file(p), label=p.title, icon=p.icon, query_params=share.carried(p.key) or None)
+        st.caption("Every control is stored in the address bar. *Share this view* gives the link and its QR code.")
+    # the title and the share button on one line when they fit, the button under the title when not (phones)
+    with st.container(horizontal=True, vertical_alignment="center", horizontal_alignment="distribute", gap="small"):
+        st.title(info.title, width="content")
+        present.share_panel()
+    present.corner_qr()
     _run.notices = st.container()
     return info
+
+
+def page_link(key: str, label: str | None = None, *, icon: str | None = None, **params) -> None:
+    """A link to the page served at ``/key`` that keeps what matters: presenter mode, and ``params`` (e.g.
+    ``depth=depth``: "see this depth on the gradient-flow page") where that page accepts them."""
+    target = catalog.page(key)
+    extra = {name: value for name, value in params.items() if value is not None}
+    st.page_link(
+        page_file(target),
+        label=label or target.title,
+        icon=icon or target.icon,
+        query_params=share.carried(key, extra) or None,
+    )
 
 
 def notice(message: str) -> None:

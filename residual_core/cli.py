@@ -1,8 +1,10 @@
 """``python -m residual_core EXPERIMENT [options]``: print the data behind the app's charts.
 
 JSON (the default) puts exactly one object on stdout; progress, if any, goes to stderr. ``--format csv`` prints the
-experiment's per-layer (or per-step) table. Options come from :mod:`residual_core.bounds`, the same bounds as the
-pages' controls; a value outside them exits with status 2 and a message naming the bound.
+experiment's per-layer (or per-step) table. ``--format svg|png --out FILE`` writes the chart its page draws (the same
+Vega-Lite spec, rendered with vl-convert); ``--figure KEY`` picks one of an experiment's charts (default: the first
+the page draws). Options come from :mod:`residual_core.bounds`, the same bounds as the pages' controls; a value
+outside them exits with status 2 and a message naming the bound.
 """
 
 from __future__ import annotations
@@ -55,7 +57,23 @@ def build_parser(exps: dict[str, Experiment]) -> argparse.ArgumentParser:
                 metavar=bound.name.upper() if bound.kind != "choice" else "{" + "|".join(bound.options) + "}",
                 help=f"{bound.label}: {bound.describe()} (default {bound.default}). {bound.help}".strip(),
             )
-        p.add_argument("--format", choices=("json", "csv"), default="json", help="output format (default json)")
+        formats = ("json", "csv", "svg", "png") if exp.figures else ("json", "csv")
+        p.add_argument(
+            "--format",
+            choices=formats,
+            default="json",
+            help="output format (default json)"
+            + ("; svg and png write the page's chart and need --out" if exp.figures else ""),
+        )
+        p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+        if exp.figures:
+            keys = [f.key for f in exp.figures]
+            p.add_argument(
+                "--figure",
+                choices=keys,
+                default=keys[0],
+                help=f"which chart --format svg|png writes: {', '.join(keys)} (default {keys[0]})",
+            )
     claims = sub.add_parser(
         "claims",
         help="check a page's statements on live data: holds or not for these settings, and over seeds 0-4",
@@ -174,16 +192,37 @@ def main(argv: list[str] | None = None) -> int:
             kwargs[name] = bound.parse(getattr(args, name))
         except BoundError as err:
             parser.exit(2, f"python -m residual_core {exp.name}: error: {bound.flag}: {err}\n")
+    if args.format in ("svg", "png") and not args.out:
+        parser.exit(2, f"python -m residual_core {exp.name}: error: --format {args.format} needs --out FILE\n")
     if exp.takes_progress:
         kwargs["progress"] = _stderr_progress
-    result = _clean(exp.func(**kwargs))
-    if args.format == "json":
-        sys.stdout.write(json.dumps(result, allow_nan=False) + "\n")
+    raw = exp.func(**kwargs)
+    if args.format in ("svg", "png"):
+        data = _chart_file(exp, args.figure, raw, args.format)
+    elif args.format == "json":
+        data = (json.dumps(_clean(raw), allow_nan=False) + "\n").encode()
     else:
-        rows = exp.rows(result)
+        rows = exp.rows(_clean(raw))
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-        sys.stdout.write(out.getvalue())
+        data = out.getvalue().encode()
+    if args.out:
+        try:
+            with open(args.out, "wb") as f:
+                f.write(data)
+        except OSError as err:
+            parser.exit(1, f"python -m residual_core {exp.name}: error: cannot write {args.out}: {err.strerror}\n")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     return 0
+
+
+def _chart_file(exp: Experiment, key: str, result: dict, fmt: str) -> bytes:
+    """The SVG or PNG of ``exp``'s figure ``key`` for ``result``: the spec its page draws, rendered by vl-convert."""
+    from .charts import figure_spec
+    from .charts.export import export_document, render
+
+    return render(export_document(figure_spec(exp.figure(key), result)), fmt)

@@ -32,6 +32,51 @@ SERIES_COLORS = {
 }
 
 
+# Lines are told apart by dash as well as colour (a grey-scale print, a washed-out projector, colour-blind eyes):
+# every series of a chart gets its own pattern; the known series keep theirs on every page.
+SOLID = (1, 0)
+DASHED = (6, 4)  # series a chart declares ``dashed`` (a fitted curve beside the measured one)
+DASH_PATTERNS = (SOLID, (2, 3), (12, 4), (8, 3, 2, 3), (3, 6), (16, 4, 4, 4), (1, 8), (24, 6))
+DASH_NAMES = {
+    SOLID: "solid",
+    DASHED: "dashed",
+    (2, 3): "dotted",
+    (12, 4): "long dashes",
+    (8, 3, 2, 3): "dash-dot",
+    (3, 6): "sparse dots",
+    (16, 4, 4, 4): "long dash-short dash",
+    (1, 8): "faint dots",
+    (24, 6): "very long dashes",
+}
+SERIES_DASHES = {
+    "residual": SOLID,
+    "Pre-LN": SOLID,
+    "plain": (2, 3),
+    "no residual": (2, 3),
+    "highway": (12, 4),
+    "Post-LN": (12, 4),
+    "chosen factor": SOLID,
+}
+
+
+def dash_patterns(names, dashed=()) -> list[tuple]:
+    """One dash pattern per series name: known series keep theirs, series in ``dashed`` get :data:`DASHED`,
+    the others the next unused pattern (then the cycle starts again)."""
+    names = list(dict.fromkeys(names))
+    fixed = {n: DASHED if n in dashed else SERIES_DASHES.get(n) for n in names}
+    spare = [p for p in DASH_PATTERNS if p not in fixed.values()]
+    out = []
+    for i, n in enumerate(names):
+        out.append(fixed[n] or (spare.pop(0) if spare else DASH_PATTERNS[i % len(DASH_PATTERNS)]))
+    return out
+
+
+def dash_scale(names, dashed=()) -> alt.Scale:
+    """A ``strokeDash`` scale giving every series its pattern (see :func:`dash_patterns`)."""
+    names = list(dict.fromkeys(names))
+    return alt.Scale(domain=names, range=[list(p) for p in dash_patterns(names, dashed)])
+
+
 def color_scale(names) -> alt.Scale:
     """A colour scale that gives known series their fixed colours and others the remaining palette colours."""
     names = list(dict.fromkeys(names))
@@ -40,6 +85,27 @@ def color_scale(names) -> alt.Scale:
     for n in names:
         colors.append(SERIES_COLORS.get(n) or (spare.pop(0) if spare else "#999999"))
     return alt.Scale(domain=names, range=colors)
+
+
+LEGEND_WIDTH = 260  # pixels a legend under the plot may take: a 390-pixel phone's chart less its y axis
+
+
+def legend_columns(names, *, char_px: float = 7.0, symbol_px: float = 46, width: float = LEGEND_WIDTH) -> int:
+    """How many legend entries fit side by side in ``width`` pixels (1 to 3), from the labels' lengths: a legend
+    under the plot must not run past a phone's screen."""
+    widths = sorted((len(str(n)) * char_px + symbol_px for n in dict.fromkeys(names)), reverse=True)
+    for columns in (3, 2):
+        if len(widths) >= columns and sum(widths[:columns]) <= width:
+            return columns
+    return 1 if len(widths) != 2 or sum(widths) > width else 2
+
+
+def fit_legend(spec: dict, names, *, char_px: float = 7.0) -> dict:
+    """``spec`` with its bottom legend in as many columns as fit a phone (see :func:`legend_columns`)."""
+    legend = spec.get("config", {}).get("legend")
+    if legend and legend.get("orient") == "bottom" and names:
+        legend["columns"] = legend_columns(names, char_px=char_px)
+    return spec
 
 
 def x_axis(df: pd.DataFrame, x: str, title: str | None = None) -> alt.X:
@@ -163,6 +229,13 @@ def vega_lite_spec(chart: alt.TopLevelMixin | dict) -> dict:
     if config.get("view") == {}:
         del config["view"]
     # legends under the plot: the plot keeps the full width on a phone and on a projector
-    config["legend"] = config.get("legend") or {"orient": "bottom", "direction": "horizontal", "columns": 3}
+    # (long, thick legend strokes, so each series' dash pattern reads in the legend too)
+    config["legend"] = config.get("legend") or {
+        "orient": "bottom",
+        "direction": "horizontal",
+        "columns": 3,
+        "symbolSize": 400,
+        "symbolStrokeWidth": 3,
+    }
     spec["datasets"] = {**spec.get("datasets", {}), **datasets}
     return spec

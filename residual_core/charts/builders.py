@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import altair as alt
 import pandas as pd
 
-from .base import chart_builder, color_scale, x_axis
+from .base import chart_builder, color_scale, dash_scale, x_axis
+
+# point shapes per series (a second cue beside colour)
+SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "triangle-right", "triangle-left"]
 
 
 @chart_builder
@@ -28,9 +29,9 @@ def line_chart(
 ) -> alt.Chart:
     """A multi-series line chart from long-format data (one row per x and series), with tooltips.
 
-    Series named in ``dashed`` are drawn dashed (e.g. a fitted curve beside the measured one).
-    ``log_y`` uses a log axis (rows with y <= 0 cannot be drawn on it and are left out of the marks, not the data).
-    ``marker_x`` draws a labelled vertical rule, e.g. at the chosen depth.
+    Every series has its own colour and dash pattern; series named in ``dashed`` are drawn dashed (e.g. a fitted
+    curve beside the measured one). ``log_y`` uses a log axis (rows with y <= 0 cannot be drawn on it and are left
+    out of the marks, not the data). ``marker_x`` draws a labelled vertical rule, e.g. at the chosen depth.
     """
     order = list(dict.fromkeys(df[series]))
     base = alt.Chart(df, title=title)
@@ -41,24 +42,17 @@ def line_chart(
         axis=alt.Axis(format="~e") if log_y else alt.Axis(),
     )
     visible = f"datum['{y}'] > 0" if log_y else "true"
-    encoding = {
-        "x": x_axis(df, x, x_title),
-        "y": y_enc,
-        "color": alt.Color(f"{series}:N", title=None, scale=color_scale(order), sort=order),
-        "tooltip": [alt.Tooltip(f"{series}:N"), alt.Tooltip(f"{x}:Q"), alt.Tooltip(f"{y}:Q", format=".4~g")],
-    }
-    solid = base.transform_filter(visible).mark_line(strokeWidth=2.5)
-    if dashed:
-        names = json.dumps(list(dashed))
-        solid = solid.transform_filter(f"indexof({names}, datum['{series}']) < 0")
-    lines = solid.encode(**encoding)
-    if dashed:
-        lines += (
-            base.transform_filter(visible)
-            .transform_filter(f"indexof({names}, datum['{series}']) >= 0")
-            .mark_line(strokeWidth=2, strokeDash=[6, 4])
-            .encode(**encoding)
+    lines = (
+        base.transform_filter(visible)
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=x_axis(df, x, x_title),
+            y=y_enc,
+            color=alt.Color(f"{series}:N", title=None, scale=color_scale(order), sort=order),
+            strokeDash=alt.StrokeDash(f"{series}:N", title=None, scale=dash_scale(order, dashed), sort=order),
+            tooltip=[alt.Tooltip(f"{series}:N"), alt.Tooltip(f"{x}:Q"), alt.Tooltip(f"{y}:Q", format=".4~g")],
         )
+    )
     chart = lines
     if marker_x is not None:
         rule = alt.Chart(pd.DataFrame({x: [marker_x], "marker": [marker_label]}))
@@ -94,13 +88,17 @@ def band_chart(
     axis = alt.Axis(format="~e") if log_y else alt.Axis()
     base = alt.Chart(df).encode(
         x=x_axis(df, x, x_title),
-        color=alt.Color(f"{series}:N", title=None, scale=colors, sort=order),
+        # legend entries drawn as the lines (with their dashes), not as the bands' filled swatches
+        color=alt.Color(
+            f"{series}:N", title=None, scale=colors, sort=order, legend=alt.Legend(symbolType="stroke", symbolOpacity=1)
+        ),
     )
     band = base.transform_filter(f"datum['{lo}'] > 0 && datum['{hi}'] > 0" if log_y else "true").mark_area(opacity=0.22)
     band = band.encode(y=alt.Y(f"{lo}:Q", title=y_title or y, scale=scale, axis=axis), y2=alt.Y2(f"{hi}:Q"))
     line = base.transform_filter(f"datum['{y}'] > 0" if log_y else "true").mark_line(strokeWidth=2.5)
     line = line.encode(
         y=alt.Y(f"{y}:Q", title=y_title or y, scale=scale, axis=axis),
+        strokeDash=alt.StrokeDash(f"{series}:N", title=None, scale=dash_scale(order), sort=order),
         tooltip=[
             alt.Tooltip(f"{series}:N"),
             alt.Tooltip(f"{x}:Q"),
@@ -210,6 +208,7 @@ def spans_line_chart(
             x=x_axis(df, x, x_title),
             y=alt.Y(f"{y}:Q", title=y_title or y),
             color=alt.Color(f"{series}:N", title=None, scale=color_scale(order), sort=order),
+            strokeDash=alt.StrokeDash(f"{series}:N", title=None, scale=dash_scale(order), sort=order),
             tooltip=[
                 alt.Tooltip(f"{series}:N"),
                 alt.Tooltip(f"{x}:Q", format=".3~g"),
@@ -239,7 +238,7 @@ def point_chart(
     ``zero_rule`` draws a thin rule at y = 0.
     """
     order = list(dict.fromkeys(df[series]))
-    shapes = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down"]
+    shapes = SHAPES
     points = (
         alt.Chart(df)
         .mark_point(filled=True, size=70, opacity=0.85)
@@ -257,6 +256,17 @@ def point_chart(
     if zero_rule:
         layers.insert(0, alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#999").encode(y="zero:Q"))
     return alt.layer(*layers, title=title).properties(height=height).interactive(bind_y=False)
+
+
+def _sparse_markers(base: alt.Chart, x: str, series: str, count: int = 12) -> alt.Chart:
+    """About ``count`` filled markers along each series' curve (every k-th point), so curves of the same dash can
+    be told apart without colour."""
+    return (
+        base.transform_window(marker_i="row_number()", groupby=[series], sort=[alt.SortField(x)])
+        .transform_joinaggregate(marker_n="count()", groupby=[series])
+        .transform_filter(f"(datum.marker_i - 1) % max(1, floor(datum.marker_n / {count})) == 0")
+        .mark_point(filled=True, size=60, opacity=0.9)
+    )
 
 
 @chart_builder
@@ -303,7 +313,13 @@ def curves_chart(
         color=color,
         tooltip=tooltip,
     )
-    left = [main.mark_line(strokeWidth=2.5, point=points)]
+    if y2:
+        # dash tells the left-axis curves from the dashed right-axis ones, so series differ by colour and marker
+        shape = alt.Shape(f"{series}:N", title=None, sort=order, scale=alt.Scale(domain=order, range=SHAPES))
+        left = [main.mark_line(strokeWidth=2.5), _sparse_markers(main, x, series).encode(shape=shape)]
+    else:
+        dash = alt.StrokeDash(f"{series}:N", title=None, scale=dash_scale(order), sort=order)
+        left = [main.mark_line(strokeWidth=2.5, point=points).encode(strokeDash=dash)]
     if rule is not None:
         ref = alt.Chart(pd.DataFrame({"value": [rule[0]], "label": [rule[1]]}))
         left.append(ref.mark_rule(strokeDash=[4, 4], color="#555").encode(y="value:Q"))

@@ -43,6 +43,8 @@ def test_a_declared_figure_draws_its_chart_csv_and_code():
     plain = frame[frame["series"] == "plain"].sort_values("layer")["grad_norm"].tolist()
     assert plain == [m["plain"] for m in result["measured"]]
     assert len(at.get("vega_lite_chart")) == 2
-    assert len(at.get("download_button")) == 1  # final=False: the live chart alone, no CSV, no code panel
+    # final=False: the live chart alone, no files, no data table, no code panel
+    assert [b.label for b in at.get("download_button")] == ["CSV", "SVG", "PNG"]
+    assert [e.label for e in at.expander] == ["Data table", "Show the code"]
     code = "\n".join(c.value for c in at.code)
     assert code.count("def products_experiment") == 1 and "def geometric_fit" in code
