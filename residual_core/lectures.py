@@ -240,6 +240,8 @@ def unpack(value: str, pages: frozenset[str] | None = None) -> Lecture:
         raw = inflate.decompress(packed, MAX_FILE_BYTES)
         if inflate.unconsumed_tail:
             raise LectureError(f"this lecture link unpacks to more than {MAX_FILE_BYTES:,} bytes")
+        if not inflate.eof:
+            raise LectureError("this lecture link is damaged (it is cut short)")
         data = json.loads(raw.decode("utf-8"))
     except LectureError:
         raise
