@@ -77,7 +77,7 @@ def test_only_the_token_moves_reveals_or_closes_the_room(store):
 
 
 def test_100_threads_answering_at_once_are_each_counted_exactly_once(store):
-    code, token = store.open_room(POSITION)
+    code, _ = store.open_room(POSITION)
     start = threading.Barrier(100)
 
     def vote(i: int) -> str:
