@@ -4,8 +4,7 @@ page with its URL state, the scene's title and the lecturer's note; the room the
 ``/?lecture=STEM&scene=N`` (a file ``lectures/STEM.toml``) or ``/?deck=...&scene=N`` (a lecture packed into the link,
 :func:`residual_core.lectures.pack`) opens scene N: the home page switches to the scene's page with the scene's query
 (:func:`route`), keeping ``lecture``/``deck`` and ``scene`` in the address so the scene bar knows where it is. Prev and
-Next go back through the home page: Streamlit refuses to switch pages with a query that sets a key the current page
-has bound to a control, and the home page binds none.
+Next switch straight to the next scene's page (:func:`lab.room.switch_to`: its controls take the scene's values).
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from residual_core import catalog, lectures
 from residual_core.lectures import Lecture, LectureError
 
 from . import room, share
-from .layout import available_pages, notice, page_file
+from .layout import available_pages, notice
 
 LECTURE, DECK, SCENE = "lecture", "deck", "scene"  # URL keys
 CONTEXT_KEYS = (LECTURE, DECK, SCENE)
@@ -114,15 +113,24 @@ def _number(lecture: Lecture) -> int:
     return number
 
 
+def scene_values() -> dict | None:
+    """On the first run of a page switched to as a scene: the scene's query (URL key -> text). Each control then takes
+    its value from it, or its default where the scene leaves it out (lab.controls): a control keeps the value a
+    visitor last gave it when they come back to a page, and a scene must not inherit it."""
+    return getattr(_run, "apply", None)
+
+
 def start(page_key: str) -> None:
     """This run's lecture and room (called by :func:`lab.page`). On the home page, a lecture link or a room link
     switches to its scene."""
     _run.current = None
+    _run.apply = room.take_scene_values(page_key)
+    room.show_flashed()
     member = room.start()
     try:
         found = read()
     except LectureError as err:
-        notice(f"This lecture link cannot be used: {err}.")
+        room.say(f"This lecture link cannot be used: {err}.")
         for key in CONTEXT_KEYS:
             st.query_params.pop(key, None)
         found = None
@@ -130,21 +138,15 @@ def start(page_key: str) -> None:
         lecture, ref, lid = found
         number = _number(lecture)
         _run.current = Current(lecture, ref, lid, number, lecture.scene(number).key == page_key)
+    following = member is not None and not member.presenter and room.following(member.code)
     if page_key != "":
+        if following and st.session_state.get(room.VIEW) != member.position.get("view"):
+            room.route(member)  # the class has moved on: follow it
         return
-    if _run.current is not None:
+    if following or (member is not None and _run.current is None):
+        room.route(member)  # a room's link: its current view (a student in a room follows it, not a lecture link)
+    elif _run.current is not None:
         route_lecture(_run.current, member)
-    elif member is not None:
-        route_room(member)
-
-
-def _carried(member: room.Member | None) -> dict:
-    out = {share.PRESENT: "1"} if share.presenting() else {}
-    if member is not None:
-        out[room.ROOM] = member.code
-        if member.presenter:
-            out[room.TOKEN] = member.token
-    return out
 
 
 def scene_position(cur: Current, number: int) -> dict:
@@ -171,22 +173,7 @@ def route_lecture(cur: Current, member: room.Member | None) -> None:
         st.session_state[room.VIEW] = cur.view
     if scene.key == "":
         return
-    params = {**scene.params, **cur.ref, SCENE: str(cur.number), **_carried(member)}
-    st.switch_page(page_file(catalog.page(scene.key)), query_params=params)
-
-
-def route_room(member: room.Member) -> None:
-    """``/?room=CODE``: the room's current view (for its presenter, with the lecture's scene bar)."""
-    pos = member.position
-    key = pos.get("page", "/").strip("/")
-    st.session_state[room.VIEW] = pos.get("view")
-    params = {**room.view_params(pos), **_carried(member)}
-    if member.presenter and pos.get("scene") and (pos.get(LECTURE) or pos.get(DECK)):
-        params.update({k: pos[k] for k in (LECTURE, DECK) if pos.get(k)})
-        params[SCENE] = str(pos["scene"])
-    if key == "" or key not in _pages():
-        return
-    st.switch_page(page_file(catalog.page(key)), query_params=params)
+    room.switch_to(scene.key, scene.params, {**cur.ref, SCENE: str(cur.number), **room.carried(member)})
 
 
 def go(cur: Current, number: int) -> None:
@@ -194,7 +181,10 @@ def go(cur: Current, number: int) -> None:
     member = room.member()
     if member is not None and member.presenter:
         room.move(member, scene_position(cur, number))
-    st.switch_page("app.py", query_params={**cur.ref, SCENE: str(number), **_carried(member)})
+    scene, context = cur.lecture.scene(number), {**cur.ref, SCENE: str(number), **room.carried(member)}
+    if scene.key:
+        room.switch_to(scene.key, scene.params, context)
+    st.switch_page("app.py", query_params=context)  # a scene on the home page
 
 
 def here_position(page_key: str) -> dict:

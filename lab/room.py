@@ -12,18 +12,24 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 import streamlit as st
 
+from residual_core import catalog
+
 from . import share
-from .layout import notice
+from .layout import available_pages, notice, page_file
 from .store import Room, RoomError, Store, data_folder, normal_code
 
 ROOM, TOKEN = "room", "token"  # URL keys: the room's code (students and presenter), the presenter's secret
-POLL_SECONDS = 1.5  # a following student sees the presenter's move within this (plus one page run)
+POLL_SECONDS = 1.0  # a following student sees the presenter's move within this plus about half a second
 SEEN, VIEW, VOTER = "lab-room-seen", "lab-room-view", "lab-voter"  # session state
+APPLY = "lab-scene-apply"  # session state: the controls' values of a scene being switched to (switch_to)
+APPLY_SECONDS = 30.0
+FLASH = "lab-flash"  # session state: notices said in a run that then switched page, shown on the next page
 
 _STORES: dict[str, Store] = {}
 _STORES_LOCK = threading.Lock()
@@ -54,6 +60,24 @@ class Member:
     @property
     def position(self) -> dict:
         return self.room.position
+
+
+def say(message: str) -> None:
+    """A notice on this page, and on the next one if this run switches to another scene."""
+    notice(message)
+    _run.said = [*getattr(_run, "said", []), message]
+
+
+def show_flashed() -> None:
+    """The notices of the run that switched here (called first thing on every page)."""
+    _run.said = st.session_state.pop(FLASH, [])
+    for message in _run.said:  # kept if this run switches again
+        notice(message)
+
+
+def _keep_notices() -> None:
+    if getattr(_run, "said", None):
+        st.session_state[FLASH] = list(_run.said)
 
 
 def member() -> Member | None:
@@ -102,13 +126,13 @@ def start() -> Member | None:
     room = store().room(code) if code else None
     if room is None:
         shown = code or str(raw)[:12]
-        notice(f"Room `{shown}` is closed or has expired (rooms close after 12 hours without activity).")
+        say(f"Room `{shown}` is closed or has expired (rooms close after 12 hours without activity).")
         st.query_params.pop(ROOM, None)
         st.query_params.pop(TOKEN, None)
         return None
     token = st.query_params.get(TOKEN)
     if token is not None and not store().is_presenter(code, token):
-        notice(f"This presenter key does not belong to room {code}: you follow the room like everyone else.")
+        say(f"This presenter key does not belong to room {code}: you follow the room like everyone else.")
         st.query_params.pop(TOKEN, None)
         token = None
     st.session_state[SEEN] = room.version
@@ -127,12 +151,56 @@ def view_params(position: dict) -> dict:
     return dict(parse_qsl(position.get("query", ""), keep_blank_values=True))
 
 
-def go_to_room(code: str, *, presenter_token: str | None = None) -> None:
+def go_to_room(code: str) -> None:
     """Switch to the room's current view (through the home page, which routes ``?room=``)."""
-    params = {ROOM: code}
-    if presenter_token:
-        params.update({TOKEN: presenter_token, share.PRESENT: "1"})
-    st.switch_page("app.py", query_params=params)
+    _keep_notices()
+    st.switch_page("app.py", query_params={ROOM: code})
+
+
+def carried(m: Member | None) -> dict:
+    """What a switch to another scene keeps in the address: presenter mode, the room and the presenter's token."""
+    out = {share.PRESENT: "1"} if share.presenting() else {}
+    if m is not None:
+        out[ROOM] = m.code
+        if m.presenter:
+            out[TOKEN] = m.token
+    return out
+
+
+def switch_to(page_key: str, values: dict, context: dict) -> None:
+    """Switch to the page ``page_key`` showing ``values`` (URL key -> text, the controls' state) with ``context`` (the
+    lecture's and room's keys) in the address.
+
+    The controls' values do not go into the switch's query: Streamlit refuses a query that sets a key still bound to
+    a control of the page being left, and a control would keep the value this session last gave it. They are handed
+    to the next run of ``page_key`` (:func:`take_scene_values`), whose controls take them (or their defaults) and
+    write them into the address themselves."""
+    st.session_state[APPLY] = {"page": page_key, "params": dict(values), "at": time.monotonic()}
+    _keep_notices()
+    st.switch_page(page_file(catalog.page(page_key)), query_params=context)
+
+
+def take_scene_values(page_key: str) -> dict | None:
+    """The values :func:`switch_to` handed to this page, once (the first run of the page after the switch)."""
+    pending = st.session_state.get(APPLY)
+    if pending is None or pending["page"] != page_key or not page_key:
+        return None
+    del st.session_state[APPLY]
+    return pending["params"] if time.monotonic() - pending["at"] < APPLY_SECONDS else None
+
+
+def route(m: Member) -> None:
+    """Show the room's current view (its presenter also gets the lecture's scene bar); stays on the home page when
+    that view is the home page."""
+    pos = m.position
+    key = pos.get("page", "/").strip("/")
+    st.session_state[VIEW] = pos.get("view")
+    context = carried(m)
+    if m.presenter and pos.get("scene") and (pos.get("lecture") or pos.get("deck")):
+        context.update({k: pos[k] for k in ("lecture", "deck") if pos.get(k)})
+        context["scene"] = str(pos["scene"])
+    if key and key in {p.key for p in available_pages()}:
+        switch_to(key, view_params(pos), context)
 
 
 # -- students ----------------------------------------------------------------------------------------------------------
@@ -148,14 +216,12 @@ def student_bar(m: Member, page_key: str) -> None:
         from streamlit.runtime.scriptrunner import get_script_run_ctx
 
         ctx = get_script_run_ctx()
-        if ctx is not None and ctx.fragment_ids_this_run:  # a poll, not the page's own run
-            version = store().version(code)
-            if version != st.session_state.get(SEEN):
-                if version is not None and following(code):
-                    room = store().room(code)
-                    if room is not None and room.position.get("view") != st.session_state.get(VIEW):
-                        go_to_room(code)  # a new scene: straight there
-                st.rerun(scope="app")  # a reveal, or the room closed: redraw this page
+        polling = ctx is not None and bool(ctx.fragment_ids_this_run)  # a poll, not the page's own run
+        if polling and store().version(code) != st.session_state.get(SEEN):
+            room = store().room(code)
+            if room is not None and following(code) and room.position.get("view") != st.session_state.get(VIEW):
+                route(Member(code, None, room))  # the class has moved on: straight to its new scene
+            st.rerun(scope="app")  # a reveal, or the room closed: redraw this page
         here = at_view(m, page_key)
         with st.container(horizontal=True, vertical_alignment="center", gap="small", key="lab-room-bar"):
             state = "following the lecturer" if following(code) else "exploring on your own"
