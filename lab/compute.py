@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import threading
 import time
 
@@ -17,10 +18,24 @@ MAX_CACHE_ENTRIES = 256  # per cached function; results are small (lists of floa
 CACHE_TTL_SECONDS = 24 * 3600
 
 
+_COMPUTE_LOG = os.environ.get("RESIDUAL_LAB_COMPUTE_LOG")  # benchmarks/hall.py: one line per computation run
+
+
+def _log_computation(module: str, name: str, kwargs_json: str, seconds: float) -> None:
+    """Append ``module.name(kwargs)`` and its seconds to the file named by ``RESIDUAL_LAB_COMPUTE_LOG``, if set
+    (how benchmarks/hall.py counts what a lecture hall made the server compute)."""
+    if _COMPUTE_LOG:
+        with open(_COMPUTE_LOG, "a") as f:
+            f.write(f"{module}.{name}({kwargs_json})\t{seconds:.3f}\n")
+
+
 @st.cache_data(max_entries=MAX_CACHE_ENTRIES, ttl=CACHE_TTL_SECONDS, show_spinner="Computing…")
 def _cached_call(module: str, name: str, kwargs_json: str):
     fn = getattr(importlib.import_module(module), name)
-    return fn(**json.loads(kwargs_json))
+    start = time.perf_counter()
+    result = fn(**json.loads(kwargs_json))
+    _log_computation(module, name, kwargs_json, time.perf_counter() - start)
+    return result
 
 
 COMPUTE_SECONDS = [0.0]  # wall time spent inside compute() since start; read by benchmarks/pages.py
@@ -111,7 +126,11 @@ def compute_with_progress(fn, *, label: str = "Computing…", **kwargs):
             def progress(done: int, total: int, message: str = "") -> None:
                 bar.progress(min(max(done / max(total, 1), 0.0), 1.0), text=f"{label} {message}".strip())
 
+            start = time.perf_counter()
             result = fn(**kwargs, progress=progress)
+            _log_computation(
+                fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True), time.perf_counter() - start
+            )
         finally:
             _PROGRESS_SLOTS.release()
         bar.empty()
