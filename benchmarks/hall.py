@@ -71,6 +71,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 MAX_SESSIONS = 250
 EXTRA: list[str] = []  # further ``streamlit run`` options (--option)
+APP = ROOT  # the checkout whose app.py is served (--app: e.g. an exported older commit, to compare)
 HOST = "127.0.0.1"  # loopback only
 TICKS = os.sysconf("SC_CLK_TCK")
 TRAINED = re.compile(r"Trained in ([0-9.]+) s")  # the training lab's caption for a finished run (lab.live_run)
@@ -97,7 +98,7 @@ class Server:
         cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port)]
         cmd += ["--server.address", HOST, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
         cmd += ["--runner.postScriptGC", "true" if post_script_gc else "false", *(extra or [])]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(cmd, cwd=APP, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -161,12 +162,17 @@ class Sampler:
     def __init__(self, server: Server, every: float = 0.05):
         self.server, self.every = server, every
         self.peak = server.rss_mb()
+        self.loads: list[float] = []  # the machine's 1-minute load average, once a second
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self):
+        n = 0
         while not self._stop.wait(self.every):
+            n += 1
+            if n % round(1 / self.every) == 0:
+                self.loads.append(os.getloadavg()[0])
             try:
                 self.peak = max(self.peak, self.server.rss_mb())
             except OSError:
@@ -217,7 +223,11 @@ class Session:
         start = time.perf_counter()
         try:
             self._ws = await websockets.connect(
-                url, subprotocols=["streamlit", "PLACEHOLDER_AUTH_TOKEN"], max_size=None, open_timeout=timeout
+                url,
+                subprotocols=["streamlit", "PLACEHOLDER_AUTH_TOKEN"],
+                max_size=None,
+                open_timeout=timeout,
+                ping_interval=None,  # a browser answers pings but sends none: a busy server must not drop us
             )
         except (TimeoutError, OSError, websockets.WebSocketException) as err:
             self.errors.append(f"connect: {type(err).__name__}: {err}")
@@ -409,6 +419,7 @@ class Result:
     rss_after: float = 0.0
     computations: int = 0
     max_per_key: int = 0
+    load: float = 0.0  # mean 1-minute load average of the machine during the hall (2 = both cores busy)
     most_computed: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -419,13 +430,13 @@ class Result:
             f"{self.scenario:<24}{'on' if self.gc else 'off':>4}{self.warmup:>7}{self.sessions:>6}  {what:<5}"
             f"{_pct(lat, 0.5):>7.2f}{_pct(lat, 0.95):>7.2f}{max(lat, default=float('nan')):>7.2f}"
             f"{len(self.exceptions):>5}{len(self.errors):>5}{self.cpu:>8.1f}{self.wall:>7.1f}"
-            f"{self.rss_before:>7.0f}{self.rss_peak:>7.0f}{self.rss_after:>7.0f}{self.computations:>6}{self.max_per_key:>5}"
+            f"{self.rss_before:>7.0f}{self.rss_peak:>7.0f}{self.rss_after:>7.0f}{self.computations:>6}{self.max_per_key:>5}{self.load:>6.1f}"
         )
 
 
 HEADER = (
     f"{'scenario':<24}{'gc':>4}{'warm':>7}{'n':>6}  {'':<5}{'p50':>7}{'p95':>7}{'max':>7}{'exc':>5}{'err':>5}"
-    f"{'cpu s':>8}{'wall':>7}{'rss0':>7}{'peak':>7}{'after':>7}{'comp':>6}{'max':>5}"
+    f"{'cpu s':>8}{'wall':>7}{'rss0':>7}{'peak':>7}{'after':>7}{'comp':>6}{'max':>5}{'load':>6}"
 )
 
 
@@ -466,6 +477,7 @@ def measure(
         result.wall, result.cpu = time.perf_counter() - t0, server.cpu_seconds() - cpu0
         time.sleep(2.0)
         result.rss_peak, result.rss_after = sampler.stop(), server.rss_mb()
+        result.load = sum(sampler.loads) / len(sampler.loads) if sampler.loads else os.getloadavg()[0]
         for s in sessions:
             result.first += s.times[:1]
             result.reruns += s.times[1:]
@@ -619,6 +631,9 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run: 5 sessions, 2 sliders x 2 reruns")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument(
+        "--app", type=Path, default=ROOT, help="serve the app.py of this directory (default: this repo)"
+    )
+    parser.add_argument(
         "--option",
         action="append",
         default=[],
@@ -633,11 +648,14 @@ def main(argv=None) -> int:
         parser.error(f"--sessions must be between 1 and {MAX_SESSIONS}")
     args.reruns = min(max(args.reruns, 0), 50)
     args.rounds = min(max(args.rounds, 1), 100)
+    global APP
+    APP = args.app.resolve()
     for option in args.option:
         key, _, value = option.partition("=")
         EXTRA.extend([f"--{key}", value])
     chosen = args.scenario or ["same", "spread", "sliders", "training"]
-    print(f"Residual Lab hall benchmark: {os.cpu_count()} cores, pages {pages()}")
+    print(f"Residual Lab hall benchmark: {os.cpu_count()} cores, app {APP}, pages {pages()}, options {EXTRA}")
+    print(f"load average before: {os.getloadavg()[0]:.1f} (other processes on this machine distort wall times)")
     print("open = seconds from opening the websocket to script_finished; rerun = from a slider move to script_finished")
     print(
         "cpu s = server CPU during the hall; rss MB before/peak/after; comp = computations run, max = most for one key"

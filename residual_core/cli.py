@@ -16,6 +16,7 @@ import sys
 
 import torch
 
+from . import budget
 from .bounds import BoundError
 from .declare import Experiment
 
@@ -81,7 +82,7 @@ def _claim_pages() -> list[str]:
 def _claims_main(page_key: str | None, rest: list[str]) -> int:
     """``claims PAGE [options] [--format json|text] [--no-seeds]``."""
     from . import catalog
-    from .claims import page_bounds, page_claims
+    from .claims import page_bounds, page_claims, settings_for
 
     prog = "python -m residual_core claims"
     if page_key in (None, "-h", "--help"):
@@ -109,6 +110,12 @@ def _claims_main(page_key: str | None, rest: list[str]) -> int:
                 values[name] = bound.parse(raw)
             except BoundError as err:
                 parser.exit(2, f"{prog} {page.key}: error: {bound.flag}: {err}\n")
+    for claim in page.claims:  # the same cost budget as the app, for every experiment the claims run
+        exp = catalog.experiment(claim.experiment)
+        try:
+            budget.check(exp, settings_for(exp, values))
+        except budget.BudgetError as err:
+            parser.exit(2, f"{prog} {page.key}: error: {err}\n")
     results = page_claims(page, values, seeds=not args.no_seeds)
     if args.format == "json":
         sys.stdout.write(json.dumps(_clean({"page": page.key, "claims": results}), allow_nan=False) + "\n")
@@ -155,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
             kwargs[name] = bound.parse(getattr(args, name))
         except BoundError as err:
             parser.exit(2, f"python -m residual_core {exp.name}: error: {bound.flag}: {err}\n")
+    try:
+        budget.check(exp, kwargs)  # the same cost budget as the app: no option combination runs for minutes
+    except budget.BudgetError as err:
+        parser.exit(2, f"python -m residual_core {exp.name}: error: {err}\n")
     if exp.takes_progress:
         kwargs["progress"] = _stderr_progress
     result = _clean(exp.func(**kwargs))
