@@ -31,8 +31,9 @@ def test_defaults_fit_the_budget_and_more_work_costs_more(name):
     assert base is not None and 0 <= base <= budget.BUDGET_SECONDS
     for option, bound in exp.bounds.items():  # the estimate never falls when a size option grows
         if bound.kind == "int" and option != "seed":
-            lo, hi = budget.estimate(exp, {**defaults, option: int(bound.lo)}), budget.estimate(
-                exp, {**defaults, option: int(bound.hi)}
+            lo, hi = (
+                budget.estimate(exp, {**defaults, option: int(bound.lo)}),
+                budget.estimate(exp, {**defaults, option: int(bound.hi)}),
             )
             assert hi >= lo, (option, lo, hi)
 
