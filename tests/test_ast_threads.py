@@ -90,7 +90,8 @@ def hook(event, args):
     if event != "compile" or not active[0]:
         return
     caller = sys._getframe(1)
-    if caller.f_code.co_name == "parse" and caller.f_code.co_filename.endswith("ast.py") or isinstance(args[0], ast.AST):
+    parse = caller.f_code.co_name == "parse" and caller.f_code.co_filename.endswith("ast.py")
+    if parse or isinstance(args[0], ast.AST):
         stack, f = [], caller
         while f is not None and len(stack) < 12:
             stack.append(f"{f.f_code.co_filename.rsplit('/', 2)[-1]}:{f.f_code.co_name}")
