@@ -29,8 +29,8 @@ def experiments() -> dict[str, Experiment]:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # short message, exit 2, no traceback
-        self.exit(2, f"{self.prog}: error: {message}\n(see {self.prog} --help)\n")
+    def error(self, message):  # one line, exit 2, no traceback
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
 
 
 def build_parser(exps: dict[str, Experiment]) -> argparse.ArgumentParser:
