@@ -265,14 +265,14 @@ class Session:
         try:
             await asyncio.wait_for(self._trained.wait(), timeout)
         except TimeoutError:
-            self.errors.append(f"the training run did not finish within {timeout:.0f} s")
+            self.errors.append(f"/{self.page}: the training run did not finish within {timeout:.0f} s")
 
     async def _wait(self, start: float, timeout: float) -> None:
         try:
             await asyncio.wait_for(self._finished.wait(), timeout)
             self.times.append(time.perf_counter() - start)
         except TimeoutError:
-            self.errors.append(f"no script_finished within {timeout:.0f} s")
+            self.errors.append(f"/{self.page}: no script_finished within {timeout:.0f} s")
         self._finished.clear()
 
     async def _send_rerun(self, query: str, widgets, fragment_id: str = "") -> None:
@@ -297,7 +297,7 @@ class Session:
                 msg.ParseFromString(data)
                 self._handle(msg)
         except websockets.ConnectionClosedError as err:
-            self.errors.append(f"socket closed: {err}")
+            self.errors.append(f"/{self.page}: socket closed: {err}")
             self._finished.set()
 
     def _handle(self, msg: ForwardMsg) -> None:
@@ -484,6 +484,10 @@ def measure(
             result.exceptions += s.exceptions
             result.alerts += len(s.alerts)
             result.errors += s.errors + ([f"{s.page}: never finished"] if not s.times and not s.errors else [])
+        by_page = collections.defaultdict(list)
+        for s in sessions:
+            by_page[s.page] += s.times[:1]
+        result.extra["p95_by_page"] = {f"/{p}": round(_pct(t, 0.95), 2) for p, t in sorted(by_page.items())}
         comp = server.computations() - before_comp
         result.computations = sum(comp.values())
         if comp:
@@ -612,6 +616,8 @@ def _print(r: Result) -> None:
     for label, items in (("exception", r.exceptions), ("error", r.errors), ("server log", r.log_tracebacks)):
         for text, count in collections.Counter(items).most_common(3):
             print(f"    {label} x{count}: {text}", flush=True)
+    if len(r.extra.get("p95_by_page", {})) > 1:
+        print("    p95 by page: " + ", ".join(f"{p} {t:.1f}" for p, t in r.extra["p95_by_page"].items()), flush=True)
     if r.max_per_key > 1:
         print(f"    computed {r.max_per_key} times: {r.most_computed[:160]}", flush=True)
 
