@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import os
 import shutil
 import subprocess
 import sys
@@ -45,6 +46,7 @@ def _label(frame: str) -> str:
 
 
 def profile(path: str, *, visits: int, gc: bool, top: int) -> None:
+    os.environ["RESIDUAL_LAB_WARMUP"] = "0"  # the warm-up thread would compute other pages during the samples
     server = hall.Server(post_script_gc=gc)
     out = Path(tempfile.mkstemp(suffix=".txt", prefix="hall-profile-")[1])
     try:
@@ -78,8 +80,14 @@ def profile(path: str, *, visits: int, gc: bool, top: int) -> None:
     for name, counter in (("script threads", script), ("other threads (event loop, sessions, messages)", other)):
         total = totals["script" if counter is script else "other"]
         print(f"  {name}: {total / 200 / visits * 1000:.0f} ms per visit (active samples); top inclusive:")
-        for label, n in counter.most_common(top):
+        shown = 0
+        for label, n in counter.most_common():
+            if n > 0.97 * total:  # the frames every sample passes through (thread start, the script runner)
+                continue
             print(f"    {100 * n / max(total, 1):5.1f}%  {label}")
+            shown += 1
+            if shown >= top:
+                break
 
 
 def main() -> None:
