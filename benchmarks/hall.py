@@ -89,7 +89,7 @@ def _free_port() -> int:
 class Server:
     """``streamlit run app.py`` on a free loopback port, with its CPU and memory read from /proc."""
 
-    def __init__(self, *, post_script_gc: bool, extra: list[str] | None = None):
+    def __init__(self, *, post_script_gc: bool | None, extra: list[str] | None = None):
         self.port = _free_port()
         # Kept open for the server's lifetime (closed and removed in stop()).
         self.log = tempfile.NamedTemporaryFile("w+", prefix="hall-server-", suffix=".log", delete=False)  # noqa: SIM115
@@ -97,7 +97,9 @@ class Server:
         env = {**os.environ, "RESIDUAL_LAB_COMPUTE_LOG": self.compute_log.name}
         cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port)]
         cmd += ["--server.address", HOST, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-        cmd += ["--runner.postScriptGC", "true" if post_script_gc else "false", *(extra or [])]
+        if post_script_gc is not None:  # else .streamlit/config.toml decides
+            cmd += ["--runner.postScriptGC", "true" if post_script_gc else "false"]
+        cmd += extra or []
         self.proc = subprocess.Popen(cmd, cwd=APP, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -403,7 +405,7 @@ def _pct(values: list[float], q: float) -> float:
 @dataclass
 class Result:
     scenario: str
-    gc: bool
+    gc: bool | None
     warmup: str
     sessions: int
     first: list = field(default_factory=list)  # seconds to the first script_finished, per session
@@ -426,8 +428,9 @@ class Result:
     def row(self) -> str:
         lat = self.reruns or self.first
         what = "rerun" if self.reruns else "open"
+        gc = {True: "on", False: "off", None: "cfg"}[self.gc]
         return (
-            f"{self.scenario:<24}{'on' if self.gc else 'off':>4}{self.warmup:>7}{self.sessions:>6}  {what:<5}"
+            f"{self.scenario:<24}{gc:>4}{self.warmup:>7}{self.sessions:>6}  {what:<5}"
             f"{_pct(lat, 0.5):>7.2f}{_pct(lat, 0.95):>7.2f}{max(lat, default=float('nan')):>7.2f}"
             f"{len(self.exceptions):>5}{len(self.errors):>5}{self.cpu:>8.1f}{self.wall:>7.1f}"
             f"{self.rss_before:>7.0f}{self.rss_peak:>7.0f}{self.rss_after:>7.0f}{self.computations:>6}{self.max_per_key:>5}{self.load:>6.1f}"
@@ -444,7 +447,7 @@ def measure(
     scenario: str,
     sessions: list[Session],
     *,
-    gc: bool,
+    gc: bool | None,
     warmup: str,
     timeout: float,
     reruns: int = 0,
@@ -499,7 +502,7 @@ def measure(
             server.stop()
 
 
-def scenario_same(args, gc: bool) -> list[Result]:
+def scenario_same(args, gc: bool | None) -> list[Result]:
     out = []
     for path in pages():
         sessions = [Session(path) for _ in range(args.sessions)]
@@ -508,7 +511,7 @@ def scenario_same(args, gc: bool) -> list[Result]:
     return out
 
 
-def scenario_spread(args, gc: bool) -> list[Result]:
+def scenario_spread(args, gc: bool | None) -> list[Result]:
     paths = pages()
     sessions = [Session(paths[i % len(paths)]) for i in range(args.sessions)]
     r = measure("spread", sessions, gc=gc, warmup=args.warmup, timeout=args.timeout)
@@ -516,7 +519,7 @@ def scenario_spread(args, gc: bool) -> list[Result]:
     return [r]
 
 
-def scenario_sliders(args, gc: bool) -> list[Result]:
+def scenario_sliders(args, gc: bool | None) -> list[Result]:
     paths = pages()
     n = min(args.slider_sessions, args.sessions)
     sessions = [Session(paths[i % len(paths)]) for i in range(n)]
@@ -533,7 +536,7 @@ def scenario_sliders(args, gc: bool) -> list[Result]:
     return [r]
 
 
-def scenario_training(args, gc: bool) -> list[Result]:
+def scenario_training(args, gc: bool | None) -> list[Result]:
     """The training lab's default link: one session alone, then ``--watchers`` on a fresh server."""
     others = [p for p in pages() if p != "training"]  # warming the training page would train the run
     out = []
@@ -563,7 +566,7 @@ def scenario_training(args, gc: bool) -> list[Result]:
     return out
 
 
-def scenario_long(args, gc: bool) -> list[Result]:
+def scenario_long(args, gc: bool | None) -> list[Result]:
     """``--rounds`` rounds of spread + sliders on one server: CPU and RSS over a long run."""
     server = Server(post_script_gc=gc, extra=EXTRA)
     out = []
@@ -631,7 +634,13 @@ def main(argv=None) -> int:
     parser.add_argument("--watchers", type=int, default=50, help="sessions watching the training run")
     parser.add_argument("--rounds", type=int, default=10, help="rounds of the long scenario")
     parser.add_argument("--warmup", choices=("page", "none"), default="page", help="one visit per page first, or none")
-    parser.add_argument("--postscriptgc", nargs="+", choices=("true", "false"), default=["true"])
+    parser.add_argument(
+        "--postscriptgc",
+        nargs="+",
+        choices=("true", "false", "config"),
+        default=["config"],
+        help="runner.postScriptGC for the server: true, false, or as .streamlit/config.toml says (default)",
+    )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per measurement (default 300)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random slider values")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 5 sessions, 2 sliders x 2 reruns")
@@ -670,7 +679,7 @@ def main(argv=None) -> int:
     results: list[Result] = []
     start_usage = resource.getrusage(resource.RUSAGE_SELF)
     try:
-        for gc in (v == "true" for v in args.postscriptgc):
+        for gc in ({"true": True, "false": False, "config": None}[v] for v in args.postscriptgc):
             for name in chosen:
                 results += SCENARIOS[name](args, gc)
     except KeyboardInterrupt:
