@@ -23,6 +23,7 @@ import torch
 
 from residual_core.charts import OKABE_ITO, SERIES_COLORS, forget_chart_specs
 
+from . import warmup
 from .charts import code_panel, figure, file_name, spec_of
 from .claims import ON_DEMAND, claims, claims_of
 from .compute import (
@@ -30,6 +31,7 @@ from .compute import (
     COMPUTE_SECONDS,
     MAX_CACHE_ENTRIES,
     MAX_CONCURRENT_PROGRESS_RUNS,
+    budget_caption,
     cached_result,
     compute,
     compute_with_progress,
@@ -47,6 +49,10 @@ from .share import presenting, qr_svg
 # independent of the machine's core count; the command line does the same (residual_core.cli.main).
 torch.set_num_threads(1)
 
+# A freshly woken server: compute every page's default results in the background (once per process; not under
+# AppTest, which has no server). See lab/warmup.py.
+warmup.start()
+
 __all__ = [
     "CACHE_TTL_SECONDS",
     "COMPUTE_SECONDS",
@@ -57,6 +63,7 @@ __all__ = [
     "ROOT",
     "SERIES_COLORS",
     "available_pages",
+    "budget_caption",
     "cached_result",
     "chart_file",
     "choice",

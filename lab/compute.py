@@ -4,8 +4,9 @@
 
 from __future__ import annotations
 
-import importlib
+import contextlib
 import json
+import os
 import threading
 import time
 
@@ -17,10 +18,15 @@ MAX_CACHE_ENTRIES = 256  # per cached function; results are small (lists of floa
 CACHE_TTL_SECONDS = 24 * 3600
 
 
-@st.cache_data(max_entries=MAX_CACHE_ENTRIES, ttl=CACHE_TTL_SECONDS, show_spinner="Computing…")
-def _cached_call(module: str, name: str, kwargs_json: str):
-    fn = getattr(importlib.import_module(module), name)
-    return fn(**json.loads(kwargs_json))
+_COMPUTE_LOG = os.environ.get("RESIDUAL_LAB_COMPUTE_LOG")  # benchmarks/hall.py: one line per computation run
+
+
+def _log_computation(module: str, name: str, kwargs_json: str, seconds: float) -> None:
+    """Append ``module.name(kwargs)`` and its seconds to the file named by ``RESIDUAL_LAB_COMPUTE_LOG``, if set
+    (how benchmarks/hall.py counts what a lecture hall made the server compute)."""
+    if _COMPUTE_LOG:
+        with open(_COMPUTE_LOG, "a") as f:
+            f.write(f"{module}.{name}({kwargs_json})\t{seconds:.3f}\n")
 
 
 COMPUTE_SECONDS = [0.0]  # wall time spent inside compute() since start; read by benchmarks/pages.py
@@ -31,18 +37,62 @@ def _function(fn):
     return fn.func if isinstance(fn, Experiment) else fn
 
 
-def compute(fn, **kwargs):
-    """``fn(**kwargs)``, cached across all sessions by the function's name and its plain arguments.
+def _key(fn, kwargs_json: str) -> str:
+    return f"{fn.__module__}.{fn.__name__}({kwargs_json})"
 
-    ``fn`` is a declared :class:`~residual_core.declare.Experiment` or a module-level residual_core function of
-    JSON-serialisable arguments (numbers, strings).
-    """
-    fn = _function(fn)
-    start = time.perf_counter()
-    try:
-        return _cached_call(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True))
-    finally:
-        COMPUTE_SECONDS[0] += time.perf_counter() - start
+
+# -- one computation per key at a time ----------------------------------------------------------------------------
+
+
+class _KeyLocks:
+    """One lock per key, kept only while somebody holds or waits for it (so the table stays small)."""
+
+    def __init__(self):
+        self._locks: dict[str, list] = {}  # key -> [lock, number of threads holding or waiting]
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def hold(self, key: str, on_wait=None, every: float = 0.1):
+        """Hold the lock of ``key``. While another thread holds it, ``on_wait()`` is called every ``every`` seconds
+        (a script run passes Streamlit's stop/rerun check, so a visitor who moves a control is not stuck waiting)."""
+        with self._lock:
+            entry = self._locks.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        lock = entry[0]
+        try:
+            if not lock.acquire(blocking=False):
+                while not lock.acquire(timeout=every):
+                    if on_wait is not None:
+                        on_wait()
+            try:
+                yield
+            finally:
+                lock.release()
+        finally:
+            with self._lock:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._locks[key]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._locks)
+
+
+FLIGHTS = _KeyLocks()
+"""The per-key locks of every computation: :func:`compute`, :func:`compute_with_progress` and the warm-up
+(:mod:`lab.warmup`) take the same lock for the same key, so a result is computed once however many ask at once."""
+
+
+def _yield_check():
+    """This script run's stop/rerun check (raises to stop waiting when the visitor reruns), or ``None``."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return getattr(ctx, "yield_check", None) if ctx is not None else None
+
+
+# -- the shared cache ----------------------------------------------------------------------------------------------
 
 
 class _NotCached(Exception):
@@ -58,20 +108,84 @@ def _stored_result(module: str, name: str, kwargs_json: str, _result=None):
     return _result[0]
 
 
-def cached_result(fn, **kwargs):
-    """The cached result of ``fn(**kwargs)`` if some session already computed it with :func:`compute_with_progress`,
-    else ``None``. Never computes anything."""
-    fn = _function(fn)
+def _lookup(fn, kwargs_json: str):
+    """The stored result, else ``None`` (computes nothing)."""
     try:
-        return _stored_result(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True))
+        return _stored_result(fn.__module__, fn.__name__, kwargs_json)
     except _NotCached:
         return None
 
 
+def _store(fn, kwargs_json: str, result):
+    from .warmup import computed
+
+    computed(_key(fn, kwargs_json))  # the warm-up need not compute it again
+    return _stored_result(fn.__module__, fn.__name__, kwargs_json, _result=(result,))
+
+
+def _run(fn, kwargs: dict, kwargs_json: str, **extra):
+    """``fn(**kwargs, **extra)``, checked against the cost budget first, and logged for benchmarks/hall.py."""
+    from residual_core import budget
+
+    try:
+        budget.check(fn, kwargs)
+    except budget.BudgetError as err:  # never a traceback: say which budget and what to lower, draw nothing more
+        from .layout import notice
+
+        notice(f"Not computed: {err}.")
+        st.stop()
+    start = time.perf_counter()
+    result = fn(**kwargs, **extra)
+    _log_computation(fn.__module__, fn.__name__, kwargs_json, time.perf_counter() - start)
+    return result
+
+
+def cached_result(fn, **kwargs):
+    """The cached result of ``fn(**kwargs)`` if some session (or the warm-up) already computed it, else ``None``.
+    Never computes anything."""
+    fn = _function(fn)
+    kwargs_json = json.dumps(kwargs, sort_keys=True)
+    found = _lookup(fn, kwargs_json)
+    if found is None:
+        found = _take_warm(fn, kwargs_json)
+    return found
+
+
+def _take_warm(fn, kwargs_json: str):
+    """A result the warm-up computed (moved into the shared cache), else ``None``."""
+    from .warmup import take
+
+    result = take(_key(fn, kwargs_json))
+    return None if result is None else _store(fn, kwargs_json, result)
+
+
+def compute(fn, **kwargs):
+    """``fn(**kwargs)``, cached across all sessions by the function's name and its plain arguments.
+
+    ``fn`` is a declared :class:`~residual_core.declare.Experiment` or a module-level residual_core function of
+    JSON-serialisable arguments (numbers, strings). A freshly woken app visited by a whole lecture hall at once
+    computes each result once: the first visitor computes it, the others wait for it (:data:`FLIGHTS`).
+    """
+    fn = _function(fn)
+    kwargs_json = json.dumps(kwargs, sort_keys=True)
+    start = time.perf_counter()
+    try:
+        found = _lookup(fn, kwargs_json)
+        if found is not None:
+            return found
+        with st.spinner("Computing…"), FLIGHTS.hold(_key(fn, kwargs_json), _yield_check()):
+            found = _lookup(fn, kwargs_json)  # computed by whoever held the lock before us
+            if found is None:
+                found = _take_warm(fn, kwargs_json)
+            if found is not None:
+                return found
+            return _store(fn, kwargs_json, _run(fn, kwargs, kwargs_json))
+    finally:
+        COMPUTE_SECONDS[0] += time.perf_counter() - start
+
+
 MAX_CONCURRENT_PROGRESS_RUNS = 2  # long computations (highway training) running at once, over all sessions
 _PROGRESS_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_PROGRESS_RUNS)
-_PROGRESS_KEYS: dict[str, threading.Lock] = {}
-_PROGRESS_KEYS_LOCK = threading.Lock()
 
 
 def _acquire_politely(lock, bar, text: str) -> None:
@@ -92,15 +206,13 @@ def compute_with_progress(fn, *, label: str = "Computing…", **kwargs):
     once), and at most :data:`MAX_CONCURRENT_PROGRESS_RUNS` different ones run at a time; the others wait their turn.
     """
     fn = _function(fn)
+    kwargs_json = json.dumps(kwargs, sort_keys=True)
     found = cached_result(fn, **kwargs)
     if found is not None:
         return found
-    key = json.dumps([fn.__module__, fn.__name__, kwargs], sort_keys=True)
-    with _PROGRESS_KEYS_LOCK:
-        mine = _PROGRESS_KEYS.setdefault(key, threading.Lock())
     bar = st.progress(0.0, text=label)
-    _acquire_politely(mine, bar, "Another visitor is computing this same run; it appears here when it is done…")
-    try:
+    waiting = "Another visitor is computing this same run; it appears here when it is done…"
+    with FLIGHTS.hold(_key(fn, kwargs_json), lambda: bar.progress(0.0, text=waiting), every=0.5):
         found = cached_result(fn, **kwargs)  # computed by whoever held the lock before us
         if found is not None:
             bar.empty()
@@ -111,16 +223,30 @@ def compute_with_progress(fn, *, label: str = "Computing…", **kwargs):
             def progress(done: int, total: int, message: str = "") -> None:
                 bar.progress(min(max(done / max(total, 1), 0.0), 1.0), text=f"{label} {message}".strip())
 
-            result = fn(**kwargs, progress=progress)
+            result = _run(fn, kwargs, kwargs_json, progress=progress)
         finally:
             _PROGRESS_SLOTS.release()
         bar.empty()
-        return _stored_result(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True), _result=(result,))
-    finally:
-        mine.release()
-        with _PROGRESS_KEYS_LOCK:  # forget the key's lock unless someone holds it again (keeps the dict small)
-            if _PROGRESS_KEYS.get(key) is mine and not mine.locked():
-                del _PROGRESS_KEYS[key]
+        return _store(fn, kwargs_json, result)
+
+
+def budget_caption(fn, kwargs: dict) -> bool:
+    """Under the controls of a run that costs seconds: its estimated time against the server's budget per run
+    (:mod:`residual_core.budget`). Over the budget, a warning naming the options to lower; returns ``False``."""
+    from residual_core import budget
+
+    fn = _function(fn)
+    try:
+        seconds = budget.check(fn, kwargs)
+    except budget.BudgetError as err:
+        st.warning(f"{err}. This server runs every visitor's computations, so each run has a time budget.")
+        return False
+    if seconds is not None and seconds >= 1.0:
+        st.caption(
+            f":material/timer: About {seconds:.0f} s of the server's time for these settings, when nobody else is "
+            f"using it; the budget per run is {budget.BUDGET_SECONDS:.0f} s (settings over it are refused)."
+        )
+    return True
 
 
 def watcher_id(slot: str) -> str:
@@ -146,6 +272,8 @@ def live_run(fn, kwargs: dict, *, draw, slot: str = "run", interval: float = 1.0
     from residual_core.training import jobs
 
     fn = _function(fn)
+    if not budget_caption(fn, kwargs):
+        return None
     registry = registry or jobs.REGISTRY
     watcher = watcher_id(slot)
     try:
