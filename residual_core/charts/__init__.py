@@ -5,7 +5,8 @@ on a slide is the figure on the page. :func:`figure_spec` turns an experiment's 
 and result into its spec; the builders are listed in :data:`BUILDERS` by the name a figure gives.
 
 * :mod:`~residual_core.charts.base` -- the palette, the memo of specs per chart shape, Altair -> Vega-Lite;
-* :mod:`~residual_core.charts.builders` -- line, band, heatmap, spans, points, training curves.
+* :mod:`~residual_core.charts.builders` -- line, band, heatmap, spans, points, training curves;
+* :mod:`~residual_core.charts.surfaces` -- a surface over two quantitative axes (a loss landscape), bars.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .base import (
     x_axis,
 )
 from .builders import band_chart, curves_chart, heatmap, line_chart, point_chart, spans_line_chart
+from .surfaces import bar_chart, surface
 
 BUILDERS = {
     "line": line_chart,
@@ -32,6 +34,8 @@ BUILDERS = {
     "spans_line": spans_line_chart,
     "point": point_chart,
     "curves": curves_chart,
+    "surface": surface,
+    "bar": bar_chart,
 }
 
 
@@ -61,6 +65,7 @@ __all__ = [
     "OKABE_ITO",
     "SERIES_COLORS",
     "band_chart",
+    "bar_chart",
     "chart_builder",
     "color_scale",
     "curves_chart",
@@ -72,6 +77,7 @@ __all__ = [
     "point_chart",
     "spans_line_chart",
     "spec_json",
+    "surface",
     "vega_lite_spec",
     "x_axis",
 ]
