@@ -9,7 +9,7 @@ from residual_core import catalog
 from residual_core.claims import SEEDS, check
 from residual_core.declare import Claim, Experiment
 
-from .compute import compute
+from .compute import cached_result, compute
 
 
 def claims_of(experiment: Experiment) -> list[Claim]:
@@ -19,9 +19,15 @@ def claims_of(experiment: Experiment) -> list[Claim]:
 
 def seed_count(claim: Claim, experiment: Experiment, kwargs: dict) -> dict:
     """``{"seeds", "holds", "count"}`` over :data:`~residual_core.claims.SEEDS`, each seed's result from the shared
-    cache (so a seed a visitor already looked at costs nothing)."""
-    holds = [bool(claim.check(compute(experiment, **{**kwargs, "seed": s})).holds) for s in SEEDS]
+    cache (so a seed a visitor already looked at costs nothing), including results a page computed with a progress
+    bar (:func:`~lab.compute.compute_with_progress`)."""
+    holds = [bool(claim.check(_result(experiment, {**kwargs, "seed": s})).holds) for s in SEEDS]
     return {"seeds": list(SEEDS), "holds": holds, "count": sum(holds)}
+
+
+def _result(experiment: Experiment, kwargs: dict) -> dict:
+    found = cached_result(experiment, **kwargs)
+    return found if found is not None else compute(experiment, **kwargs)
 
 
 def claims(experiment: Experiment, result: dict, kwargs: dict, *, seeds: bool = True, only=None) -> list[dict]:
