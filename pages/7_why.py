@@ -50,11 +50,13 @@ def seed_claims(experiment, result: dict, kwargs: dict, *, cost: str) -> None:
     """The experiment's claims; the count over seeds 0-4 at once if every seed is already computed (cached for all
     visitors), else a button that computes the missing seeds with a progress bar."""
     missing = [s for s in SEEDS if lab.cached_result(experiment, **{**kwargs, "seed": s}) is None]
-    if missing and st.button(
+    offer = st.empty()
+    if missing and offer.button(
         f"Count seeds 0–4 ({len(missing)} more {cost}; then cached for everyone)",
         key=f"count-{experiment.name}",
         icon=":material/casino:",
     ):
+        offer.empty()
         for s in missing:
             lab.compute_with_progress(experiment, label=f"Seed {s}: {cost}…", **{**kwargs, "seed": s})
         missing = []
@@ -180,7 +182,7 @@ st.markdown(
     f"gradient `d output / d x` over {SHATTERED_INPUTS} inputs between −2 and 2. In a deep plain network with batch "
     "normalisation neighbouring inputs get unrelated gradients: the gradient is *white noise*, useless for "
     "learning, since a step that helps one input does something arbitrary to its neighbours. In a residual "
-    "network it stays correlated (*brown noise*)."
+    "network it stays correlated (the paper likens it to *brown noise*)."
 )
 c1, c2 = st.columns(2)
 s_depth = lab.slider(SHATTERED_PAGE["depth"], container=c1)
@@ -220,11 +222,27 @@ shatters = (
     else f"At {s_depth} blocks the plain network's gradient is not white noise yet (lag-1 autocorrelation "
     f"{plain_lag:+.2f}): try 16 or more"
 )
+residual_bn = [r["lag1"] for r in sweep["rows"] if r["network"] == "residual" and r["batch_norm"]]
+res_ac = shatter["autocorrelation"]["residual"]
+short = next((lag for lag, a in enumerate(res_ac) if a < 0.2), None)
+without = (
+    f"without it, the plain network of {deepest} blocks keeps a lag-1 autocorrelation of {no_bn:+.2f} (the *plain, "
+    "no batch norm* line)"
+    if no_bn > 0.5
+    else f"without it, the plain network of {deepest} blocks decorrelates too here ({no_bn:+.2f})"
+)
+noisier = (
+    f"its autocorrelation falls below 0.2 after {short} steps along the input grid, so it is noisier than the brown "
+    "noise of the paper's figure"
+    if short is not None
+    else f"its autocorrelation stays above 0.2 for all {len(res_ac) - 1} lags shown"
+)
 st.markdown(
-    f"**The paper and this toy.** {shatters}. Batch normalisation matters at this scale: without it, the plain "
-    f"network of {deepest} blocks keeps a lag-1 autocorrelation of {no_bn:+.2f} (the *plain, no batch norm* line). "
-    "Balduzzi et al. show that the gradients of residual networks resist shattering, their correlation decaying "
-    "only sublinearly with depth; the residual line above falls slowly too."
+    f"**The paper and this toy.** {shatters}. Batch normalisation matters at this scale: {without}. The residual "
+    f"network's gradient stays correlated (lag-1 {shatter['lag1']['residual']:+.2f}), but {noisier}. Balduzzi et "
+    "al. show that residual gradients resist shattering, their correlation decaying only sublinearly with depth; "
+    f"here the residual line goes from {residual_bn[0]:+.2f} at {sweep['depths'][0]} block to {residual_bn[-1]:+.2f} "
+    f"at {deepest}."
 )
 
 # -- claims, with the count over seeds 0-4 ---------------------------------------------------------------------------

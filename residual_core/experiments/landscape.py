@@ -82,6 +82,12 @@ def basin_share(losses: list[list[float]]) -> float:
     return float((grid < 2 * centre).double().mean())
 
 
+def symmetric_axis(points: int) -> list[float]:
+    """``points`` (odd) evenly spaced values from -span to span, exactly 0 in the middle and exactly symmetric."""
+    half = points // 2
+    return [round(LANDSCAPE_SPAN * k / half, 12) for k in range(-half, half + 1)]
+
+
 def landscape_experiment(depth: int = 16, grid: int = 25, seed: int = 0, progress=None) -> dict:
     """The loss around the trained plain and residual networks on a ``grid`` x ``grid`` slice (Li et al. 2018).
 
@@ -106,9 +112,9 @@ def landscape_experiment(depth: int = 16, grid: int = 25, seed: int = 0, progres
     nets, record = trained_pair(depth, LANDSCAPE_WIDTH, LANDSCAPE_STEPS, seed, progress=train_progress)
     data = load_mnist1d()
     x, y = data["x_train"][:LANDSCAPE_POINTS], data["y_train"][:LANDSCAPE_POINTS]
-    axis = torch.linspace(-LANDSCAPE_SPAN, LANDSCAPE_SPAN, grid)
+    axis_values, line_values = symmetric_axis(grid), symmetric_axis(LANDSCAPE_LINE)
+    axis, line = torch.tensor(axis_values), torch.tensor(line_values)
     betas, alphas = torch.meshgrid(axis, axis, indexing="ij")
-    line = torch.linspace(-LANDSCAPE_SPAN, LANDSCAPE_SPAN, LANDSCAPE_LINE)
     step = 2 * LANDSCAPE_SPAN / (grid - 1)
     result = {
         "depth": depth,
@@ -116,9 +122,9 @@ def landscape_experiment(depth: int = 16, grid: int = 25, seed: int = 0, progres
         "grid": grid,
         "width": LANDSCAPE_WIDTH,
         "steps": LANDSCAPE_STEPS,
-        "alphas": axis.tolist(),
-        "betas": axis.tolist(),
-        "line": {"alphas": line.tolist()},
+        "alphas": axis_values,
+        "betas": list(axis_values),
+        "line": {"alphas": line_values},
     }
     with single_thread():
         for n, kind in enumerate(NETWORKS):

@@ -183,7 +183,7 @@ def kept(r: dict, key: str, kind: str) -> float:
 
 
 def intact_label(kind: str) -> str:
-    return f"{kind}, nothing deleted"
+    return f"{kind}, intact"
 
 
 def _accuracy_rows(r: dict, key: str, x: str) -> list[dict]:
