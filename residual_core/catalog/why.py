@@ -135,7 +135,10 @@ LANDSCAPE = Experiment(
         f"slice (b = 0, {bounds.LANDSCAPE_LINE} points) and three measures:\nroughness = mean |Laplacian of log loss| "
         "/ step^2 over the interior, the share of non-convex points (a\nnegative eigenvalue of the 2x2 "
         "finite-difference Hessian beyond 1/20 of the largest), the share of points under\ntwice the centre's "
-        "loss.\n\n" + NETWORKS.replace("IN", "40").replace("OUT", "10") + "\n" + TRAINING
+        "loss.\n\n"
+        + NETWORKS.replace("IN", "40").replace("OUT", "10").replace("WIDTH", str(bounds.LANDSCAPE_WIDTH))
+        + "\n"
+        + TRAINING.replace("STEPS", str(bounds.LANDSCAPE_STEPS))
     ),
     code=(
         landscape.filter_normalised_direction,
