@@ -69,9 +69,12 @@ st.header("1. Delete a block", divider="gray")
 st.markdown(
     "Veit, Wilber & Belongie (2016) deleted single blocks from trained networks at test time. A plain network is a "
     "chain: remove one link and nothing downstream gets the input it was trained on. A residual network "
-    "`x_{l+1} = x_l + F_l(x_l)` unrolls into a *sum of paths*: with two blocks, "
-    "`x_2 = x_0 + F_1(x_0) + F_2(x_0 + F_1(x_0))`, and with n blocks into 2ⁿ paths that each take or skip every "
-    "block. Deleting block l (its branch `F_l`; the block then passes x through) removes only the paths through it."
+    "$x_{l+1} = x_l + F_l(x_l)$ unrolls into a *sum of paths*; with two blocks"
+)
+st.latex(r"\begin{aligned} x_2 &= x_0 + F_1(x_0) \\ &\quad + F_2\big(x_0 + F_1(x_0)\big) \end{aligned}")
+st.markdown(
+    "and with n blocks into 2ⁿ paths, each taking or skipping every block. Deleting block l (dropping its branch "
+    "$F_l$, so that the block passes x through) removes only the paths through it."
 )
 c1, c2, c3 = st.columns(3)
 depth = lab.slider(LESION["depth"], container=c1)
@@ -111,11 +114,11 @@ st.subheader("The path-length view")
 lo_len, hi_len = central_lengths(lesion["paths"], 0.9)
 st.markdown(
     f"Each of the {depth} blocks is taken or skipped, so the residual stack holds 2^{depth} = {2**depth:,} paths, "
-    f"and C({depth}, k) of them pass through exactly k blocks: a binomial distribution. 90% of the paths pass "
-    f"through {lo_len} to {hi_len} blocks; a single one goes through all {depth}. Deleting a block removes the half "
-    "of the paths that pass through it and leaves the other half intact; Veit et al. explain the graceful "
-    "degradation this way, and showed that most of the gradient while training flows through relatively short paths. "
-    "Deleting k blocks leaves 2^−k of the paths: the chart *Delete k blocks at random* above shows what that "
+    f"and C({depth}, k) of them pass through exactly k blocks: a binomial distribution. At least 90% of the paths "
+    f"pass through {lo_len} to {hi_len} blocks; a single one goes through all {depth}. Deleting a block removes "
+    "the half of the paths that pass through it and leaves the other half intact; Veit et al. explain the graceful "
+    "degradation this way, and showed that most of the gradient while training flows through relatively short "
+    "paths. Deleting k blocks leaves 2^−k of the paths: the chart *Delete k blocks at random* above shows what that "
     "costs each network."
 )
 lab.figure(declared.LESION, "paths", lesion)
