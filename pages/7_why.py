@@ -47,19 +47,20 @@ def central_lengths(paths: list[dict], mass: float) -> tuple[int, int]:
     return lo, hi
 
 
-def seed_claims(experiment, result: dict, kwargs: dict, *, cost: str) -> None:
+def seed_claims(experiment, result: dict, kwargs: dict, *, run: str) -> None:
     """The experiment's claims; the count over seeds 0-4 at once if every seed is already computed (cached for all
     visitors), else a button that computes the missing seeds with a progress bar."""
     missing = [s for s in SEEDS if lab.cached_result(experiment, **{**kwargs, "seed": s}) is None]
     offer = st.empty()
     if missing and offer.button(
-        f"Count seeds 0–4 ({len(missing)} more {cost}; then cached for everyone)",
+        f"Count seeds 0–4 ({len(missing)} more {run}{'s' if len(missing) > 1 else ''}, a few seconds each; then "
+        "cached for everyone)",
         key=f"count-{experiment.name}",
         icon=":material/casino:",
     ):
         offer.empty()
         for s in missing:
-            lab.compute_with_progress(experiment, label=f"Seed {s}: {cost}…", **{**kwargs, "seed": s})
+            lab.compute_with_progress(experiment, label=f"Seed {s}: {run}…", **{**kwargs, "seed": s})
         missing = []
     lab.claims(experiment, result, kwargs, seeds=not missing)
 
@@ -262,9 +263,9 @@ st.markdown(
 
 # -- claims, with the count over seeds 0-4 ---------------------------------------------------------------------------
 with lesion_claims:
-    seed_claims(declared.LESION, lesion, lesion_args, cost="trainings, a few seconds each")
+    seed_claims(declared.LESION, lesion, lesion_args, run="training")
 with landscape_claims:
-    seed_claims(declared.LANDSCAPE, land, land_args, cost="slices, a few seconds each")
+    seed_claims(declared.LANDSCAPE, land, land_args, run="slice")
 with shattered_claims:
     lab.claims(declared.SHATTERED, shatter, shatter_args)
-    seed_claims(declared.SHATTERED_DEPTHS, sweep, sweep_args, cost="depth sweeps, about a second each")
+    seed_claims(declared.SHATTERED_DEPTHS, sweep, sweep_args, run="depth sweep")
