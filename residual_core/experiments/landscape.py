@@ -94,7 +94,7 @@ def landscape_experiment(depth: int = 16, grid: int = 25, seed: int = 0, progres
     Networks: the lesion experiment's (:func:`~residual_core.experiments.lesion.trained_pair`: ``depth`` blocks,
     width 64, the plain network trained 400 Adam steps on MNIST-1D, the residual one until it matches its test
     accuracy), in evaluation mode. Directions: two random filter-normalised directions per network, drawn from the
-    seed. Loss: cross-entropy on the first 256 training signals (a fixed batch), at ``θ + α u + β v`` for α, β on
+    seed. Loss: cross-entropy on the first 128 training signals (a fixed batch), at ``θ + α u + β v`` for α, β on
     ``grid`` evenly spaced values from -1 to 1; the 1-D slice takes 51 values of α with β = 0.
 
     Returns:
