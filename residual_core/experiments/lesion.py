@@ -10,6 +10,7 @@ deleted or swapped at test time, and the path-length view of a residual stack.
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 from collections import OrderedDict
@@ -92,6 +93,7 @@ def trained_pair(depth: int, width: int, steps: int, seed: int, progress=None) -
     elif progress is not None:
         progress(1, 1, "trained (kept from an earlier run)")
     states, record = found
+    record = copy.deepcopy(record)  # the kept record is shared: callers get their own
     nets = {}
     for kind in NETWORKS:
         net = BlockMLP(kind, depth, width, seed=seed)
