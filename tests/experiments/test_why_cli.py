@@ -11,6 +11,7 @@ import json
 import pytest
 
 from residual_core import cli
+from residual_core.experiments import lesion
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -23,6 +24,7 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def test_lesion_contract(capsys):
+    lesion._TRAINED.clear()  # trains here (another test may have kept these networks)
     code, out, err = run(capsys, "lesion", "--depth", "4", "--width", "32", "--steps", "100", "--seed", "2")
     assert code == 0, err[-2000:]
     data = json.loads(out)
