@@ -43,7 +43,7 @@ def stored_result(experiment: Experiment, kwargs: dict) -> dict | None:
     return found if found is not None else cached_result(experiment, **kwargs)
 
 
-def seed_results_on_demand(experiment: Experiment, kwargs: dict) -> dict | None:
+def seed_results_on_demand(experiment: Experiment, kwargs: dict, run: str = "run") -> dict | None:
     """``{seed: result}`` for every seed in :data:`~residual_core.claims.SEEDS` if all are computed already;
     otherwise a button that computes the missing ones (with progress, cached for every visitor) and ``None`` until
     it is pressed. For experiments too heavy to run five times for every visitor (training, large grids)."""
@@ -56,33 +56,37 @@ def seed_results_on_demand(experiment: Experiment, kwargs: dict) -> dict | None:
         st.caption(
             f"Seed count not shown yet: it needs this setting run with every seed {SEEDS[0]}–{SEEDS[-1]}, and "
             f"{len(missing)} of them ({', '.join(map(str, missing))}) have not been run on this server. Each is a "
-            "run like this one (a training run on the training lab); once run they are cached for everyone."
+            f"{run} like this one; once run they are cached for everyone."
         )
         clicked = st.button(
-            f"Run seeds {', '.join(map(str, missing))} and count",
-            key=f"claims-seeds-{experiment.name}",
-            icon=":material/play_arrow:",
+            f"Count seeds {SEEDS[0]}–{SEEDS[-1]} ({len(missing)} more {run}{'s' if len(missing) > 1 else ''}, "
+            "then cached for everyone)",
+            key=f"count-{experiment.name}",
+            icon=":material/casino:",
         )
     if not clicked:
         return None
     for s in missing:
-        label = f"Seed {s} ({missing.index(s) + 1} of {len(missing)})…"
+        label = f"Seed {s}: {run} {missing.index(s) + 1} of {len(missing)}…"
         results[s] = compute_with_progress(experiment, label=label, **{**kwargs, "seed": s})
     offer.empty()
     return results
 
 
-def claims(experiment: Experiment, result: dict, kwargs: dict, *, seeds=True, only=None) -> list[dict]:
+def claims(
+    experiment: Experiment, result: dict, kwargs: dict, *, seeds=True, only=None, run: str = "run"
+) -> list[dict]:
     """Show the claims about ``experiment``'s ``result`` (computed with ``kwargs``) and return their status.
 
     ``only`` restricts to those ids. A seed-dependent claim also shows how many of seeds 0-4 it holds for, counted
     with the other settings unchanged: computed now (``seeds=True``, cheap experiments), only from results already
-    computed with a button for the rest (``seeds=ON_DEMAND``, training runs), or not at all (``seeds=False``).
+    computed with a button for the rest (``seeds=ON_DEMAND``, training runs; ``run`` names one such run in the
+    button, e.g. "training"), or not at all (``seeds=False``).
     """
     chosen = [c for c in claims_of(experiment) if only is None or c.id in only]
     per_seed = None
     if seeds == ON_DEMAND and any(c.seeded for c in chosen) and "seed" in experiment.bounds:
-        per_seed = seed_results_on_demand(experiment, kwargs)
+        per_seed = seed_results_on_demand(experiment, kwargs, run)
     shown = []
     for claim in chosen:
         status = check(claim, result)
