@@ -162,9 +162,9 @@ st.markdown(
     "normalisation kept their gradients alive. Try it in the training lab with Xavier initialisation, where the "
     "plain network's gradient does not vanish:"
 )
-st.page_link(
-    "pages/6_training.py",
+lab.page_link(
+    "training",
     label="Training lab: plain vs residual by depth, Xavier initialisation",
     icon=":material/model_training:",
-    query_params={TRAINING_EXPERIMENT.name: "depth", "init": "xavier", "max_depth": "64"},
+    **{TRAINING_EXPERIMENT.name: "depth", "init": "xavier", "max_depth": "64"},
 )

@@ -130,6 +130,8 @@ class Page:
         title, icon, teaser: the navigation entry and the home page's card.
         experiments: the experiments its charts draw, in page order.
         claims: the statements it makes, checked live.
+        selectors: page-level controls that are no experiment's option (the training lab's choice of experiment),
+            so a link from another page may set them.
     """
 
     key: str
@@ -138,6 +140,7 @@ class Page:
     teaser: str
     experiments: tuple[Experiment, ...] = ()
     claims: tuple[Claim, ...] = ()
+    selectors: tuple = ()
 
     def experiment(self, name: str) -> Experiment:
         return next(e for e in self.experiments if e.name == name)

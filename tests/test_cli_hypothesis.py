@@ -25,14 +25,22 @@ VALUES = st.one_of(
 )
 
 
+class _Stdout(io.StringIO):
+    """A captured stdout with the ``buffer`` the CLI writes its (text or binary) output to."""
+
+    def __init__(self):
+        super().__init__()
+        self.buffer = io.BytesIO()
+
+
 def run(args: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
+    out, err = _Stdout(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             code = cli.main(args)
         except SystemExit as stop:
             code = stop.code
-    return code, out.getvalue(), err.getvalue()
+    return code, out.getvalue() + out.buffer.getvalue().decode(), err.getvalue()
 
 
 def refused(exp, option: str, value: str) -> bool:

@@ -267,4 +267,5 @@ PAGE = Page(
     teaser="Train networks live with and without residuals: transformers, residual scaling α, gated residuals.",
     experiments=(TRANSFORMER, TRAIN_ONE, DEPTH, SCALING, GATED),
     claims=CLAIMS,
+    selectors=(bounds.TRAINING_EXPERIMENT,),
 )

@@ -7,6 +7,7 @@ from ..experiments import landscape, lesion, shattered
 from ..models.bn_mlp import BlockMLP, PlainBNLayer, ResidualBNBlock
 from ..training.loop import train_models
 from ..training.mnist1d import MNIST1DTask, held_out_accuracy
+from . import why_claims as says
 from .why_claims import CLAIMS
 
 NETWORKS = (
@@ -63,6 +64,7 @@ LESION = Experiment(
             },
             description="Test accuracy of the plain and the residual network with each of their {depth} blocks "
             "deleted in turn.",
+            takeaway=says.deleted_takeaway,
         ),
         Figure(
             "swapped",
@@ -77,6 +79,7 @@ LESION = Experiment(
                 "y_title": "test accuracy",
                 "dashed": (lesion.intact_label("plain"), lesion.intact_label("residual"), "chance"),
             },
+            takeaway=says.swapped_takeaway,
         ),
         Figure(
             "deleted-k",
@@ -92,6 +95,7 @@ LESION = Experiment(
                 "y_title": "test accuracy",
                 "rule": (0.1, "chance"),
             },
+            takeaway=says.deleted_k_takeaway,
         ),
         Figure(
             "paths",
@@ -103,6 +107,7 @@ LESION = Experiment(
                 "x_title": "path length (blocks passed)",
                 "y_title": f"paths (of 2^{r['depth']})",
             },
+            takeaway=says.paths_takeaway,
         ),
         Figure(
             "training",
@@ -117,6 +122,7 @@ LESION = Experiment(
                 "y_title": "minibatch loss (solid)",
                 "y2_title": "minibatch accuracy (dashed)",
             },
+            takeaway=says.training_takeaway,
         ),
     ),
 )
@@ -169,6 +175,7 @@ LANDSCAPE = Experiment(
                     "color_title": "log₁₀ loss",
                 },
                 description=f"The {kind} network's loss on a 2-D slice of weight space around its trained weights.",
+                takeaway=says.surface_takeaway(kind),
             )
             for kind in lesion.NETWORKS
         ),
@@ -184,6 +191,7 @@ LANDSCAPE = Experiment(
                 "y_title": "loss",
                 "log_y": True,
             },
+            takeaway=says.line_takeaway,
         ),
     ),
 )
@@ -222,6 +230,7 @@ SHATTERED = Experiment(
                 "x_title": "input x",
                 "y_title": "d output / d x, plain",
             },
+            takeaway=says.gradient_takeaway("plain"),
         ),
         Figure(
             "residual-gradient",
@@ -235,6 +244,7 @@ SHATTERED = Experiment(
                 "x_title": "input x",
                 "y_title": "d output / d x, residual",
             },
+            takeaway=says.gradient_takeaway("residual"),
         ),
         Figure(
             "autocorrelation",
@@ -248,6 +258,7 @@ SHATTERED = Experiment(
                 "x_title": "lag (steps along the input grid)",
                 "y_title": "autocorrelation",
             },
+            takeaway=says.autocorrelation_takeaway,
         ),
     ),
 )
@@ -278,6 +289,7 @@ SHATTERED_DEPTHS = Experiment(
                 "y_title": "lag-1 autocorrelation",
                 "rule": (0.0, "white noise"),
             },
+            takeaway=says.depths_takeaway,
         ),
     ),
 )

@@ -1,4 +1,5 @@
-"""The claims of /why, each checked on the live result of its experiment (declared in :mod:`.why`)."""
+"""The claims of /why, each checked on the live result of its experiment (declared in :mod:`.why`), and the
+one-sentence takeaways under its figures, read from the same results."""
 
 from ..bounds import WHY_CHECK_EVERY
 from ..declare import Claim, Verdict
@@ -168,3 +169,100 @@ CLAIMS = (
         check=_residual_all_depths,
     ),
 )
+
+
+# -- takeaways: one sentence under each figure, read from the result it draws ----------------------------------------
+
+
+def deleted_takeaway(r: dict) -> str:
+    b = r["baseline"]
+    return (
+        f"With one of the {r['depth']} blocks deleted, the plain network falls from {b['plain']:.3f} to "
+        f"{mean_of(r['deleted'], 'plain'):.3f} test accuracy on average and the residual network from "
+        f"{b['residual']:.3f} to {mean_of(r['deleted'], 'residual'):.3f} (chance {r['chance']:g}; seed {r['seed']})."
+    )
+
+
+def swapped_takeaway(r: dict) -> str:
+    b = r["baseline"]
+    return (
+        f"With two adjacent blocks swapped, the plain network averages {mean_of(r['swapped'], 'plain'):.3f} test "
+        f"accuracy (intact {b['plain']:.3f}) and the residual network {mean_of(r['swapped'], 'residual'):.3f} "
+        f"(intact {b['residual']:.3f})."
+    )
+
+
+def deleted_k_takeaway(r: dict) -> str:
+    half = min(r["deleted_k"], key=lambda row: abs(row["k"] - r["depth"] / 2))
+    return (
+        f"With {half['k']} of the {r['depth']} blocks deleted at random, the plain network averages "
+        f"{half['plain']:.3f} test accuracy and the residual network {half['residual']:.3f} (chance {r['chance']:g})."
+    )
+
+
+def paths_takeaway(r: dict) -> str:
+    depth = r["depth"]
+    short = sum(row["share"] for row in r["paths"] if row["length"] <= depth // 2)
+    most = max(row["paths"] for row in r["paths"])
+    common = " and ".join(str(row["length"]) for row in r["paths"] if row["paths"] == most)
+    return (
+        f"Of the 2^{depth} paths through {depth} residual blocks, {short:.0%} pass at most {depth // 2} blocks; the "
+        f"most common length{'s are' if ' and ' in common else ' is'} {common}."
+    )
+
+
+def training_takeaway(r: dict) -> str:
+    t, b = r["training"], r["baseline"]
+    return (
+        f"The plain network trained for {t['plain_steps']} steps to {b['plain']:.3f} test accuracy; the residual "
+        f"network stopped after {t['residual_steps']} steps at {b['residual']:.3f}."
+    )
+
+
+def surface_takeaway(kind: str):
+    def takeaway(r: dict) -> str:
+        highest = max(max(row) for row in r[kind])
+        return (
+            f"The {kind} network's loss is {r['centre'][kind]:.3f} at its trained weights and up to {highest:.3g} "
+            f"on the slice; {r['basin'][kind]:.0%} of the slice lies under twice the centre's loss "
+            f"(roughness {r['roughness'][kind]:.3g})."
+        )
+
+    return takeaway
+
+
+def line_takeaway(r: dict) -> str:
+    line = r["line"]
+    return (
+        f"Along direction u (α from {min(line['alphas']):g} to {max(line['alphas']):g}) the loss reaches at most "
+        f"{max(line['plain']):.3g} for the plain network and {max(line['residual']):.3g} for the residual network."
+    )
+
+
+def gradient_takeaway(kind: str):
+    def takeaway(r: dict) -> str:
+        a = r["lag1"][kind]
+        return (
+            f"At depth {r['depth']} the {kind} network's gradient has lag-1 autocorrelation {a:+.3f} "
+            f"(1: neighbouring inputs get the same gradient; 0: white noise)."
+        )
+
+    return takeaway
+
+
+def autocorrelation_takeaway(r: dict) -> str:
+    a = r["lag1"]
+    return (
+        f"Lag-1 autocorrelation at depth {r['depth']}: plain {a['plain']:+.3f}, residual {a['residual']:+.3f} "
+        f"(seed {r['seed']})."
+    )
+
+
+def depths_takeaway(r: dict) -> str:
+    deepest = max(r["depths"])
+    rows = {(row["network"], row["batch_norm"]): row["lag1"] for row in r["rows"] if row["depth"] == deepest}
+    return (
+        f"At depth {deepest}, lag-1 autocorrelation with batch norm: plain {rows[('plain', True)]:+.3f}, residual "
+        f"{rows[('residual', True)]:+.3f}; without: plain {rows[('plain', False)]:+.3f}, residual "
+        f"{rows[('residual', False)]:+.3f}."
+    )
