@@ -30,6 +30,9 @@ from residual_core.catalog import EXPERIMENTS  # noqa: E402
 
 def timed(exp, kwargs: dict) -> float:
     """CPU seconds of this thread for one run of ``exp`` with ``kwargs``."""
+    from residual_core.experiments import lesion
+
+    lesion._TRAINED.clear()  # the lesion and landscape experiments keep trained networks: time them cold
     kw = dict(kwargs)
     if exp.takes_progress:
         kw["progress"] = lambda *a, **k: None

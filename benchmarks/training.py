@@ -174,13 +174,13 @@ def why_timings(worst: bool = True) -> None:
 
 
 def why_page_timings() -> None:
-    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    import lab
     from residual_core.experiments import lesion
 
     print("Page /why (AppTest, defaults, cold caches):")
-    st.cache_data.clear()
+    lab.clear_cache()
     lesion._TRAINED.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     at.switch_page("pages/7_why.py")

@@ -38,6 +38,7 @@ from .compute import (
     live_run,
     watcher_id,
 )
+from .compute import clear as clear_cache
 from .controls import choice, number, slider
 from .export import chart_file, csv_download, data_table
 from .layout import ROOT, available_pages, fmt, notice, page, page_file, page_link
@@ -69,6 +70,7 @@ __all__ = [
     "choice",
     "claims",
     "claims_of",
+    "clear_cache",
     "code_panel",
     "compute",
     "compute_with_progress",

@@ -3,6 +3,10 @@ for how many of seeds 0-4 (see :mod:`residual_core.claims`)."""
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
+
 import streamlit as st
 
 from residual_core import catalog
@@ -73,6 +77,35 @@ def seed_results_on_demand(experiment: Experiment, kwargs: dict, run: str = "run
     return results
 
 
+class _Statuses:
+    """Claim statuses per result object, settings and way of counting seeds (a bounded LRU): a warm visit draws what
+    the first visitor's run checked and counted (five cached results per seed-dependent claim). Results are the
+    shared, never-mutated objects of :mod:`lab.compute` and the job registry; each entry keeps its result alive."""
+
+    MAX_ENTRIES = 1024
+
+    def __init__(self):
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, result: dict):
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or found[0] is not result:
+                return None
+            self._items.move_to_end(key)
+            return found[1]
+
+    def put(self, key: tuple, result: dict, status: dict) -> None:
+        with self._lock:
+            self._items[key] = (result, status)
+            while len(self._items) > self.MAX_ENTRIES:
+                self._items.popitem(last=False)
+
+
+STATUSES = _Statuses()
+
+
 def claims(
     experiment: Experiment, result: dict, kwargs: dict, *, seeds=True, only=None, run: str = "run"
 ) -> list[dict]:
@@ -87,15 +120,20 @@ def claims(
     per_seed = None
     if seeds == ON_DEMAND and any(c.seeded for c in chosen) and "seed" in experiment.bounds:
         per_seed = seed_results_on_demand(experiment, kwargs, run)
+    settings = json.dumps(kwargs, sort_keys=True, default=str)
     shown = []
     for claim in chosen:
-        status = check(claim, result)
-        if claim.seeded and "seed" in experiment.bounds:
-            if seeds is True:
+        counted = claim.seeded and "seed" in experiment.bounds and (seeds is True or per_seed is not None)
+        key = (id(result), experiment.name, claim.id, settings, counted)
+        status = STATUSES.get(key, result)
+        if status is None:
+            status = check(claim, result)
+            if counted and seeds is True:
                 status["seeds"] = seed_count(claim, experiment, kwargs)
-            elif per_seed is not None:
+            elif counted:
                 holds = [bool(claim.check(per_seed[s]).holds) for s in SEEDS]
                 status["seeds"] = {"seeds": list(SEEDS), "holds": holds, "count": sum(holds)}
+            STATUSES.put(key, result, status)
         _draw(status)
         shown.append(status)
     return shown

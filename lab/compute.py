@@ -9,12 +9,13 @@ import json
 import os
 import threading
 import time
+from collections import OrderedDict
 
 import streamlit as st
 
 from residual_core.declare import Experiment
 
-MAX_CACHE_ENTRIES = 256  # per cached function; results are small (lists of floats)
+MAX_CACHE_ENTRIES = 256  # results kept (small: lists of floats; a few hundred kB at most each)
 CACHE_TTL_SECONDS = 24 * 3600
 
 
@@ -95,32 +96,70 @@ def _yield_check():
 # -- the shared cache ----------------------------------------------------------------------------------------------
 
 
-class _NotCached(Exception):
-    """Raised inside :func:`_stored_result` on a cache miss when there is nothing to store (never cached)."""
+class _Results:
+    """Results shared by every session: a bounded LRU of at most :data:`MAX_CACHE_ENTRIES` results, each kept for
+    :data:`CACHE_TTL_SECONDS`.
+
+    A result is kept as the object itself and every visitor reads that same object, so a warm visit costs a
+    dictionary lookup (``st.cache_data`` would unpickle a copy on every read: a fifth of a warm page run, measured with
+    py-spy). Results are JSON-like data that nothing mutates after it is returned (the live training runs of
+    :mod:`residual_core.training.jobs` are shared the same way)."""
+
+    def __init__(self, max_entries: int, ttl: float):
+        self.max_entries, self.ttl = max_entries, ttl
+        self._items: OrderedDict[str, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            if time.monotonic() - item[0] > self.ttl:
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return item[1]
+
+    def put(self, key: str, result) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic(), result)
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
 
 
-@st.cache_data(max_entries=MAX_CACHE_ENTRIES, ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def _stored_result(module: str, name: str, kwargs_json: str, _result=None):
-    # A hit returns the stored result without running this body. On a miss the body runs: with nothing to store
-    # it raises (st.cache_data never caches an exception), otherwise the given result is cached and returned.
-    if _result is None:
-        raise _NotCached
-    return _result[0]
+RESULTS = _Results(MAX_CACHE_ENTRIES, CACHE_TTL_SECONDS)
+
+
+def clear() -> None:
+    """Forget every shared result and every warm-up result (tests and benchmarks that need a cold cache)."""
+    from . import warmup
+
+    RESULTS.clear()
+    warmup.clear()
 
 
 def _lookup(fn, kwargs_json: str):
     """The stored result, else ``None`` (computes nothing)."""
-    try:
-        return _stored_result(fn.__module__, fn.__name__, kwargs_json)
-    except _NotCached:
-        return None
+    return RESULTS.get(_key(fn, kwargs_json))
 
 
 def _store(fn, kwargs_json: str, result):
     from .warmup import computed
 
-    computed(_key(fn, kwargs_json))  # the warm-up need not compute it again
-    return _stored_result(fn.__module__, fn.__name__, kwargs_json, _result=(result,))
+    key = _key(fn, kwargs_json)
+    computed(key)  # the warm-up need not compute it again
+    RESULTS.put(key, result)
+    return result
 
 
 def _run(fn, kwargs: dict, kwargs_json: str, **extra):
@@ -199,8 +238,7 @@ def compute_with_progress(fn, *, label: str = "Computing…", **kwargs):
     """``fn(**kwargs, progress=...)``, cached across sessions like :func:`compute`, with a progress bar on a miss.
 
     ``fn`` takes a ``progress(done, total, message)`` callback. On a cache hit the result comes back at once and no
-    bar is drawn. On a miss ``fn`` runs in this script run (outside ``st.cache_data``, so the bar is an ordinary
-    element, not one the cache would try to replay) and its result is then stored under the same key.
+    bar is drawn. On a miss ``fn`` runs in this script run and its result is then stored under the same key.
 
     A lecture hall clicking at once: visitors asking for the same result wait for the one computing it (it runs
     once), and at most :data:`MAX_CONCURRENT_PROGRESS_RUNS` different ones run at a time; the others wait their turn.

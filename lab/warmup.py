@@ -19,8 +19,8 @@ import os
 import threading
 import time
 
-MAX_ITEMS = 64  # results computed by one warm-up
-MAX_ITEM_SECONDS = 1.0  # estimated seconds above which a default is left to visitors (training runs, which they start)
+MAX_ITEMS = 128  # results computed by one warm-up (every page's defaults and cheap seeds: 81, about 38 s, today)
+MAX_ITEM_SECONDS = 6.0  # estimated seconds above which a default is left to visitors
 
 _RESULTS: dict[str, object] = {}  # key -> result, until a visitor takes it into the shared cache
 _COMPUTED: set[str] = set()  # keys some visitor already computed (the warm-up skips them)
@@ -30,7 +30,9 @@ STATUS = {"planned": 0, "computed": 0, "skipped": 0, "seconds": 0.0, "finished":
 
 
 def plan() -> list[tuple]:
-    """``(function, kwargs)`` of every page's default results, cheap ones only, in navigation order."""
+    """``(function, kwargs)`` of every page's default results up to :data:`MAX_ITEM_SECONDS` each: the quick ones
+    first (under a second, in navigation order), then the others (the /why computations, the training lab's default
+    runs, in navigation order)."""
     from residual_core import budget
     from residual_core.claims import SEEDS
 
@@ -49,9 +51,11 @@ def plan() -> list[tuple]:
                 cost = budget.estimate(exp.func, kwargs)
                 if key in seen or cost is None or cost > MAX_ITEM_SECONDS:
                     continue
+                if cost > 1.0 and kwargs is not defaults:  # a heavy one's other seeds are counted on request
+                    continue
                 seen.add(key)
-                items.append((exp.func, kwargs))
-    return items[:MAX_ITEMS]
+                items.append((cost > 1.0, len(items), exp.func, kwargs))
+    return [(fn, kwargs) for _, _, fn, kwargs in sorted(items)][:MAX_ITEMS]
 
 
 def _as_page_passes(bound):
@@ -107,12 +111,26 @@ def run(items=None) -> dict:
             seconds = time.perf_counter() - start
             kwargs.pop("progress", None)
             _log_computation(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True), seconds)
-            with _LOCK:
-                _RESULTS[key] = result
+            if fn in _LIVE:  # the page trains it as a shared live run: keep it where the page looks for it
+                from residual_core.training import jobs
+
+                jobs.REGISTRY.store(fn, result, **kwargs)
+            else:
+                with _LOCK:
+                    _RESULTS[key] = result
             STATUS["computed"] += 1
             STATUS["seconds"] += seconds
     STATUS["finished"] = True
     return STATUS
+
+
+def _live_functions() -> set:
+    from residual_core.catalog import EXPERIMENTS
+
+    return {exp.func for exp in EXPERIMENTS.values() if exp.live}
+
+
+_LIVE = _live_functions()
 
 
 def _parameters(fn) -> set[str]:

@@ -87,6 +87,24 @@ def _fixed(kw: dict) -> tuple[float, float]:
     return 1.0, 0.0
 
 
+def _lesion(kw: dict) -> tuple[float, float]:
+    """Two networks trained ``steps`` steps (minibatch 128) at most, then every block deleted, every adjacent pair
+    swapped and a few random deletions, each evaluated on 1000 test signals."""
+    steps, depth, width = _i(kw, "steps", 400), _i(kw, "depth", 16), _i(kw, "width", 64)
+    train, evals = 2 * steps * depth, 4 * depth * depth
+    return train + evals, (train * 128 + evals * 1000) * width**2
+
+
+def _landscape(kw: dict) -> tuple[float, float]:
+    """The lesion's networks at its defaults (trained unless kept), then ``grid ** 2`` loss evaluations of each on 128
+    signals, and the 1-D slice."""
+    from .bounds import LANDSCAPE_STEPS, LANDSCAPE_WIDTH
+
+    depth, grid = _i(kw, "depth", 16), _i(kw, "grid", 25)
+    train, evals = 2 * LANDSCAPE_STEPS * depth, 2 * (grid * grid + 51) * depth
+    return train + evals, (train + evals) * 128 * LANDSCAPE_WIDTH**2
+
+
 # Coefficients fitted by ``python benchmarks/budget.py`` (CPU seconds of one thread on the reference machine): seconds
 # per op, per multiply-add, and a base. The two transformer experiments share the fit of `train` (the same network,
 # trained once per variant), the most sampled of them (16 runs).
@@ -122,6 +140,20 @@ COSTS: dict[str, Cost] = {
     "depth-sweep": Cost(lambda kw: _mlp(kw, 2 * sum(_depth_list(_i(kw, "max_depth", 32)))), 2.37e-4, 1.17e-10, 0.16),
     "scaling": Cost(lambda kw: _mlp(kw, 5 * _i(kw, "depth", 16)), 1.88e-4, 1.34e-10, 0.37),
     "gated": Cost(lambda kw: _mlp(kw, 3 * _i(kw, "depth", 16)), 1.86e-4, 1.32e-10, 0.08),
+    # Vanishing & exploding: four initialisations, plain and residual
+    "init-compare": Cost(
+        lambda kw: (8 * _i(kw, "depth", 100), 8 * _i(kw, "depth", 100) * 64.0**2), 9.4e-5, 2.3e-8, 0.055
+    ),
+    # Why residual networks train
+    "lesion": Cost(_lesion, 9.6e-5, 6.4e-11, 0.47),
+    "landscape": Cost(_landscape, 3.8e-5, 7.3e-11, 0.95),
+    "shattered": Cost(
+        lambda kw: (2 * _i(kw, "depth", 50), 2 * _i(kw, "depth", 50) * 256 * _i(kw, "width", 200) ** 2),
+        8.8e-4,
+        2.6e-10,
+        0.0,
+    ),
+    "shattered-depths": Cost(lambda kw: (4 * 137, 4 * 137 * 256 * _i(kw, "width", 200) ** 2), 2.5e-4, 2.6e-10, 0.1),
 }
 
 

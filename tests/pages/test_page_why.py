@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 
+import lab
 from residual_core.experiments.landscape import landscape_experiment
 from residual_core.experiments.lesion import lesion_experiment, mean_of
 from residual_core.experiments.shattered import shattered_experiment
@@ -24,9 +24,9 @@ SMALL = {
 
 @pytest.fixture(autouse=True)
 def _cold_cache():
-    st.cache_data.clear()  # every test starts like a fresh server (results are cached across sessions)
+    lab.clear_cache()  # every test starts like a fresh server (results are cached across sessions)
     yield
-    st.cache_data.clear()
+    lab.clear_cache()
 
 
 def _claims(at) -> list[str]:
@@ -35,7 +35,7 @@ def _claims(at) -> list[str]:
 
 @pytest.fixture(scope="module")
 def small():
-    st.cache_data.clear()
+    lab.clear_cache()
     return run_page(PAGE, SMALL, timeout=300)
 
 

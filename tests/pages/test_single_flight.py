@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import threading
 
-import streamlit as st
-
 import lab
 from lab import warmup
 from residual_core.catalog import PAGES
@@ -20,7 +18,7 @@ from tests.conftest import run_page
 
 
 def _fresh():
-    st.cache_data.clear()
+    lab.clear_cache()
     warmup.clear()
     slow_fixture.CALLS.clear()
 
