@@ -24,7 +24,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import streamlit as st  # noqa: E402
 import torch  # noqa: E402  (timings are "after torch is imported")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
@@ -83,7 +82,7 @@ def bare_script(at: AppTest) -> str:
 
 
 def measure(page_file: str) -> dict:
-    st.cache_data.clear()
+    lab.clear_cache()
     lab.forget_chart_specs()  # cold: no remembered chart specs either
     at = _open(page_file)
     first, first_compute = _timed(at.run)

@@ -7,9 +7,14 @@ shows holds over several seeds.
 * per experiment: each experiment as the page runs it (all its networks side by side, one intra-op thread);
 * shared run: a first visitor starts the default run through :data:`residual_core.training.jobs.REGISTRY` and
   waits for it; a second visitor asks for the same parameters; 20 simultaneous visitors of a fresh link start one run;
-* page: AppTest first render (the script returns while the run trains in the background) and a warm rerun.
+* page: AppTest first render (the script returns while the run trains in the background) and a warm rerun;
+* /why: each default computation (``lesion``, ``landscape``, ``shattered``, ``shattered-depths``) in wall and CPU
+  seconds on one thread, from a cold process cache; the landscape also after the lesion (the page's order: it slices
+  the networks the lesion trained); the worst case within the bounds; the /why page's first render and warm rerun;
+  with ``--seeds``, how many of the seeds each /why claim holds for at the defaults.
 
-Run: ``python benchmarks/training.py [--seeds 0,1,2,3,4] [--skip-page]``. Prints figures; asserts nothing.
+Run: ``python benchmarks/training.py [--seeds 0,1,2,3,4] [--skip-page] [--only-why]``. Prints figures; asserts
+nothing. Wall time on a shared machine depends on its load (printed); CPU time much less so.
 """
 
 from __future__ import annotations
@@ -126,19 +131,103 @@ def seeds_check(seeds: list[int]) -> None:
         print("          gated: " + ", ".join(f"{k} {v:.3g}" for k, v in g.items()))
 
 
+def _why_timed(fn, **kwargs) -> tuple[float, float, dict]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn(**kwargs)
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def why_timings(worst: bool = True) -> None:
+    """Each /why default computation, one thread, from a cold cache (in this process)."""
+    import torch
+
+    from residual_core.experiments import landscape, lesion, shattered
+
+    torch.set_num_threads(1)  # as the app and the command line do
+    shattered.shattered_experiment(depth=2, width=16)  # warm-up: first-call costs are not the experiment's
+    print("/why, each default computation (one thread; wall / CPU seconds; goal: at most 5 s each):")
+    lesion._TRAINED.clear()
+    rows = [("lesion (trains plain + residual)", lesion.lesion_experiment, {})]
+    rows.append(("landscape after lesion (same networks)", landscape.landscape_experiment, {}))
+    rows.append(("shattered", shattered.shattered_experiment, {}))
+    rows.append(("shattered-depths", shattered.shattered_depths_experiment, {}))
+    for name, fn, kwargs in rows:
+        wall, cpu, result = _why_timed(fn, **kwargs)
+        extra = ""
+        if fn is lesion.lesion_experiment:
+            extra = f"  (residual trained {result['training']['residual_steps']} of {result['steps']} steps)"
+        print(f"  {name:42s} {wall:6.2f} s wall {cpu:6.2f} s CPU{extra}")
+    lesion._TRAINED.clear()
+    wall, cpu, _ = _why_timed(landscape.landscape_experiment)
+    print(f"  {'landscape alone, cold (trains too)':42s} {wall:6.2f} s wall {cpu:6.2f} s CPU")
+    if worst:
+        print("/why, worst cases within the bounds:")
+        lesion._TRAINED.clear()
+        for name, fn, kwargs in (
+            ("lesion depth 24, width 96, 800 steps", lesion.lesion_experiment, dict(depth=24, width=96, steps=800)),
+            ("landscape depth 24, grid 41 (cold)", landscape.landscape_experiment, dict(depth=24, grid=41)),
+            ("shattered depth 100, width 256", shattered.shattered_experiment, dict(depth=100, width=256)),
+            ("shattered-depths width 256", shattered.shattered_depths_experiment, dict(width=256)),
+        ):
+            wall, cpu, _ = _why_timed(fn, **kwargs)
+            print(f"  {name:42s} {wall:6.2f} s wall {cpu:6.2f} s CPU")
+
+
+def why_page_timings() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    import lab
+    from residual_core.experiments import lesion
+
+    print("Page /why (AppTest, defaults, cold caches):")
+    lab.clear_cache()
+    lesion._TRAINED.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    at.switch_page("pages/7_why.py")
+    t0 = time.perf_counter()
+    at.run()
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    at.run()
+    warm = time.perf_counter() - t0
+    print(f"  first render {first:.2f} s (computes the four defaults)  warm rerun {warm:.2f} s")
+
+
+def why_seeds(seeds: list[int]) -> None:
+    from residual_core import catalog
+    from residual_core.claims import check
+
+    print(f"/why claims at the defaults over seeds {seeds}:")
+    page = catalog.page("why")
+    for exp in page.experiments:
+        claims = [c for c in page.claims if c.experiment == exp.name]
+        results = [exp.func(seed=s) for s in seeds]
+        for c in claims:
+            holds = [check(c, r)["holds"] for r in results]
+            print(f"  {sum(holds)}/{len(seeds)} {c.id}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", default="", help="comma-separated seeds for the robustness check (slow)")
     parser.add_argument("--skip-page", action="store_true", help="skip the AppTest page timings")
+    parser.add_argument("--only-why", action="store_true", help="only the /why page's experiments")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores shared with other work)")
-    per_variant()
-    per_experiment()
-    shared_run()
+    seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else []
+    if not args.only_why:
+        per_variant()
+        per_experiment()
+        shared_run()
+        if not args.skip_page:
+            page_timings()
+        if seeds:
+            seeds_check(seeds)
+    why_timings()
     if not args.skip_page:
-        page_timings()
-    if args.seeds:
-        seeds_check([int(s) for s in args.seeds.split(",")])
+        why_page_timings()
+    if seeds:
+        why_seeds(seeds)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -25,6 +25,7 @@ import torch
 
 from residual_core.charts import OKABE_ITO, SERIES_COLORS, forget_chart_specs
 
+from . import warmup
 from .charts import code_panel, figure, file_name, spec_of
 from .claims import ON_DEMAND, claims, claims_of
 from .compute import (
@@ -32,12 +33,14 @@ from .compute import (
     COMPUTE_SECONDS,
     MAX_CACHE_ENTRIES,
     MAX_CONCURRENT_PROGRESS_RUNS,
+    budget_caption,
     cached_result,
     compute,
     compute_with_progress,
     live_run,
     watcher_id,
 )
+from .compute import clear as clear_cache
 from .controls import choice, number, slider
 from .export import chart_file, csv_download, data_table
 from .layout import ROOT, available_pages, fmt, notice, page, page_file, page_link
@@ -50,6 +53,10 @@ from .share import presenting, qr_svg
 # independent of the machine's core count; the command line does the same (residual_core.cli.main).
 torch.set_num_threads(1)
 
+# A freshly woken server: compute every page's default results in the background (once per process; not under
+# AppTest, which has no server). See lab/warmup.py.
+warmup.start()
+
 __all__ = [
     "CACHE_TTL_SECONDS",
     "COMPUTE_SECONDS",
@@ -61,11 +68,13 @@ __all__ = [
     "SERIES_COLORS",
     "ask",
     "available_pages",
+    "budget_caption",
     "cached_result",
     "chart_file",
     "choice",
     "claims",
     "claims_of",
+    "clear_cache",
     "code_panel",
     "compute",
     "compute_with_progress",

@@ -4,13 +4,98 @@ experiment that computed it."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 from residual_core.charts import figure_frame, figure_spec, vega_lite_spec
 from residual_core.declare import Experiment, source_of
 
 from .export import data_table, downloads
 from .present import projector_spec
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """Everything a figure sends for one result, made once and shared by every visitor: the data frame (CSV, data
+    table), the spec with its frames (SVG/PNG export), the spec with its data already in Arrow (what the chart
+    sends), the file name and the takeaway sentence."""
+
+    frame: pd.DataFrame
+    spec: dict
+    wire: dict
+    name: str
+    takeaway: str | None
+
+
+class _Drawings:
+    """Drawings of final results, remembered per result object and view (a bounded LRU).
+
+    A warm visit then sends what was made for the first visitor: building a spec, converting its frames to Arrow and
+    writing the takeaway cost most of a warm page run before (py-spy, ``benchmarks/profile_pages.py``). Results are
+    the shared, never-mutated objects of :mod:`lab.compute` and the job registry, so the same object means the same
+    data; each entry keeps its result alive, so an id is never reused while its entry lives."""
+
+    MAX_ENTRIES = 512
+
+    def __init__(self):
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, result: dict):
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or found[0] is not result:
+                return None
+            self._items.move_to_end(key)
+            return found[1]
+
+    def put(self, key: tuple, result: dict, drawing: Drawing) -> None:
+        with self._lock:
+            self._items[key] = (result, drawing)
+            self._items.move_to_end(key)
+            while len(self._items) > self.MAX_ENTRIES:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+DRAWINGS = _Drawings()
+
+
+def drawing(experiment: Experiment, key: str, result: dict, view: dict, name: str | None) -> Drawing | None:
+    """The :class:`Drawing` of ``experiment``'s figure ``key`` for ``result`` and ``view`` (made, or remembered);
+    ``None`` when the figure has no rows for this result."""
+    memo_key = (id(result), experiment.name, key, json.dumps(view, sort_keys=True, default=str), name)
+    found = DRAWINGS.get(memo_key, result)
+    if found is not None:
+        return found
+    fig = experiment.figure(key)
+    frame = figure_frame(fig, result)
+    if frame.empty:
+        return None
+    spec = figure_spec(fig, result, frame, **view)
+    wire = {
+        **spec,
+        "datasets": {n: dataframe_util.convert_anything_to_arrow_bytes(f) for n, f in spec["datasets"].items()},
+    }
+    made = Drawing(
+        frame=frame,
+        spec=spec,
+        wire=wire,
+        name=name or file_name(experiment, key, result, view),
+        takeaway=fig.takeaway(result) if fig.takeaway is not None else None,
+    )
+    DRAWINGS.put(memo_key, result, made)
+    return made
 
 
 def figure(experiment: Experiment, key: str, result: dict, *, name: str | None = None, final: bool = True, **view):
@@ -22,23 +107,26 @@ def figure(experiment: Experiment, key: str, result: dict, *, name: str | None =
     the figure, the result's parameters and the view's overrides).
     """
     fig = experiment.figure(key)
-    frame = figure_frame(fig, result)
-    if frame.empty:  # a live run before its first recorded step
-        st.caption("Waiting for the first training step…")
+    if not final:  # a live run's partial result: a new object at every poll, drawn once
+        frame = figure_frame(fig, result)
+        if frame.empty:  # before its first recorded step
+            st.caption("Waiting for the first training step…")
+            return
+        st.vega_lite_chart(projector_spec(figure_spec(fig, result, frame, **view)), width="stretch")
         return
-    spec = figure_spec(fig, result, frame, **view)
-    st.vega_lite_chart(projector_spec(spec), width="stretch")
-    if not final:
+    made = drawing(experiment, key, result, view, name)
+    if made is None:
+        st.caption("No data for this chart yet.")
         return
-    if fig.takeaway is not None:
-        st.markdown(f":material/lightbulb: {fig.takeaway(result)}")
-    # the table's open/closed state outlives a slider move (its key has no parameters), unless ``name`` is given
-    # to tell two drawings of one figure apart
-    table_key = name or f"{experiment.name}-{key}"
-    name = name or file_name(experiment, key, result, view)
-    downloads(frame, spec, name)
-    data_table(frame, table_key)
-    code_panel([experiment.func, *experiment.code])
+    st.vega_lite_chart(projector_spec({**made.wire, "datasets": dict(made.wire["datasets"])}), width="stretch")
+    if made.takeaway is not None:
+        st.markdown(f":material/lightbulb: {made.takeaway}")
+    # the table's and the code's open/closed state outlives a slider move (their keys have no parameters), unless
+    # ``name`` is given to tell two drawings of one figure apart
+    panel_key = name or f"{experiment.name}-{key}"
+    downloads(made.frame, made.spec, made.name)
+    data_table(made.frame, panel_key)
+    code_panel([experiment.func, *experiment.code], key=panel_key)
 
 
 def file_name(experiment: Experiment, key: str, result: dict, view: dict | None = None) -> str:
@@ -59,13 +147,17 @@ def file_name(experiment: Experiment, key: str, result: dict, view: dict | None 
 _UNSET = object()
 
 
-def code_panel(objects, *, label: str = "Show the code") -> None:
-    """An expander with the source of the residual_core functions and classes that computed the chart above."""
-    with st.expander(label, icon=":material/code:"):
-        for obj in objects:
-            src = source_of(obj)
-            st.caption(f"`{src.path}` · `{src.qualname}`")
-            st.code(src.text, language="python")
+def code_panel(objects, *, key: str | None = None, label: str = "Show the code") -> None:
+    """An expander with the source of the residual_core functions and classes that computed the chart above; the
+    source is sent only to visitors who open it (the page reruns when it opens)."""
+    key = key or hashlib.sha1("|".join(source_of(o).qualname for o in objects).encode()).hexdigest()[:10]
+    box = st.expander(label, icon=":material/code:", key=f"code-{key}", on_change="rerun")
+    if box.open:
+        with box:
+            for obj in objects:
+                src = source_of(obj)
+                st.caption(f"`{src.path}` · `{src.qualname}`")
+                st.code(src.text, language="python")
 
 
 def spec_of(chart) -> dict:

@@ -3,6 +3,10 @@ for how many of seeds 0-4 (see :mod:`residual_core.claims`)."""
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
+
 import streamlit as st
 
 from residual_core import catalog
@@ -43,7 +47,7 @@ def stored_result(experiment: Experiment, kwargs: dict) -> dict | None:
     return found if found is not None else cached_result(experiment, **kwargs)
 
 
-def seed_results_on_demand(experiment: Experiment, kwargs: dict) -> dict | None:
+def seed_results_on_demand(experiment: Experiment, kwargs: dict, run: str = "run") -> dict | None:
     """``{seed: result}`` for every seed in :data:`~residual_core.claims.SEEDS` if all are computed already;
     otherwise a button that computes the missing ones (with progress, cached for every visitor) and ``None`` until
     it is pressed. For experiments too heavy to run five times for every visitor (training, large grids)."""
@@ -56,42 +60,80 @@ def seed_results_on_demand(experiment: Experiment, kwargs: dict) -> dict | None:
         st.caption(
             f"Seed count not shown yet: it needs this setting run with every seed {SEEDS[0]}–{SEEDS[-1]}, and "
             f"{len(missing)} of them ({', '.join(map(str, missing))}) have not been run on this server. Each is a "
-            "run like this one (a training run on the training lab); once run they are cached for everyone."
+            f"{run} like this one; once run they are cached for everyone."
         )
         clicked = st.button(
-            f"Run seeds {', '.join(map(str, missing))} and count",
-            key=f"claims-seeds-{experiment.name}",
-            icon=":material/play_arrow:",
+            f"Count seeds {SEEDS[0]}–{SEEDS[-1]} ({len(missing)} more {run}{'s' if len(missing) > 1 else ''}, "
+            "then cached for everyone)",
+            key=f"count-{experiment.name}",
+            icon=":material/casino:",
         )
     if not clicked:
         return None
     for s in missing:
-        label = f"Seed {s} ({missing.index(s) + 1} of {len(missing)})…"
+        label = f"Seed {s}: {run} {missing.index(s) + 1} of {len(missing)}…"
         results[s] = compute_with_progress(experiment, label=label, **{**kwargs, "seed": s})
     offer.empty()
     return results
 
 
-def claims(experiment: Experiment, result: dict, kwargs: dict, *, seeds=True, only=None) -> list[dict]:
+class _Statuses:
+    """Claim statuses per result object, settings and way of counting seeds (a bounded LRU): a warm visit draws what
+    the first visitor's run checked and counted (five cached results per seed-dependent claim). Results are the
+    shared, never-mutated objects of :mod:`lab.compute` and the job registry; each entry keeps its result alive."""
+
+    MAX_ENTRIES = 1024
+
+    def __init__(self):
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, result: dict):
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or found[0] is not result:
+                return None
+            self._items.move_to_end(key)
+            return found[1]
+
+    def put(self, key: tuple, result: dict, status: dict) -> None:
+        with self._lock:
+            self._items[key] = (result, status)
+            while len(self._items) > self.MAX_ENTRIES:
+                self._items.popitem(last=False)
+
+
+STATUSES = _Statuses()
+
+
+def claims(
+    experiment: Experiment, result: dict, kwargs: dict, *, seeds=True, only=None, run: str = "run"
+) -> list[dict]:
     """Show the claims about ``experiment``'s ``result`` (computed with ``kwargs``) and return their status.
 
     ``only`` restricts to those ids. A seed-dependent claim also shows how many of seeds 0-4 it holds for, counted
     with the other settings unchanged: computed now (``seeds=True``, cheap experiments), only from results already
-    computed with a button for the rest (``seeds=ON_DEMAND``, training runs), or not at all (``seeds=False``).
+    computed with a button for the rest (``seeds=ON_DEMAND``, training runs; ``run`` names one such run in the
+    button, e.g. "training"), or not at all (``seeds=False``).
     """
     chosen = [c for c in claims_of(experiment) if only is None or c.id in only]
     per_seed = None
     if seeds == ON_DEMAND and any(c.seeded for c in chosen) and "seed" in experiment.bounds:
-        per_seed = seed_results_on_demand(experiment, kwargs)
+        per_seed = seed_results_on_demand(experiment, kwargs, run)
+    settings = json.dumps(kwargs, sort_keys=True, default=str)
     shown = []
     for claim in chosen:
-        status = check(claim, result)
-        if claim.seeded and "seed" in experiment.bounds:
-            if seeds is True:
+        counted = claim.seeded and "seed" in experiment.bounds and (seeds is True or per_seed is not None)
+        key = (id(result), experiment.name, claim.id, settings, counted)
+        status = STATUSES.get(key, result)
+        if status is None:
+            status = check(claim, result)
+            if counted and seeds is True:
                 status["seeds"] = seed_count(claim, experiment, kwargs)
-            elif per_seed is not None:
+            elif counted:
                 holds = [bool(claim.check(per_seed[s]).holds) for s in SEEDS]
                 status["seeds"] = {"seeds": list(SEEDS), "holds": holds, "count": sum(holds)}
+            STATUSES.put(key, result, status)
         _draw(status)
         shown.append(status)
     return shown

@@ -24,6 +24,19 @@ def _url_value(bound: Bound, labels: dict | None = None):
     raw = st.query_params.get(bound.name)
     if raw is None:
         return
+    repeated = st.query_params.get_all(bound.name)
+    if len(repeated) > 1:  # Streamlit does not bind a repeated key (the control would silently show its default)
+        try:
+            used = bound.parse(raw)  # the last one, as st.query_params reads it
+        except BoundError:
+            pass  # refused below, with its own notice
+        else:
+            st.session_state[bound.name] = used
+            _forget_initial_url_value(bound.name)
+            notice(
+                f"URL parameter `{bound.name}=` appears {len(repeated)} times: using the last, **{bound.name}={used}**."
+            )
+            return
     if labels:
         if raw in {str(labels.get(o, o)) for o in bound.options}:
             return  # Streamlit's own form of the value

@@ -182,6 +182,7 @@ def carried(target_key: str, extra: dict | None = None) -> dict:
     except KeyError:
         return out
     bounds = {name: b for e in target.experiments for name, b in e.bounds.items()}
+    bounds.update({b.name: b for b in target.selectors})
     for key, raw in (extra or {}).items():
         bound = bounds.get(key)
         if bound is None:

@@ -117,9 +117,9 @@ st.markdown(
     "lab's depth sweep lets you try it "
     "with Xavier initialisation:"
 )
-st.page_link(
-    "pages/6_training.py",
+lab.page_link(
+    "training",
     label="Training lab: plain vs residual by depth, Xavier initialisation",
     icon=":material/model_training:",
-    query_params={TRAINING_EXPERIMENT.name: "depth", "init": "xavier", "max_depth": "64"},
+    **{TRAINING_EXPERIMENT.name: "depth", "init": "xavier", "max_depth": "64"},
 )

@@ -139,7 +139,9 @@ st.header("4 · Depth × α")
 grid_args = {"width": width, "activation": activation, "init": init, "seed": seed}
 grid = lab.compute_with_progress(declared.DEPTH_ALPHA, label="Depth × α grid…", **grid_args)
 lab.figure(declared.DEPTH_ALPHA, "heatmap", grid)
-lab.claims(declared.DEPTH_ALPHA, grid, grid_args, seeds=lab.ON_DEMAND)  # a grid per seed: counted on request
+lab.claims(
+    declared.DEPTH_ALPHA, grid, grid_args, seeds=lab.ON_DEMAND, run="grid"
+)  # a grid per seed: counted on request
 ident = [cell(grid, "residual", d, 0.0) for d in DEPTH_ALPHA_DEPTHS]
 deepest = max(DEPTH_ALPHA_DEPTHS)
 st.markdown(
@@ -162,9 +164,9 @@ st.markdown(
     "normalisation kept their gradients alive. Try it in the training lab with Xavier initialisation, where the "
     "plain network's gradient does not vanish:"
 )
-st.page_link(
-    "pages/6_training.py",
+lab.page_link(
+    "training",
     label="Training lab: plain vs residual by depth, Xavier initialisation",
     icon=":material/model_training:",
-    query_params={TRAINING_EXPERIMENT.name: "depth", "init": "xavier", "max_depth": "64"},
+    **{TRAINING_EXPERIMENT.name: "depth", "init": "xavier", "max_depth": "64"},
 )

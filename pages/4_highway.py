@@ -176,4 +176,4 @@ if trained is not None:
             "every layer adds to x, so its initial output is large and must first be brought down."
         )
     st.markdown(" ".join(lines))
-    lab.claims(declared.TRAINED, trained, train_args, seeds=lab.ON_DEMAND)
+    lab.claims(declared.TRAINED, trained, train_args, seeds=lab.ON_DEMAND, run="training")

@@ -90,7 +90,7 @@ def transformer_page():
         lab.figure(declared.TRANSFORMER, "curves", data, final=final)
         if final:
             st.markdown(f"**What this run shows** ({data['task']}, {data['layers']} layers, {data['steps']} steps):")
-            lab.claims(declared.TRANSFORMER, data, v, seeds=lab.ON_DEMAND)
+            lab.claims(declared.TRANSFORMER, data, v, seeds=lab.ON_DEMAND, run="training")
 
     lab.ask(questions.TRAINING["transformer"], v).show(lab.live_run(declared.TRANSFORMER, v, draw=draw, slot=SLOT))
     st.markdown(
@@ -140,7 +140,7 @@ def depth_page():
             lab.figure(declared.DEPTH, "deepest", data, final=final)
         if final:
             st.markdown(f"**What this run shows** ({data['init']} initialisation, {data['steps']} steps):")
-            lab.claims(declared.DEPTH, data, v, seeds=lab.ON_DEMAND)
+            lab.claims(declared.DEPTH, data, v, seeds=lab.ON_DEMAND, run="training")
 
     lab.ask(questions.TRAINING["depth-sweep"], v).show(lab.live_run(declared.DEPTH, v, draw=draw, slot=SLOT))
     st.markdown(
@@ -179,7 +179,7 @@ def scaling_page():
             if data["rezero_alphas"]:
                 lab.figure(declared.SCALING, "rezero", data, final=final)
         if final:
-            lab.claims(declared.SCALING, data, v, seeds=lab.ON_DEMAND)
+            lab.claims(declared.SCALING, data, v, seeds=lab.ON_DEMAND, run="training")
 
     lab.ask(questions.TRAINING["scaling"], v).show(lab.live_run(declared.SCALING, v, draw=draw, slot=SLOT))
     st.markdown(
@@ -223,7 +223,7 @@ def gated_page():
             st.markdown("**The gates while training**: mean gate value per layer (blue: more open than 0.5).")
             lab.figure(declared.GATED, "gates", data, final=final)
         if final:
-            lab.claims(declared.GATED, data, v, seeds=lab.ON_DEMAND)
+            lab.claims(declared.GATED, data, v, seeds=lab.ON_DEMAND, run="training")
 
     lab.ask(questions.TRAINING["gated"], v).show(lab.live_run(declared.GATED, v, draw=draw, slot=SLOT))
     st.markdown(

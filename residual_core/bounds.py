@@ -10,6 +10,7 @@ A :class:`Bound` knows its kind (``int``, ``float`` or ``choice``), its range or
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -271,3 +272,65 @@ DEPTH_SWEEP = {"max_depth": Bound.int("max_depth", 2, 64, 32, label="Deepest net
 MLP_DEPTH = Bound.int("depth", 2, 64, 16, label="Hidden layers")
 SCALING = {"depth": MLP_DEPTH, **_MLP_SHARED}
 GATED = {"depth": MLP_DEPTH, **_MLP_SHARED}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Why residual networks train (/why): `lesion`, `landscape`, `shattered`, `shattered-depths`. Every default run
+# takes a few seconds on one thread (benchmarks/training.py); the worst cases within these bounds about a minute.
+WHY_BATCH = 128  # MNIST-1D minibatch
+WHY_LR = 1e-3  # Adam's step size
+WHY_CHECK_EVERY = 2  # steps between checks of the residual network's test accuracy against the plain one's
+WHY_DELETE_DRAWS = 2  # random subsets averaged per number of deleted blocks
+LESION = {
+    "depth": Bound.int("depth", 4, 24, 16, label="Blocks", help="Blocks between the input and the output layer."),
+    "width": Bound.int("width", 32, 96, 64, step=16, label="Width", help="Units per block."),
+    "steps": Bound.int(
+        "steps", 100, 800, 400, step=50, label="Training steps", help="Adam steps of the plain network."
+    ),
+    "seed": SEED,
+}
+
+
+@dataclass(frozen=True)
+class OddBound(Bound):
+    """A whole-number bound that takes odd values only (a grid whose centre is one of its points); ``lo`` and ``hi``
+    are odd."""
+
+    def check(self, value):
+        value = super().check(value)
+        if value % 2 == 0:
+            raise BoundError(f"{self.name} must be an odd whole number {self.describe()} (got {value})")
+        return value
+
+    def clamp(self, value):
+        value = super().clamp(value)
+        return value if value % 2 else min(value + 1, int(self.hi))
+
+
+LANDSCAPE = {
+    "depth": LESION["depth"],  # the networks of the lesion experiment: same depth control on the page
+    "grid": OddBound.int(
+        "grid", 11, 41, 25, step=2, label="Grid points per axis", help="Odd, so that the trained weights are on it."
+    ),
+    "seed": SEED,
+}
+LANDSCAPE_WIDTH = LESION["width"].default  # the landscape slices the lesion experiment's default networks
+LANDSCAPE_STEPS = LESION["steps"].default
+LANDSCAPE_SPAN = 1.0  # α, β from -1 to 1 (Li et al. 2018)
+LANDSCAPE_POINTS = 128  # fixed training signals the loss is computed on
+LANDSCAPE_LINE = 51  # points of the 1-D slice
+SHATTERED = {
+    "depth": Bound.int("depth", 1, 100, 50, label="Depth (layers)"),
+    "width": Bound.int("width", 16, 256, 200, step=8, label="Width"),
+    "seed": SEED,
+}
+SHATTERED_INPUTS = 256  # grid of inputs on [-2, 2]
+SHATTERED_RANGE = (-2.0, 2.0)
+SHATTERED_MAX_LAG = 64  # autocorrelation lags 0..64
+SHATTERED_DEPTHS = (1, 2, 4, 8, 16, 24, 32, 50)  # `shattered-depths`: the sweep (cost fixed by these)
+SHATTERED_SWEEP = {"width": SHATTERED["width"], "seed": SEED}
+# On /why `depth` and `width` are the lesion experiment's URL keys; the shattered-gradient controls use these (the
+# command line keeps `shattered --depth --width`).
+SHATTERED_PAGE = {
+    "depth": dataclasses.replace(SHATTERED["depth"], name="shattered_depth"),
+    "width": dataclasses.replace(SHATTERED["width"], name="shattered_width"),
+}

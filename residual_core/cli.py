@@ -19,6 +19,7 @@ import sys
 
 import torch
 
+from . import budget
 from .bounds import BoundError
 from .declare import Experiment
 
@@ -31,8 +32,8 @@ def experiments() -> dict[str, Experiment]:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # short message, exit 2, no traceback
-        self.exit(2, f"{self.prog}: error: {message}\n(see {self.prog} --help)\n")
+    def error(self, message):  # one line, exit 2, no traceback
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
 
 
 def build_parser(exps: dict[str, Experiment]) -> argparse.ArgumentParser:
@@ -100,7 +101,7 @@ def _claim_pages() -> list[str]:
 def _claims_main(page_key: str | None, rest: list[str]) -> int:
     """``claims PAGE [--experiment NAME ...] [options] [--format json|text] [--no-seeds]``."""
     from . import catalog
-    from .claims import page_bounds, page_claims
+    from .claims import page_bounds, page_claims, settings_for
 
     prog = "python -m residual_core claims"
     if page_key in (None, "-h", "--help"):
@@ -139,6 +140,14 @@ def _claims_main(page_key: str | None, rest: list[str]) -> int:
                 values[name] = bound.parse(raw)
             except BoundError as err:
                 parser.exit(2, f"{prog} {page.key}: error: {bound.flag}: {err}\n")
+    for claim in page.claims:  # the same cost budget as the app, for every experiment the claims run
+        if args.experiment and claim.experiment not in args.experiment:
+            continue
+        exp = catalog.experiment(claim.experiment)
+        try:
+            budget.check(exp, settings_for(exp, values))
+        except budget.BudgetError as err:
+            parser.exit(2, f"{prog} {page.key}: error: {err}\n")
     results = page_claims(page, values, seeds=not args.no_seeds, experiments=args.experiment)
     if args.format == "json":
         sys.stdout.write(json.dumps(_clean({"page": page.key, "claims": results}), allow_nan=False) + "\n")
@@ -194,6 +203,10 @@ def main(argv: list[str] | None = None) -> int:
             parser.exit(2, f"python -m residual_core {exp.name}: error: {bound.flag}: {err}\n")
     if args.format in ("svg", "png") and not args.out:
         parser.exit(2, f"python -m residual_core {exp.name}: error: --format {args.format} needs --out FILE\n")
+    try:
+        budget.check(exp, kwargs)  # the same cost budget as the app: no option combination runs for minutes
+    except budget.BudgetError as err:
+        parser.exit(2, f"python -m residual_core {exp.name}: error: {err}\n")
     if exp.takes_progress:
         kwargs["progress"] = _stderr_progress
     raw = exp.func(**kwargs)

@@ -58,6 +58,8 @@ class Experiment:
         code: further functions and classes shown under its charts by "Show the code" (``func`` comes first).
         table: the result -> rows for ``--format csv`` (by default the first figure's rows).
         figures: the charts drawn from its result.
+        live: its page trains it as a shared live run (``lab.live_run`` over :mod:`residual_core.training.jobs`)
+            rather than through the cache of results.
     """
 
     name: str
@@ -68,6 +70,7 @@ class Experiment:
     code: tuple = ()
     table: Callable[[dict], list[dict]] | None = None
     figures: tuple[Figure, ...] = ()
+    live: bool = False
 
     def figure(self, key: str) -> Figure:
         """The figure called ``key``."""
@@ -158,6 +161,8 @@ class Page:
         title, icon, teaser: the navigation entry and the home page's card.
         experiments: the experiments its charts draw, in page order.
         claims: the statements it makes, checked live.
+        selectors: page-level controls that are no experiment's option (the training lab's choice of experiment),
+            so a link from another page may set them.
     """
 
     key: str
@@ -166,6 +171,7 @@ class Page:
     teaser: str
     experiments: tuple[Experiment, ...] = ()
     claims: tuple[Claim, ...] = ()
+    selectors: tuple = ()
 
     def experiment(self, name: str) -> Experiment:
         return next(e for e in self.experiments if e.name == name)

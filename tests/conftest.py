@@ -55,3 +55,11 @@ def warnings_text(at: AppTest) -> str:
 @pytest.fixture
 def page_runner():
     return run_page
+
+
+def open_code_panels(at: AppTest) -> AppTest:
+    """Open every "Show the code" panel of the page (their source is sent only when opened) and rerun."""
+    state = at.session_state._state._state.filtered_state
+    for key in [k for k in state if str(k).startswith("code-")]:
+        at.session_state[key] = True
+    return at.run()

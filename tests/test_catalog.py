@@ -42,6 +42,10 @@ SMALL = {
     "depth-sweep": {"max_depth": 4, "steps": 10, "width": 8, "samples": 32},
     "scaling": {"depth": 2, "steps": 10, "width": 8, "samples": 32},
     "gated": {"depth": 2, "steps": 10, "width": 8, "samples": 32},
+    "lesion": {"depth": 4, "width": 32, "steps": 100},
+    "landscape": {"depth": 4, "grid": 11},
+    "shattered": {"depth": 5, "width": 16},
+    "shattered-depths": {"width": 16},
 }
 _RESULTS: dict[str, dict] = {}
 

@@ -101,4 +101,4 @@ def test_a_figure_builds_its_spec_from_the_result_and_exports_as_json():
     records = [d for d in exported["datasets"].values() if d and "norm" in d[0]]
     assert records == [[{"layer": 0, "series": "plain", "norm": 1.0}, {"layer": 1, "series": "plain", "norm": 0.5},
                         {"layer": 2, "series": "plain", "norm": 0.25}]]  # fmt: skip
-    assert set(charts.BUILDERS) == {"line", "band", "heatmap", "spans_line", "point", "curves"}
+    assert set(charts.BUILDERS) == {"line", "band", "heatmap", "spans_line", "point", "curves", "surface", "bar"}

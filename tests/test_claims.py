@@ -59,6 +59,15 @@ def _set(result: dict, **values) -> dict:
     return out
 
 
+def _lag1(result: dict, network: str, batch_norm: bool, depth: int, value: float) -> dict:
+    """A copy of a ``shattered-depths`` result with one network's lag-1 autocorrelation at ``depth`` set."""
+    out = copy.deepcopy(result)
+    for row in out["rows"]:
+        if (row["network"], row["batch_norm"], row["depth"]) == (network, batch_norm, depth):
+            row["lag1"] = value
+    return out
+
+
 # Claims that hold at every setting within the page's bounds (identities the code guarantees, or trends no allowed
 # setting reverses): their check is shown failing on a real result altered the way a broken model would alter it.
 # claim id -> (settings, alteration).
@@ -78,6 +87,24 @@ ALTERED = {
     "post-ln-steeper-than-pre-ln": ({}, lambda r: _scale(r, "per_layer", "pre_ln", 100.0, slice(-1, None))),
     "pre-ln-stream-grows": ({}, lambda r: _scale(r, "stream", "pre_ln", 0.01, slice(-1, None))),
     "dropout-spares-skip": ({}, lambda r: _set(r, skip_exact=False)),
+    # /why, at the page's defaults (where each claim holds for seeds 0-4; its conditions name where it does not)
+    "plain-collapses-without-a-block": ({}, lambda r: _scale(r, "deleted", "plain", 10.0)),
+    "residual-degrades-gracefully": ({}, lambda r: _scale(r, "deleted", "residual", 0.5)),
+    "residual-ahead-for-every-block": ({}, lambda r: _scale(r, "deleted", "residual", 0.0, slice(0, 1))),
+    "swapping-blocks": ({}, lambda r: _scale(r, "swapped", "residual", 0.5)),
+    "comparable-accuracy": (
+        {},
+        lambda r: _set(r, baseline={**r["baseline"], "residual": r["baseline"]["plain"] - 0.1}),
+    ),
+    "residual-landscape-smoother": (
+        {},
+        lambda r: _set(r, roughness={**r["roughness"], "residual": r["roughness"]["plain"]}),
+    ),
+    "residual-landscape-convex": ({}, lambda r: _set(r, nonconvex={"plain": 0.2, "residual": 0.1})),
+    "plain-gradient-shatters": ({}, lambda r: _set(r, lag1={**r["lag1"], "plain": 0.9})),
+    "residual-gradient-correlated": ({}, lambda r: _set(r, lag1={**r["lag1"], "residual": 0.1})),
+    "shattering-needs-batch-norm": ({}, lambda r: _lag1(r, "plain", False, max(r["depths"]), 0.0)),
+    "residual-correlated-at-every-depth": ({}, lambda r: _lag1(r, "residual", True, r["depths"][0], 0.2)),
 }
 
 # Training claims: one small real run gives the result's shape; its final losses are then set to a case where the

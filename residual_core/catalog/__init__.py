@@ -12,7 +12,7 @@ here and list it in that page's ``experiments``. To add a page: a module here wi
 from __future__ import annotations
 
 from ..declare import Experiment, Page
-from . import add_norm, gradient_flow, highway, residual_math, training, vanishing
+from . import add_norm, gradient_flow, highway, residual_math, training, vanishing, why
 
 HOME = Page(key="", title="Home", icon=":material/home:", teaser="What Residual Lab is and how to use it in a lecture.")
 
@@ -25,6 +25,7 @@ PAGES: tuple[Page, ...] = (
     highway.PAGE,
     add_norm.PAGE,
     training.PAGE,
+    why.PAGE,
 )
 
 EXPERIMENTS: dict[str, Experiment] = {e.name: e for p in PAGES for e in p.experiments}

@@ -136,6 +136,7 @@ TRANSFORMER = Experiment(
             takeaway=_transformer_takeaway,
         ),
     ),
+    live=True,
 )
 
 DEPTH = Experiment(
@@ -177,6 +178,7 @@ DEPTH = Experiment(
             takeaway=_deepest_takeaway,
         ),
     ),
+    live=True,
 )
 
 SCALING = Experiment(
@@ -225,6 +227,7 @@ SCALING = Experiment(
             takeaway=_alpha_takeaway,
         ),
     ),
+    live=True,
 )
 
 GATED = Experiment(
@@ -258,6 +261,7 @@ GATED = Experiment(
             takeaway=_gates_takeaway,
         ),
     ),
+    live=True,
 )
 
 PAGE = Page(
@@ -267,4 +271,5 @@ PAGE = Page(
     teaser="Train networks live with and without residuals: transformers, residual scaling α, gated residuals.",
     experiments=(TRANSFORMER, TRAIN_ONE, DEPTH, SCALING, GATED),
     claims=CLAIMS,
+    selectors=(bounds.TRAINING_EXPERIMENT,),
 )

@@ -9,6 +9,7 @@ and result into its spec; the builders are listed in :data:`BUILDERS` by the nam
 * :mod:`~residual_core.charts.describe` -- the text description of every chart (screen readers);
 * :mod:`~residual_core.charts.export` -- SVG and PNG files of a spec (vl-convert), in a short-lived worker process
   for the app or in-process for the command line.
+* :mod:`~residual_core.charts.surfaces` -- a surface over two quantitative axes (a loss landscape), bars.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .base import (
 )
 from .builders import SHAPES, band_chart, curves_chart, heatmap, line_chart, point_chart, spans_line_chart
 from .describe import describe
+from .surfaces import bar_chart, surface
 
 BUILDERS = {
     "line": line_chart,
@@ -44,6 +46,8 @@ BUILDERS = {
     "spans_line": spans_line_chart,
     "point": point_chart,
     "curves": curves_chart,
+    "surface": surface,
+    "bar": bar_chart,
 }
 
 
@@ -86,6 +90,7 @@ __all__ = [
     "SHAPES",
     "SOLID",
     "band_chart",
+    "bar_chart",
     "chart_builder",
     "color_scale",
     "curves_chart",
@@ -102,6 +107,7 @@ __all__ = [
     "point_chart",
     "spans_line_chart",
     "spec_json",
+    "surface",
     "vega_lite_spec",
     "x_axis",
 ]

@@ -29,6 +29,11 @@ SERIES_COLORS = {
     "gated residual": "#E69F00",
     "learned α (ReZero)": "#000000",
     "plain, fitted C·r^(L−l)": "#000000",
+    "plain, intact": "#D55E00",
+    "residual, intact": "#0072B2",
+    "chance": "#999999",
+    "plain, no batch norm": "#E69F00",
+    "residual, no batch norm": "#56B4E9",
 }
 
 

@@ -12,5 +12,8 @@ the long-format rows its charts draw (``*_rows``). Declared for the command line
   (/highway);
 * :mod:`~residual_core.experiments.add_norm` -- Post-LN, Pre-LN and no residual at initialisation, dropout, shapes
   (/add-norm);
-* :mod:`~residual_core.experiments.training_lab` -- transformers, depth, scaling α and gates, trained (/training).
+* :mod:`~residual_core.experiments.training_lab` -- transformers, depth, scaling α and gates, trained (/training);
+* :mod:`~residual_core.experiments.lesion`, :mod:`~residual_core.experiments.landscape`,
+  :mod:`~residual_core.experiments.shattered` -- delete and swap blocks of trained MLPs, the loss landscape, shattered
+  gradients (/why).
 """

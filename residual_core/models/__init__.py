@@ -8,10 +8,13 @@
   the training lab;
 * :mod:`~residual_core.models.transformer` -- the encoder layer as Post-LN, Pre-LN and without residuals, the
   encoder, and the sequence model that trains it;
-* :mod:`~residual_core.models.diagram` -- the encoder layer's diagram, traced from its ``forward``.
+* :mod:`~residual_core.models.diagram` -- the encoder layer's diagram, traced from its ``forward``;
+* :mod:`~residual_core.models.bn_mlp` -- batch-normalised plain and residual MLPs whose blocks can be deleted or
+  swapped (/why).
 """
 
 from .blocks import ProjectedResidual, ResidualBlock, ResidualWithDropout, SimpleFFN, count_parameters
+from .bn_mlp import BlockMLP, PlainBNLayer, ResidualBNBlock
 from .layers import (
     Branch,
     GatedResidual,
@@ -36,6 +39,7 @@ from .transformer import (
 )
 
 __all__ = [
+    "BlockMLP",
     "Branch",
     "DeepMLP",
     "DeepNetwork",
@@ -46,12 +50,14 @@ __all__ = [
     "Multiplicative",
     "NoResidualLayer",
     "Plain",
+    "PlainBNLayer",
     "PostLNLayer",
     "PreLNLayer",
     "ProjectedResidual",
     "ReZero",
     "Regressor",
     "Residual",
+    "ResidualBNBlock",
     "ResidualBlock",
     "ResidualWithDropout",
     "ScaledResidual",

@@ -253,6 +253,21 @@ class JobRegistry:
             if key is not None:
                 self._leave(watcher, key)
 
+    def store(self, fn, result: dict, **kwargs) -> None:
+        """Keep ``result`` as the finished run of ``fn(**kwargs)`` (a run computed elsewhere, e.g. by the app's
+        warm-up), unless that run is already stored or live."""
+        key = run_key(fn, kwargs)
+        with self._lock:
+            if key in self._results or key in self._active:
+                return
+            job = Job(self, key, fn, kwargs)
+            job.state, job.result, job.message = DONE, result, "finished"
+            job.started_at = job.finished_at = time.monotonic()
+            job._finished.set()
+            self._results[key] = job
+            while len(self._results) > self.max_results:
+                self._results.popitem(last=False)
+
     def result(self, fn, **kwargs) -> dict | None:
         """The stored result of ``fn(**kwargs)``, or ``None`` (does not start anything)."""
         with self._lock:

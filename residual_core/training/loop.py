@@ -43,6 +43,7 @@ def train_models(
     progress=None,
     probes: dict[str, Callable[[nn.Module], list[float]]] | None = None,
     snapshot: Callable[[dict, int], dict] | None = None,
+    until: dict[str, Callable[[nn.Module, int], bool]] | None = None,
     label: str = "training",
 ) -> dict:
     """Train every model in ``models`` for ``steps`` Adam steps on the same batches, in turn, step by step.
@@ -60,10 +61,14 @@ def train_models(
             per layer of that step's forward pass, or the learned α per layer).
         snapshot: turns the state so far into the caller's result shape for ``progress.partial``; receives
             ``(state, step)``.
+        until: ``{name: fn(model, step) -> bool}`` asked after each of that model's steps: when it returns true the
+            model stops training there (``stopped_at``; e.g. once it reaches a target accuracy). With ``until``
+            given, the loop ends early when every model has stopped or diverged.
 
     Returns:
         ``{"curves": {name: [{"step", "loss", "accuracy"?}]}, "probes": {name: [{"step", "values"}]},
-        "diverged_at": {name: step}}``; ``step`` counts from 1, the loss is the batch loss before that step's update.
+        "diverged_at": {name: step}, "stopped_at": {name: step}}``; ``step`` counts from 1, the loss is the batch
+        loss before that step's update.
     """
     gen = generator(int(seed) + 10_007 if data_seed is None else int(data_seed))
     kind = {"foreach": True} if foreach else {"fused": True}
@@ -72,6 +77,7 @@ def train_models(
         "curves": {name: [] for name in models},
         "probes": {name: [] for name in probes or {}},
         "diverged_at": {},
+        "stopped_at": {},
     }
     every = record_every(steps)
     report_every = max(1, steps // REPORTS)
@@ -83,6 +89,7 @@ def train_models(
             "curves": {k: list(v) for k, v in state["curves"].items()},
             "probes": {k: list(v) for k, v in state["probes"].items()},
             "diverged_at": dict(state["diverged_at"]),
+            "stopped_at": dict(state["stopped_at"]),
         }
         return snapshot(copy, step) if snapshot else copy
 
@@ -92,28 +99,37 @@ def train_models(
             x, y = task.batch_from(gen)
             keep = step % every == 0 or step == steps or step == 1
             for name, model in models.items():
-                if name not in state["diverged_at"]:
-                    _step(name, model, optimizers[name], task, x, y, step, keep, state, probes)
-            if step % report_every == 0 or step == steps:
+                if name not in state["diverged_at"] and name not in state["stopped_at"]:
+                    point = _step(name, model, optimizers[name], task, x, y, step, keep, state, probes)
+                    if until and name in until and name not in state["diverged_at"] and until[name](model, step):
+                        state["stopped_at"][name] = step
+                        if not keep:  # a curve ends where its model stopped
+                            state["curves"][name].append(point)
+            done = bool(until) and len(state["diverged_at"].keys() | state["stopped_at"].keys()) == len(models)
+            if step % report_every == 0 or step == steps or done:
                 _report(progress, step, steps, label, lambda s=step: snap(s))
+            if done:
+                break
     return state
 
 
-def _step(name, model, optimizer, task, x, y, step, keep, state, probes) -> None:
-    """One Adam step of one model, recorded in ``state`` when ``keep``."""
+def _step(name, model, optimizer, task, x, y, step, keep, state, probes) -> dict:
+    """One Adam step of one model, recorded in ``state`` when ``keep``; returns the step's curve point."""
     loss, accuracy = task.loss(model(x), y)
     value = float(loss.detach())
     if not math.isfinite(value):
         state["diverged_at"][name] = step
         state["curves"][name].append(_point(step, float("nan"), accuracy))
-        return
+        return state["curves"][name][-1]
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
+    point = _point(step, value, accuracy)
     if keep:
-        state["curves"][name].append(_point(step, value, accuracy))
+        state["curves"][name].append(point)
         if probes and name in probes:
             state["probes"][name].append({"step": step, "values": probes[name](model)})
+    return point
 
 
 def _report(progress, done: int, total: int, message: str, snapshot: Callable[[], dict]) -> None:

@@ -174,7 +174,7 @@ def test_presenter_mode_has_large_type_collapsed_sidebar_full_width_charts_and_t
 def test_svg_png_and_csv_downloads_are_valid_files_named_after_their_parameters(server, browser):
     ctx = Offline(browser, accept_downloads=True)
     page = _open(ctx.context, server.url("vanishing?depth=12&axis=linear"))
-    name = "products-running-product-factor0.9-depth12-seed0-logyfalse"
+    name = "products-running-product-factor0.9-depth12-initdefault-seed0-logyfalse"
     row = page.locator("[class*='st-key-lab-files-']").first  # the files under the first chart
     got = {}
     for label in ("SVG", "PNG", "CSV"):
@@ -212,7 +212,8 @@ PHONE_CHECK = """() => {
   }
   for (const c of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
     const svg = c.querySelector('svg.marks');
-    if (!svg) continue;
+    // a chart in a closed expander keeps its last width until it is opened, and is laid out to fit then
+    if (!svg || !c.checkVisibility()) continue;
     const right = svg.getBoundingClientRect().right;
     if (right > vw + 1) wide.push('chart ' + right);
     for (const l of svg.querySelectorAll('.role-legend')) {
@@ -301,7 +302,8 @@ def test_embedded_in_another_sites_frame(server, browser):
     title = frame.locator("h1").first.bounding_box()
     share_button = frame.get_by_role("button", name="Share this view").bounding_box()
     assert abs((title["y"] + title["height"] / 2) - (share_button["y"] + share_button["height"] / 2)) < 30
-    assert frame.locator("[data-testid='stVegaLiteChart'] svg.marks").count() == 2
+    charts = frame.locator("[data-testid='stVegaLiteChart']").count()
+    assert charts >= 2 and frame.locator("[data-testid='stVegaLiteChart'] svg.marks").count() == charts
     width = frame.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert width[0] <= width[1]
     frame.get_by_role("button", name="Share this view").click()

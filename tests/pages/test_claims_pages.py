@@ -100,7 +100,7 @@ def test_each_page_shows_all_its_claims_that_need_no_training():
 def test_training_claims_count_seeds_only_on_request():
     at = until_trained(run_page(PAGES["training"][0], {**SMALL, "seed": "0"}))
     assert all(c["count"] is None for c in shown_claims(at))
-    button = next(b for b in at.button if b.label.startswith("Run seeds"))
+    button = next(b for b in at.button if b.label.startswith("Count seeds 0–4"))
     at = button.click().run(timeout=300)
     assert not at.exception
     shown = shown_claims(at)

@@ -125,8 +125,12 @@ def test_navigation_keeps_presenter_mode():
     at = run_page("pages/3_gradient-flow.py", {"present": "1", "seed": "7", "depth": "30"})
     links = {p.proto.label: p.proto.query_string for p in at.get("page_link")}
     assert links["Highway vs residual"] == links["Home"] == "present=1"  # a name can mean another thing elsewhere
+    cross = "Training lab: plain vs residual by depth, Xavier initialisation"  # a link that means one view
+    assert links[cross] == "present=1&experiment=depth&init=xavier&max_depth=64"
     at = run_page("pages/3_gradient-flow.py", {"seed": "7"})
-    assert {p.proto.query_string for p in at.get("page_link")} == {""}
+    links = {p.proto.label: p.proto.query_string for p in at.get("page_link")}
+    assert links.pop(cross) == "experiment=depth&init=xavier&max_depth=64"
+    assert set(links.values()) == {""}
 
 
 def test_a_link_to_another_page_keeps_only_values_that_page_accepts():
@@ -224,6 +228,6 @@ def _streamlit_neutral(spec: dict) -> str:
 def test_file_names_carry_the_parameters_and_the_view():
     at = run_page(VANISHING, {"depth": "12", "axis": "linear"})
     keys = {b.key for b in at.get("download_button")}
-    assert "svg-products-gradients-factor0.9-depth12-seed0-logyfalse" in keys
-    assert "png-products-running-product-factor0.9-depth12-seed0-logyfalse" in keys
+    assert "svg-products-gradients-factor0.9-depth12-initdefault-seed0-logyfalse" in keys
+    assert "png-products-running-product-factor0.9-depth12-initdefault-seed0-logyfalse" in keys
     # (the file names themselves are checked on real downloads: tests/browser/test_class.py)

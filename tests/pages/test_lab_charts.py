@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 import lab
 from residual_core.catalog import gradient_flow, vanishing
 from residual_core.experiments.vanishing import products_experiment
-from tests.conftest import chart_frame
+from tests.conftest import chart_frame, open_code_panels
 
 
 def test_csv_file_names_are_experiment_figure_and_parameters():
@@ -46,5 +46,5 @@ def test_a_declared_figure_draws_its_chart_csv_and_code():
     # final=False: the live chart alone, no files, no data table, no code panel
     assert [b.label for b in at.get("download_button")] == ["CSV", "SVG", "PNG"]
     assert [e.label for e in at.expander] == ["Data table", "Show the code"]
-    code = "\n".join(c.value for c in at.code)
+    code = "\n".join(c.value for c in open_code_panels(at).code)
     assert code.count("def products_experiment") == 1 and "def geometric_fit" in code

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+import lab
 from tests import slow_fixture
 
 SCRIPT = """
@@ -25,7 +25,7 @@ def _visit(x: int, out: list, i: int):
 
 
 def test_simultaneous_visitors_share_one_run_and_all_see_it():
-    st.cache_data.clear()
+    lab.clear_cache()
     slow_fixture.CALLS.clear()
     out: list = [None] * 4
     threads = [threading.Thread(target=_visit, args=(7, out, i)) for i in range(4)]
@@ -39,7 +39,7 @@ def test_simultaneous_visitors_share_one_run_and_all_see_it():
 
 
 def test_a_later_visitor_gets_the_cached_result_without_computing():
-    st.cache_data.clear()
+    lab.clear_cache()
     slow_fixture.CALLS.clear()
     out: list = [None]
     _visit(3, out, 0)

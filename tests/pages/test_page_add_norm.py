@@ -6,7 +6,7 @@ import pytest
 
 from residual_core.experiments.add_norm import add_norm_experiment, add_norm_seeds, dropout_demo, shape_demo
 from residual_core.models.diagram import encoder_diagram
-from tests.conftest import chart_frame, run_page, warnings_text
+from tests.conftest import chart_frame, open_code_panels, run_page, warnings_text
 
 PAGE = "pages/5_add-norm.py"
 SERIES = {"post_ln": "Post-LN", "pre_ln": "Pre-LN", "no_residual": "no residual"}
@@ -60,7 +60,7 @@ def test_defaults_render_and_chart_data_matches_residual_core():
     drops = chart_frame(at, 4, column="value")
     assert _series(drops, "value", "added in training, run 1", x="feature") == [r["train_1"] for r in demo["features"]]
     # the default widths differ: the real PyTorch error is shown as text, not raised
-    code = "\n".join(c.value for c in at.code)
+    code = "\n".join(c.value for c in open_code_panels(at).code)
     assert f"RuntimeError: {shape_demo(512, 256, 0)['error']}" in code
     assert "must match the size of tensor b" in code
 

@@ -14,7 +14,7 @@ from residual_core.experiments.gradient_flow import (
     gradient_flow_vs_text,
     gradient_seed_spread,
 )
-from tests.conftest import chart_frame, run_page, warnings_text
+from tests.conftest import chart_frame, open_code_panels, run_page, warnings_text
 
 PAGE = "pages/3_gradient-flow.py"
 
@@ -64,7 +64,7 @@ def test_defaults_render_and_chart_data_matches_residual_core():
     computed = table["computed here (seed 0)"].tolist()
     assert computed[1] == f"{vs['computed']['residual']:.4f}"
     assert f"{vs['decades']:.1f} orders of magnitude" in " ".join(m.value for m in at.markdown)
-    code = "\n".join(c.value for c in at.code)
+    code = "\n".join(c.value for c in open_code_panels(at).code)
     for name in ("def gradient_flow_experiment", "def gradient_seed_spread", "def layer_input_grad_norms"):
         assert name in code
     assert "def activation_profile" in code and "def depth_alpha_map" in code and "class ScaledResidual" in code

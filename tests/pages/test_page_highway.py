@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 
+import lab
 from residual_core.experiments.highway import KINDS, gate_check, highway_experiment, highway_training
-from tests.conftest import chart_frame, charts, run_page, warnings_text
+from tests.conftest import chart_frame, charts, open_code_panels, run_page, warnings_text
 
 PAGE = "pages/4_highway.py"
 
 
 @pytest.fixture(autouse=True)
 def _cold_cache():
-    st.cache_data.clear()  # every test starts like a fresh server (the training result is cached across sessions)
+    lab.clear_cache()  # every test starts like a fresh server (the training result is cached across sessions)
     yield
-    st.cache_data.clear()
+    lab.clear_cache()
 
 
 def _series(frame, value, name, x="layer"):
@@ -98,6 +98,6 @@ def test_bad_url_values_give_a_notice_and_no_exception(params, key, used):
 
 def test_code_panels_show_the_real_source():
     at = run_page(PAGE)
-    code = "\n".join(c.value for c in at.code)
+    code = "\n".join(c.value for c in open_code_panels(at).code)
     assert "def highway_experiment" in code and "class HighwayLayer" in code
     assert "class UncoupledHighway" in code and "def gate_check" in code

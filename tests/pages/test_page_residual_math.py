@@ -7,7 +7,7 @@ import pytest
 from residual_core.experiments.jacobian import jacobian_spectrum
 from residual_core.experiments.preservation import TEXT_PRINTED, preservation_experiment, preservation_vs_text
 from residual_core.experiments.residual_math import multiplicative_experiment, residual_1d, unrolled_sum
-from tests.conftest import chart_frame, run_page, warnings_text
+from tests.conftest import chart_frame, open_code_panels, run_page, warnings_text
 
 PAGE = "pages/2_residual-math.py"
 
@@ -74,7 +74,7 @@ def test_defaults_render_and_chart_data_matches_residual_core():
     text = " ".join(m.value for m in at.markdown)
     assert f"{vs['sqrt_n']:.2f}" in text and f"{vs['factor_plain']:.4e}" in text
     # "Show the code" shows the functions that computed the charts
-    code = "\n".join(c.value for c in at.code)
+    code = "\n".join(c.value for c in open_code_panels(at).code)
     for name in ("def residual_1d", "def unrolled_sum", "def preservation_experiment", "def jacobian_spectrum"):
         assert name in code
     assert "def multiplicative_experiment" in code and "class Multiplicative" in code

@@ -13,7 +13,7 @@ import pytest
 from residual_core import catalog
 from residual_core.experiments import training_lab as training
 from residual_core.training import jobs
-from tests.conftest import chart_frame, charts, run_page, warnings_text
+from tests.conftest import chart_frame, charts, open_code_panels, run_page, warnings_text
 
 PAGE = "pages/6_training.py"
 SMALL = {"steps": "10", "layers": "1", "d_model": "16", "batch": "8", "seq_len": "4"}
@@ -54,7 +54,7 @@ def test_small_transformer_run_shows_the_curves_residual_core_computes():
         assert rows["loss"].tolist() == [p["loss"] for p in run["curve"]]
         assert rows["accuracy"].tolist() == [p["accuracy"] for p in run["curve"]]
     assert [m.label for m in at.metric] == [f"{r['label']}: loss, final" for r in expected["runs"]]
-    code = "\n".join(c.value for c in at.code)
+    code = "\n".join(c.value for c in open_code_panels(at).code)
     assert "def transformer_experiment" in code and "class SequenceModel" in code and "def train_models" in code
     assert "Bounds" in " ".join(c.value for c in at.caption)
 

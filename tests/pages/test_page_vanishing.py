@@ -10,7 +10,7 @@ import pytest
 import lab
 from residual_core import catalog
 from residual_core.experiments.vanishing import exact_product, product_series, products_experiment
-from tests.conftest import ROOT, chart_frame, charts, run_page, warnings_text
+from tests.conftest import ROOT, chart_frame, charts, open_code_panels, run_page, warnings_text
 
 PAGE = "pages/1_vanishing.py"
 
@@ -101,7 +101,7 @@ def test_moving_a_slider_recomputes():
 
 def test_code_panel_shows_the_real_source():
     at = run_page(PAGE)
-    code = "\n".join(c.value for c in at.code)
+    code = "\n".join(c.value for c in open_code_panels(at).code)
     assert "def products_experiment" in code and "def layer_input_grad_norms" in code
     # the networks: the text's DeepNetwork as twins built from the layer classes
     assert "def twins" in code and "class Plain" in code and "class ScaledResidual" in code

@@ -13,7 +13,7 @@ from tests.conftest import run_page, warnings_text
 GARBAGE = ["abc", "1e9", "-1e300", "nan", "", "0x10", "1,5", "%00", "🙂", "9" * 400]
 PAGES = [p for p in lab.available_pages() if p.key]
 # Pages that train or sweep (seconds per run) are fuzzed with fewer values to keep the suite quick.
-SLOW = {"training", "highway", "add-norm"}
+SLOW = {"training", "highway", "add-norm", "why"}
 
 
 def _bound_keys(at) -> list[str]:

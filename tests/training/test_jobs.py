@@ -9,6 +9,7 @@ import pytest
 
 from residual_core.experiments import training_lab
 from residual_core.training import jobs
+from tests import slow_fixture
 
 # Test runs are controlled through these events, looked up by the run's ``name`` argument.
 GATES: dict[str, threading.Event] = {}
@@ -204,3 +205,23 @@ def test_a_cancelled_training_run_leaves_no_entry(registry):
     assert job.wait(30) and job.view().state == jobs.CANCELLED
     assert job.view().done < 600 and job.view().result is None
     assert registry.cached_keys() == [] and registry.active_keys() == []
+
+
+def test_a_result_computed_elsewhere_is_stored_as_a_finished_run():
+    """The app's warm-up trains the training lab's default runs and stores them where the page looks for them."""
+    registry = jobs.JobRegistry()
+    registry.store(slow_fixture.slow_square, {"x": 4, "square": 16}, x=4)
+    job = registry.watch("visitor", slow_fixture.slow_square, x=4)
+    assert job.view().state == jobs.DONE and job.view().result == {"x": 4, "square": 16}
+    assert registry.started == 0  # nothing trained
+    registry.store(slow_fixture.slow_square, {"x": 4, "square": -1}, x=4)  # a stored run is never replaced
+    assert registry.result(slow_fixture.slow_square, x=4) == {"x": 4, "square": 16}
+
+
+def test_the_warm_up_plans_the_training_labs_default_runs_for_the_job_registry():
+    from lab import warmup
+    from residual_core.catalog import training
+
+    planned = {fn for fn, _ in warmup.plan()}
+    for exp in (training.TRANSFORMER, training.DEPTH, training.SCALING, training.GATED):
+        assert exp.live and exp.func in planned and exp.func in warmup._LIVE

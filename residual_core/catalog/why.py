@@ -1,0 +1,305 @@
+"""/why: why residual networks train -- delete a block (Veit et al. 2016), slice the loss landscape (Li et al.
+2018), see shattered gradients (Balduzzi et al. 2017)."""
+
+from .. import bounds
+from ..declare import Experiment, Figure, Page
+from ..experiments import landscape, lesion, shattered
+from ..models.bn_mlp import BlockMLP, PlainBNLayer, ResidualBNBlock
+from ..training.loop import train_models
+from ..training.mnist1d import MNIST1DTask, held_out_accuracy
+from . import why_claims as says
+from .why_claims import CLAIMS
+
+NETWORKS = (
+    "Networks: BlockMLP, Linear(IN, WIDTH) -> DEPTH blocks -> Linear(WIDTH, OUT). Plain block: x <- relu(BN(W x));\n"
+    "residual block: x <- x + V relu(BN(W x)) + c. W is He-normal (no bias), V, c and the input and output layers\n"
+    "use PyTorch's default nn.Linear init; a plain and a residual network with one seed share W and the input and\n"
+    "output layers."
+)
+TRAINING = (
+    f"Data: MNIST-1D (Greydanus 2020; 4000 training and 1000 test signals of 40 features, 10 classes), shipped as\n"
+    f"residual_core/data/mnist1d.npz. Training: Adam (learning rate {bounds.WHY_LR:g}), minibatches of "
+    f"{bounds.WHY_BATCH}, cross-entropy; the\nplain network for STEPS steps, then the residual one on the same "
+    f"batches until its test accuracy reaches\nthe plain network's (checked every {bounds.WHY_CHECK_EVERY} steps, "
+    "at most STEPS): compared at comparable accuracy."
+)
+
+LESION = Experiment(
+    name="lesion",
+    func=lesion.lesion_experiment,
+    bounds=bounds.LESION,
+    summary="delete or swap blocks of a trained plain and residual MLP (Veit et al. 2016) and count paths by length",
+    help=(
+        "Delete a block: test accuracy of a trained plain and residual network with each block deleted in turn\n"
+        "(left out of the forward pass: a residual block passes x through, a plain layer becomes the identity),\n"
+        f"with each pair of adjacent blocks swapped, and with k random blocks deleted (mean of "
+        f"{bounds.WHY_DELETE_DRAWS} draws).\nPaths: C(DEPTH, k) of the 2^DEPTH paths through a residual stack pass "
+        "k blocks.\n\n" + NETWORKS.replace("IN", "40").replace("OUT", "10") + "\n" + TRAINING
+    ),
+    code=(
+        lesion.trained_pair,
+        lesion.train_to_comparable_accuracy,
+        BlockMLP,
+        PlainBNLayer,
+        ResidualBNBlock,
+        MNIST1DTask,
+        held_out_accuracy,
+        train_models,
+        lesion.path_counts,
+    ),
+    table=lesion.table_rows,
+    figures=(
+        Figure(
+            "deleted",
+            "line",
+            lesion.deleted_rows,
+            {
+                "x": "block",
+                "y": "accuracy",
+                "series": "network",
+                "log_y": False,
+                "x_title": "deleted block",
+                "y_title": "test accuracy",
+                "dashed": (lesion.intact_label("plain"), lesion.intact_label("residual"), "chance"),
+            },
+            description="Test accuracy of the plain and the residual network with each of their {depth} blocks "
+            "deleted in turn.",
+            takeaway=says.deleted_takeaway,
+        ),
+        Figure(
+            "swapped",
+            "line",
+            lesion.swapped_rows,
+            {
+                "x": "block",
+                "y": "accuracy",
+                "series": "network",
+                "log_y": False,
+                "x_title": "block b swapped with block b + 1",
+                "y_title": "test accuracy",
+                "dashed": (lesion.intact_label("plain"), lesion.intact_label("residual"), "chance"),
+            },
+            takeaway=says.swapped_takeaway,
+        ),
+        Figure(
+            "deleted-k",
+            "curves",
+            lesion.deleted_k_rows,
+            {
+                "x": "k",
+                "y": "accuracy",
+                "series": "network",
+                "log_y": False,
+                "points": True,
+                "x_title": "blocks deleted at random",
+                "y_title": "test accuracy",
+                "rule": (0.1, "chance"),
+            },
+            takeaway=says.deleted_k_takeaway,
+        ),
+        Figure(
+            "paths",
+            "bar",
+            lesion.path_rows,
+            lambda r: {
+                "x": "length",
+                "y": "paths",
+                "x_title": "path length (blocks passed)",
+                "y_title": f"paths (of 2^{r['depth']})",
+            },
+            takeaway=says.paths_takeaway,
+        ),
+        Figure(
+            "training",
+            "curves",
+            lesion.training_rows,
+            {
+                "x": "step",
+                "y": "loss",
+                "y2": "accuracy",
+                "series": "network",
+                "log_y": False,
+                "y_title": "minibatch loss (solid)",
+                "y2_title": "minibatch accuracy (dashed)",
+            },
+            takeaway=says.training_takeaway,
+        ),
+    ),
+)
+
+LANDSCAPE = Experiment(
+    name="landscape",
+    func=landscape.landscape_experiment,
+    bounds=bounds.LANDSCAPE,
+    summary="the loss on a 2-D slice around the trained plain and residual networks (Li et al. 2018)",
+    help=(
+        f"The loss landscape: the networks of `lesion` (DEPTH blocks, width {bounds.LANDSCAPE_WIDTH}, "
+        f"{bounds.LANDSCAPE_STEPS} steps), trained, then the\ncross-entropy on the first "
+        f"{bounds.LANDSCAPE_POINTS} training signals at theta + a u + b v for a, b on a GRID x GRID grid\n"
+        f"from -{bounds.LANDSCAPE_SPAN:g} to {bounds.LANDSCAPE_SPAN:g}; u, v random directions, filter-normalised "
+        "row by row (each unit's weights); biases and\nbatch-norm parameters fixed; evaluation mode. Also the 1-D "
+        f"slice (b = 0, {bounds.LANDSCAPE_LINE} points) and three measures:\nroughness = mean |Laplacian of log loss| "
+        "/ step^2 over the interior, the share of non-convex points (a\nnegative eigenvalue of the 2x2 "
+        "finite-difference Hessian beyond 1/20 of the largest), the share of points under\ntwice the centre's "
+        "loss.\n\n"
+        + NETWORKS.replace("IN", "40").replace("OUT", "10").replace("WIDTH", str(bounds.LANDSCAPE_WIDTH))
+        + "\n"
+        + TRAINING.replace("STEPS", str(bounds.LANDSCAPE_STEPS))
+    ),
+    code=(
+        landscape.filter_normalised_direction,
+        landscape.slice_losses,
+        landscape.roughness,
+        landscape.nonconvex_share,
+        landscape.basin_share,
+        lesion.trained_pair,
+        BlockMLP,
+        PlainBNLayer,
+        ResidualBNBlock,
+    ),
+    table=landscape.surface_rows,
+    figures=(
+        *(
+            Figure(
+                f"{kind}-surface",
+                "surface",
+                lambda r, kind=kind: [row for row in landscape.surface_rows(r) if row["network"] == kind],
+                lambda r: {
+                    "x": "alpha",
+                    "y": "beta",
+                    "color": "log10_loss",
+                    "step": r["alphas"][1] - r["alphas"][0],
+                    "domain": landscape.log_loss_domain(r),
+                    "x_title": "α (direction u)",
+                    "y_title": "β (direction v)",
+                    "color_title": "log₁₀ loss",
+                },
+                description=f"The {kind} network's loss on a 2-D slice of weight space around its trained weights.",
+                takeaway=says.surface_takeaway(kind),
+            )
+            for kind in lesion.NETWORKS
+        ),
+        Figure(
+            "line",
+            "curves",
+            landscape.line_rows,
+            {
+                "x": "alpha",
+                "y": "loss",
+                "series": "network",
+                "x_title": "α (direction u; β = 0)",
+                "y_title": "loss",
+                "log_y": True,
+            },
+            takeaway=says.line_takeaway,
+        ),
+    ),
+)
+
+SHATTERED = Experiment(
+    name="shattered",
+    func=shattered.shattered_experiment,
+    bounds=bounds.SHATTERED,
+    summary="d output / d input over 256 inputs of a plain and a residual network at initialisation (Balduzzi 2017)",
+    help=(
+        f"Shattered gradients: a network with one input and one output, at initialisation, float64; the gradient\n"
+        f"d output / d input at {bounds.SHATTERED_INPUTS} evenly spaced inputs on [{bounds.SHATTERED_RANGE[0]:g}, "
+        f"{bounds.SHATTERED_RANGE[1]:g}], and its autocorrelation along the\ngrid (lags 0..{bounds.SHATTERED_MAX_LAG})."
+        " Batch normalisation standardises every unit over the inputs (statistics\nmeasured on them, then held "
+        "fixed, so each gradient is that input's own).\n\n" + NETWORKS.replace("IN", "1").replace("OUT", "1")
+    ),
+    code=(
+        shattered.input_gradient,
+        shattered.calibrate_batch_norm,
+        shattered.autocorrelation,
+        BlockMLP,
+        PlainBNLayer,
+        ResidualBNBlock,
+    ),
+    table=shattered.table_rows,
+    figures=(
+        Figure(
+            "plain-gradient",
+            "line",
+            shattered.plain_gradient_rows,
+            {
+                "x": "x",
+                "y": "gradient",
+                "series": "network",
+                "log_y": False,
+                "x_title": "input x",
+                "y_title": "d output / d x, plain",
+            },
+            takeaway=says.gradient_takeaway("plain"),
+        ),
+        Figure(
+            "residual-gradient",
+            "line",
+            shattered.residual_gradient_rows,
+            {
+                "x": "x",
+                "y": "gradient",
+                "series": "network",
+                "log_y": False,
+                "x_title": "input x",
+                "y_title": "d output / d x, residual",
+            },
+            takeaway=says.gradient_takeaway("residual"),
+        ),
+        Figure(
+            "autocorrelation",
+            "line",
+            shattered.autocorrelation_rows,
+            {
+                "x": "lag",
+                "y": "autocorrelation",
+                "series": "network",
+                "log_y": False,
+                "x_title": "lag (steps along the input grid)",
+                "y_title": "autocorrelation",
+            },
+            takeaway=says.autocorrelation_takeaway,
+        ),
+    ),
+)
+
+SHATTERED_DEPTHS = Experiment(
+    name="shattered-depths",
+    func=shattered.shattered_depths_experiment,
+    bounds=bounds.SHATTERED_SWEEP,
+    summary="lag-1 autocorrelation of the input gradient against depth, with and without batch normalisation",
+    help=(
+        "The networks of `shattered` at depths " + ", ".join(map(str, bounds.SHATTERED_DEPTHS)) + ", with and "
+        "without batch normalisation (without: every\nBN is the identity, nothing else changes): the lag-1 "
+        "autocorrelation of d output / d input over the inputs."
+    ),
+    code=(shattered.input_gradient, shattered.autocorrelation, BlockMLP),
+    figures=(
+        Figure(
+            "depths",
+            "curves",
+            shattered.depth_rows,
+            {
+                "x": "depth",
+                "y": "lag1",
+                "series": "series",
+                "log_y": False,
+                "points": True,
+                "x_title": "depth (blocks)",
+                "y_title": "lag-1 autocorrelation",
+                "rule": (0.0, "white noise"),
+            },
+            takeaway=says.depths_takeaway,
+        ),
+    ),
+)
+
+PAGE = Page(
+    key="why",
+    title="Why residual networks train",
+    icon=":material/psychology:",
+    teaser="Delete a block, slice the loss landscape, see shattered gradients: three results that explain why "
+    "residual networks train, run live on MNIST-1D and at initialisation.",
+    experiments=(LESION, LANDSCAPE, SHATTERED, SHATTERED_DEPTHS),
+    claims=CLAIMS,
+)

@@ -1,0 +1,268 @@
+"""The claims of /why, each checked on the live result of its experiment (declared in :mod:`.why`), and the
+one-sentence takeaways under its figures, read from the same results."""
+
+from ..bounds import WHY_CHECK_EVERY
+from ..declare import Claim, Verdict
+from ..experiments.lesion import kept, mean_of
+
+LESION_NETS = "plain relu(BN(W x)) and residual x + V relu(BN(W x)) + c blocks, He-normal W, trained on MNIST-1D"
+SLICE = "; filter-normalised directions, α, β in [-1, 1], evaluation mode; 16 blocks or more (no difference at 4)"
+AT_INIT = "at initialisation, float64, He-normal W, 256 inputs on [-2, 2]"
+
+
+def _collapse(r: dict) -> Verdict:
+    m = mean_of(r["deleted"], "plain")
+    return Verdict(m < 0.2, f"plain: {r['baseline']['plain']:.3f} intact, {m:.3f} on average with one block deleted")
+
+
+def _graceful(r: dict) -> Verdict:
+    k = kept(r, "deleted", "residual")
+    return Verdict(
+        k >= 0.75,
+        f"residual: {r['baseline']['residual']:.3f} intact, {mean_of(r['deleted'], 'residual'):.3f} on average with "
+        f"one block deleted ({k:.0%} kept)",
+    )
+
+
+def _every_block(r: dict) -> Verdict:
+    gaps = [(row["residual"] - row["plain"], row["block"]) for row in r["deleted"]]
+    gap, block = min(gaps)
+    return Verdict(gap > 0, f"smallest lead of the residual network: {gap:+.3f} (block {block} deleted)")
+
+
+def _swap(r: dict) -> Verdict:
+    k, plain = kept(r, "swapped", "residual"), mean_of(r["swapped"], "plain")
+    return Verdict(k >= 0.8 and plain < 0.2, f"residual keeps {k:.0%} on average; plain falls to {plain:.3f}")
+
+
+def _comparable(r: dict) -> Verdict:
+    b, t = r["baseline"], r["training"]
+    gap = b["residual"] - b["plain"]
+    reached = t["residual_steps"] < t["plain_steps"] or gap >= 0
+    return Verdict(
+        reached and abs(gap) <= 0.03,
+        f"test accuracy {b['plain']:.3f} (plain, {t['plain_steps']} steps) vs {b['residual']:.3f} (residual, "
+        f"{t['residual_steps']} steps)",
+    )
+
+
+def _smoother(r: dict) -> Verdict:
+    p, q = r["roughness"]["plain"], r["roughness"]["residual"]
+    return Verdict(q < 0.85 * p, f"mean |∇² log L|: plain {p:.3g}, residual {q:.3g} (ratio {q / p:.2f})")
+
+
+def _convex(r: dict) -> Verdict:
+    p, q = r["nonconvex"]["plain"], r["nonconvex"]["residual"]
+    return Verdict(q <= 0.03 and q < p, f"non-convex share of the slice: plain {p:.1%}, residual {q:.1%}")
+
+
+def _white(r: dict) -> Verdict:
+    a = r["lag1"]["plain"]
+    return Verdict(abs(a) < 0.2, f"plain lag-1 autocorrelation {a:+.3f} at depth {r['depth']}")
+
+
+def _brown(r: dict) -> Verdict:
+    a = r["lag1"]["residual"]
+    return Verdict(a > 0.5, f"residual lag-1 autocorrelation {a:+.3f} at depth {r['depth']}")
+
+
+def _needs_batch_norm(r: dict) -> Verdict:
+    deepest = max(r["depths"])
+    rows = {(row["network"], row["batch_norm"]): row["lag1"] for row in r["rows"] if row["depth"] == deepest}
+    with_bn, without = rows[("plain", True)], rows[("plain", False)]
+    return Verdict(
+        abs(with_bn) < 0.2 and without > 0.5,
+        f"plain, depth {deepest}: lag-1 autocorrelation {with_bn:+.3f} with batch norm, {without:+.3f} without",
+    )
+
+
+def _residual_all_depths(r: dict) -> Verdict:
+    worst = min(row["lag1"] for row in r["rows"] if row["network"] == "residual" and row["batch_norm"])
+    return Verdict(worst > 0.5, f"lowest residual lag-1 autocorrelation over depths 1-{max(r['depths'])}: {worst:+.3f}")
+
+
+CLAIMS = (
+    Claim(
+        id="plain-collapses-without-a-block",
+        text="Deleting a single layer of the plain network leaves it near chance: on average below 0.2 test accuracy "
+        "(chance is 0.1).",
+        condition=LESION_NETS,
+        experiment="lesion",
+        check=_collapse,
+    ),
+    Claim(
+        id="residual-degrades-gracefully",
+        text="Deleting a single block of the residual network costs it little: on average it keeps at least 75% of "
+        "its test accuracy.",
+        condition=LESION_NETS + "; 12 blocks or more (measured: about 70% kept at 8 blocks, about half at 4)",
+        experiment="lesion",
+        check=_graceful,
+    ),
+    Claim(
+        id="residual-ahead-for-every-block",
+        text="Whichever block is deleted, the residual network stays more accurate than the plain network without "
+        "the same block.",
+        condition=LESION_NETS + "; measured 5/5 at 4, 12, 16 and 24 blocks, 4/5 at 8",
+        experiment="lesion",
+        check=_every_block,
+    ),
+    Claim(
+        id="swapping-blocks",
+        text="Swapping two adjacent blocks: the residual network keeps at least 80% of its accuracy on average, "
+        "the plain network falls below 0.2.",
+        condition=LESION_NETS + "; 8 blocks or more (at 4 the residual network keeps about 60%)",
+        experiment="lesion",
+        check=_swap,
+    ),
+    Claim(
+        id="comparable-accuracy",
+        text="The two intact networks are compared at comparable test accuracy (within 0.03 of each other).",
+        condition=f"the residual network stops training once it matches the plain one (checked every {WHY_CHECK_EVERY} "
+        "steps)",
+        experiment="lesion",
+        check=_comparable,
+    ),
+    Claim(
+        id="residual-landscape-smoother",
+        text="The residual network's loss surface is smoother: its mean |∇² log L| over the slice is at least 15% "
+        "lower than the plain network's.",
+        condition=LESION_NETS + SLICE,
+        experiment="landscape",
+        check=_smoother,
+    ),
+    Claim(
+        id="residual-landscape-convex",
+        text="The residual slice is nearly convex: at most 3% of its points are not, fewer than in the plain slice.",
+        condition=LESION_NETS + SLICE + "; a grid of 25 points or more (coarser grids count more in both)",
+        experiment="landscape",
+        check=_convex,
+    ),
+    Claim(
+        id="plain-gradient-shatters",
+        text="The plain network's input gradient is white noise: its lag-1 autocorrelation is within 0.2 of zero.",
+        condition=AT_INIT + "; with batch normalisation; depth 16 or more",
+        experiment="shattered",
+        check=_white,
+    ),
+    Claim(
+        id="residual-gradient-correlated",
+        text="The residual network's input gradient stays correlated from one input to the next: lag-1 "
+        "autocorrelation above 0.5.",
+        condition=AT_INIT + "; with batch normalisation",
+        experiment="shattered",
+        check=_brown,
+    ),
+    Claim(
+        id="shattering-needs-batch-norm",
+        text="At depth 50 the plain network's gradient shatters with batch normalisation and does not without it "
+        "(lag-1 autocorrelation above 0.5).",
+        condition=AT_INIT + "; the same weights with every BN replaced by the identity",
+        experiment="shattered-depths",
+        check=_needs_batch_norm,
+    ),
+    Claim(
+        id="residual-correlated-at-every-depth",
+        text="With batch normalisation the residual network's gradient keeps a lag-1 autocorrelation above 0.5 at "
+        "every depth up to 50.",
+        condition=AT_INIT,
+        experiment="shattered-depths",
+        check=_residual_all_depths,
+    ),
+)
+
+
+# -- takeaways: one sentence under each figure, read from the result it draws ----------------------------------------
+
+
+def deleted_takeaway(r: dict) -> str:
+    b = r["baseline"]
+    return (
+        f"With one of the {r['depth']} blocks deleted, the plain network falls from {b['plain']:.3f} to "
+        f"{mean_of(r['deleted'], 'plain'):.3f} test accuracy on average and the residual network from "
+        f"{b['residual']:.3f} to {mean_of(r['deleted'], 'residual'):.3f} (chance {r['chance']:g}; seed {r['seed']})."
+    )
+
+
+def swapped_takeaway(r: dict) -> str:
+    b = r["baseline"]
+    return (
+        f"With two adjacent blocks swapped, the plain network averages {mean_of(r['swapped'], 'plain'):.3f} test "
+        f"accuracy (intact {b['plain']:.3f}) and the residual network {mean_of(r['swapped'], 'residual'):.3f} "
+        f"(intact {b['residual']:.3f})."
+    )
+
+
+def deleted_k_takeaway(r: dict) -> str:
+    half = min(r["deleted_k"], key=lambda row: abs(row["k"] - r["depth"] / 2))
+    return (
+        f"With {half['k']} of the {r['depth']} blocks deleted at random, the plain network averages "
+        f"{half['plain']:.3f} test accuracy and the residual network {half['residual']:.3f} (chance {r['chance']:g})."
+    )
+
+
+def paths_takeaway(r: dict) -> str:
+    depth = r["depth"]
+    short = sum(row["share"] for row in r["paths"] if row["length"] <= depth // 2)
+    most = max(row["paths"] for row in r["paths"])
+    common = " and ".join(str(row["length"]) for row in r["paths"] if row["paths"] == most)
+    return (
+        f"Of the 2^{depth} paths through {depth} residual blocks, {short:.0%} pass at most {depth // 2} blocks; the "
+        f"most common length{'s are' if ' and ' in common else ' is'} {common}."
+    )
+
+
+def training_takeaway(r: dict) -> str:
+    t, b = r["training"], r["baseline"]
+    return (
+        f"The plain network trained for {t['plain_steps']} steps to {b['plain']:.3f} test accuracy; the residual "
+        f"network stopped after {t['residual_steps']} steps at {b['residual']:.3f}."
+    )
+
+
+def surface_takeaway(kind: str):
+    def takeaway(r: dict) -> str:
+        highest = max(max(row) for row in r[kind])
+        return (
+            f"The {kind} network's loss is {r['centre'][kind]:.3f} at its trained weights and up to {highest:.3g} "
+            f"on the slice; {r['basin'][kind]:.0%} of the slice lies under twice the centre's loss "
+            f"(roughness {r['roughness'][kind]:.3g})."
+        )
+
+    return takeaway
+
+
+def line_takeaway(r: dict) -> str:
+    line = r["line"]
+    return (
+        f"Along direction u (α from {min(line['alphas']):g} to {max(line['alphas']):g}) the loss reaches at most "
+        f"{max(line['plain']):.3g} for the plain network and {max(line['residual']):.3g} for the residual network."
+    )
+
+
+def gradient_takeaway(kind: str):
+    def takeaway(r: dict) -> str:
+        a = r["lag1"][kind]
+        return (
+            f"At depth {r['depth']} the {kind} network's gradient has lag-1 autocorrelation {a:+.3f} "
+            f"(1: neighbouring inputs get the same gradient; 0: white noise)."
+        )
+
+    return takeaway
+
+
+def autocorrelation_takeaway(r: dict) -> str:
+    a = r["lag1"]
+    return (
+        f"Lag-1 autocorrelation at depth {r['depth']}: plain {a['plain']:+.3f}, residual {a['residual']:+.3f} "
+        f"(seed {r['seed']})."
+    )
+
+
+def depths_takeaway(r: dict) -> str:
+    deepest = max(r["depths"])
+    rows = {(row["network"], row["batch_norm"]): row["lag1"] for row in r["rows"] if row["depth"] == deepest}
+    return (
+        f"At depth {deepest}, lag-1 autocorrelation with batch norm: plain {rows[('plain', True)]:+.3f}, residual "
+        f"{rows[('residual', True)]:+.3f}; without: plain {rows[('plain', False)]:+.3f}, residual "
+        f"{rows[('residual', False)]:+.3f}."
+    )

@@ -1,0 +1,49 @@
+"""Real headless-browser test of /why: the loss-landscape maps and every other chart are drawn by the browser, the
+page fits a phone, and counting seeds works with a click."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.test_browser import ARGS, CHROMIUM, Server, _assert_healthy, _open, sync_api
+
+SMALL = "why?depth=4&width=32&steps=100&grid=11&shattered_depth=5&shattered_width=16&seed=2"
+
+
+@pytest.fixture(scope="module")
+def why_server():
+    s = Server()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def why_browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def test_every_chart_is_drawn_and_seeds_are_counted_on_click(why_server, why_browser, tmp_path):
+    page = _open(why_browser, why_server.url(SMALL), viewport=(1280, 900))
+    _assert_healthy(page, "Why residual networks train")
+    drawn = page.locator("[data-testid='stVegaLiteChart'] svg.marks")
+    drawn.nth(11).wait_for(timeout=120_000)  # 12 charts, the two landscape maps among them
+    assert drawn.count() == 12
+    maps = page.locator("[data-testid='stVegaLiteChart']").filter(has_text="log₁₀ loss")
+    assert maps.count() == 2
+    assert page.locator("text=holds for").count() == 2  # the cheap shattered-gradient claims are counted at once
+    page.get_by_role("button", name="Count seeds 0–4 (4 more trainings").click()
+    page.wait_for_function("() => document.body.innerText.split('holds for').length - 1 >= 7", timeout=300_000)
+    page.screenshot(path=str(tmp_path / "why.png"))
+    page.close()
+
+
+def test_the_page_fits_a_phone(why_server, why_browser):
+    page = _open(why_browser, why_server.url(SMALL), viewport=(390, 844))
+    _assert_healthy(page, "Why residual networks train")
+    page.locator("[data-testid='stVegaLiteChart'] svg.marks").nth(11).wait_for(timeout=120_000)
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390 + 1, "the page scrolls sideways on a phone"
+    page.close()

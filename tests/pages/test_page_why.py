@@ -1,0 +1,103 @@
+"""AppTest: Why residual networks train (/why): three live experiments, their claims and the seed counts."""
+
+from __future__ import annotations
+
+import pytest
+
+import lab
+from residual_core.experiments.landscape import landscape_experiment
+from residual_core.experiments.lesion import lesion_experiment, mean_of
+from residual_core.experiments.shattered import shattered_experiment
+from tests.conftest import chart_frame, charts, run_page, warnings_text
+
+PAGE = "pages/7_why.py"
+SMALL = {
+    "depth": "4",
+    "width": "32",
+    "steps": "100",
+    "grid": "11",
+    "shattered_depth": "5",
+    "shattered_width": "16",
+    "seed": "1",
+}
+
+
+@pytest.fixture(autouse=True)
+def _cold_cache():
+    lab.clear_cache()  # every test starts like a fresh server (results are cached across sessions)
+    yield
+    lab.clear_cache()
+
+
+def _claims(at) -> list[str]:
+    return [m.value for m in at.markdown if ":material/check_circle:" in m.value or ":material/cancel:" in m.value]
+
+
+@pytest.fixture(scope="module")
+def small():
+    lab.clear_cache()
+    return run_page(PAGE, SMALL, timeout=300)
+
+
+def test_a_deep_link_draws_every_experiment_from_residual_core(small):
+    at = small
+    assert not at.exception and not warnings_text(at)
+    assert [s.value for s in at.slider] == [4, 32, 100, 11, 5, 16] and at.number_input[0].value == 1
+    assert len(charts(at)) == 12
+    lesion = lesion_experiment(4, 32, 100, 1)
+    deleted = chart_frame(at, 0, column="accuracy")
+    plain = deleted[deleted["network"] == "plain"].sort_values("block")["accuracy"].tolist()
+    assert plain == [row["plain"] for row in lesion["deleted"]]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Plain, intact"] == f"{lesion['baseline']['plain']:.3f}"
+    assert metrics["Residual, one block deleted"] == f"{mean_of(lesion['deleted'], 'residual'):.3f}"
+    land = landscape_experiment(4, 11, 1)
+    assert metrics["Roughness, residual"] == f"{land['roughness']['residual']:.3g}"
+    surface = chart_frame(at, 5, column="log10_loss")
+    assert len(surface) == 121 and set(surface["network"]) == {"plain"}
+    shatter = shattered_experiment(5, 16, 1)
+    assert metrics["Lag-1 autocorrelation, plain"] == f"{shatter['lag1']['plain']:+.3f}"
+    gradient = chart_frame(at, 8, column="gradient")
+    assert gradient["gradient"].tolist() == shatter["plain"]
+
+
+def test_claims_are_shown_with_their_status_and_seed_counts_are_offered(small):
+    at = small
+    texts = _claims(at)
+    assert len(texts) == 11
+    assert all("holds here" in t or "does not hold here" in t for t in texts)
+    # shattered gradients are cheap: counted at once; trained experiments: counted on request
+    assert sum("of seeds 0–4" in t for t in texts) == 2
+    labels = [b.label for b in at.button]
+    assert sum(label.startswith("Count seeds 0–4") for label in labels) == 3
+    # section 1's width and steps differ from the landscape's, and the page says so
+    assert any("not its current width 32 and 100 steps" in c.value for c in at.caption)
+
+
+def test_counting_seeds_trains_them_once_and_shows_the_count():
+    at = run_page(PAGE, SMALL, timeout=300)
+    button = next(b for b in at.button if b.key == "count-lesion")
+    button.click().run(timeout=600)
+    assert not at.exception
+    assert sum("of seeds 0–4" in t for t in _claims(at)) == 5 + 2  # the lesion's five claims, now counted
+    assert "count-lesion" not in [b.key for b in at.button]
+    # the next visitor sees the count at once (every seed is cached now)
+    again = run_page(PAGE, SMALL, timeout=300)
+    assert "count-lesion" not in [b.key for b in again.button]
+    assert sum("seeds 0–4" in t for t in _claims(again)) == 5 + 2
+
+
+def test_bad_url_values_get_a_notice():
+    at = run_page(PAGE, {**SMALL, "grid": "12", "shattered_depth": "abc", "steps": "1e9"}, timeout=600)
+    assert not at.exception
+    notices = warnings_text(at)
+    assert "grid=12" in notices and "grid=13" in notices
+    assert "shattered_depth=abc" in notices and "steps=1e9" in notices and "steps=800" in notices
+
+
+def test_the_defaults_show_every_phenomenon():
+    at = run_page(PAGE, timeout=600)
+    assert not at.exception and not warnings_text(at)
+    texts = _claims(at)
+    assert len(texts) == 11 and all("does not hold here" not in t for t in texts), texts
+    assert any("(as above)" in c.value for c in at.caption)  # the landscape slices section 1's networks
