@@ -12,6 +12,7 @@ import math
 import re
 
 from .declare import Question
+from .experiments.lesion import kept
 from .experiments.training_lab import ALPHAS, GATED_BLOCKS
 from .models.transformer import VARIANT_LABELS
 
@@ -140,6 +141,33 @@ POST_LN_GROWTH = Question(
     ),
 )
 
+# -- /why: delete a block (Veit et al. 2016) -------------------------------------------------------------------------
+
+KEEPS = ("the plain network", "the residual network", "about the same (shares within 5 points)")
+
+
+def _keeps_more(r: dict) -> str:
+    plain, residual = (kept(r, "deleted", kind) for kind in ("plain", "residual"))
+    return KEEPS[2] if abs(residual - plain) <= 0.05 else KEEPS[1] if residual > plain else KEEPS[0]
+
+
+KEEPS_MORE = Question(
+    id="keeps-more",
+    page="why",
+    experiment="lesion",
+    text=lambda kw: (
+        f"A plain and a residual network of {kw['depth']} blocks, trained on MNIST-1D (seed {kw['seed']}). Delete one "
+        "block at a time: which keeps the larger share of its test accuracy, on average over the blocks?"
+    ),
+    answer=_keeps_more,
+    kind="choice",
+    options=KEEPS,
+    explain=lambda r: (
+        f"With one block deleted the plain network keeps {kept(r, 'deleted', 'plain'):.0%} of its intact accuracy "
+        f"on average, the residual one {kept(r, 'deleted', 'residual'):.0%}."
+    ),
+)
+
 # -- /training: exercises 1, 4, 6 and 7 --------------------------------------------------------------------------------
 
 
@@ -220,6 +248,7 @@ QUESTIONS: tuple[Question, ...] = (
     GRADIENT_RATIO,
     LARGEST_GRADIENT,
     POST_LN_GROWTH,
+    KEEPS_MORE,
     *TRAINING.values(),
 )
 
