@@ -22,7 +22,7 @@ from residual_core import catalog, lectures
 from residual_core.lectures import Lecture, LectureError
 
 from . import room, share
-from .layout import available_pages, notice
+from .layout import available_pages
 
 LECTURE, DECK, SCENE = "lecture", "deck", "scene"  # URL keys
 CONTEXT_KEYS = (LECTURE, DECK, SCENE)
@@ -108,7 +108,7 @@ def _number(lecture: Lecture) -> int:
         wanted = 1
     number = lecture.clamp(wanted)
     if str(number) != str(raw).strip():
-        notice(f"URL parameter `scene={str(raw)[:12]}` cannot be used: this lecture has scenes 1 to "
+        room.say(f"URL parameter `scene={str(raw)[:12]}` cannot be used: this lecture has scenes 1 to "
                f"{len(lecture.scenes)}. Showing **scene {number}**.")  # fmt: skip
     return number
 

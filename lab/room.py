@@ -121,6 +121,7 @@ def start() -> Member | None:
     _run.member = None
     raw = st.query_params.get(ROOM)
     if raw is None:
+        st.query_params.pop(TOKEN, None)  # a presenter key without its room means nothing: not kept in the address
         return None
     code = normal_code(raw)
     room = store().room(code) if code else None
