@@ -208,9 +208,22 @@ def route(m: Member) -> None:
 
 
 def student_bar(m: Member, page_key: str) -> None:
-    """The room's bar for a student, polling the room every :data:`POLL_SECONDS`: a move or a reveal by the presenter
-    reruns this page (or, while following, switches to the new scene); "Stop following" and "Rejoin"."""
+    """The room's bar for a student ("Stop following", "Rejoin") and its poll: every :data:`POLL_SECONDS` an empty
+    fragment reads the room's version (one indexed ``SELECT``, nothing drawn); a move or a reveal by the presenter
+    reruns this page (or, while following, switches to the new scene)."""
     code, pos = m.code, m.position
+    here = at_view(m, page_key)
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="lab-room-bar"):
+        state = "following the lecturer" if following(code) else "exploring on your own"
+        where = "" if here else f" · the class is at: *{plain(pos.get('title') or pos.get('page'))}*"
+        st.markdown(f":material/groups: **Room {code}** · {state}{where}", width="content")
+        if following(code):
+            if st.button("Stop following", key="lab-room-stop", icon=":material/explore:"):
+                set_following(code, False)
+                st.rerun()
+        elif st.button("Rejoin the class", key="lab-room-rejoin", icon=":material/group_add:", type="primary"):
+            set_following(code, True)
+            go_to_room(code)
 
     @st.fragment(run_every=POLL_SECONDS)
     def poll():
@@ -223,18 +236,6 @@ def student_bar(m: Member, page_key: str) -> None:
             if room is not None and following(code) and room.position.get("view") != st.session_state.get(VIEW):
                 route(Member(code, None, room))  # the class has moved on: straight to its new scene
             st.rerun(scope="app")  # a reveal, or the room closed: redraw this page
-        here = at_view(m, page_key)
-        with st.container(horizontal=True, vertical_alignment="center", gap="small", key="lab-room-bar"):
-            state = "following the lecturer" if following(code) else "exploring on your own"
-            where = "" if here else f" · the class is at: *{plain(pos.get('title') or pos.get('page'))}*"
-            st.markdown(f":material/groups: **Room {code}** · {state}{where}", width="content")
-            if following(code):
-                if st.button("Stop following", key="lab-room-stop", icon=":material/explore:"):
-                    set_following(code, False)
-                    st.rerun(scope="fragment")
-            elif st.button("Rejoin the class", key="lab-room-rejoin", icon=":material/group_add:", type="primary"):
-                set_following(code, True)
-                go_to_room(code)
 
     poll()
 
