@@ -17,7 +17,7 @@ from streamlit import dataframe_util
 from residual_core.charts import figure_frame, figure_spec, vega_lite_spec
 from residual_core.declare import Experiment, source_of
 
-from .export import data_table, downloads
+from .export import data_table
 from .present import projector_spec
 
 
@@ -99,8 +99,8 @@ def drawing(experiment: Experiment, key: str, result: dict, view: dict, name: st
 
 
 def figure(experiment: Experiment, key: str, result: dict, *, name: str | None = None, final: bool = True, **view):
-    """Draw ``experiment``'s figure ``key`` for ``result``; under it its takeaway, its CSV, SVG and PNG files, its
-    data table and its code panel.
+    """Draw ``experiment``'s figure ``key`` for ``result``; under it its takeaway, "Data and files" (its CSV, SVG and
+    PNG files and its data table) and its code panel, both sent only when opened.
 
     ``view`` overrides the figure's declared options (e.g. the page's log/linear axis). ``final=False`` draws the
     chart alone (a live run, redrawn every poll). ``name`` names the downloaded files (by default the experiment,
@@ -124,8 +124,7 @@ def figure(experiment: Experiment, key: str, result: dict, *, name: str | None =
     # the table's and the code's open/closed state outlives a slider move (their keys have no parameters), unless
     # ``name`` is given to tell two drawings of one figure apart
     panel_key = name or f"{experiment.name}-{key}"
-    downloads(made.frame, made.spec, made.name)
-    data_table(made.frame, panel_key)
+    data_table(made.frame, panel_key, spec=made.spec, name=made.name)
     code_panel([experiment.func, *experiment.code], key=panel_key)
 
 

@@ -100,9 +100,12 @@ def downloads(frame: pd.DataFrame, spec: dict, name: str) -> None:
             )
 
 
-def data_table(frame: pd.DataFrame, key: str) -> None:
-    """The chart's data in an expander; the table is sent only to visitors who open it."""
-    box = st.expander("Data table", icon=":material/table:", key=f"table-{key}", on_change="rerun")
+def data_table(frame: pd.DataFrame, key: str, *, spec: dict | None = None, name: str | None = None) -> None:
+    """The "Data and files" expander under a chart: its CSV, SVG and PNG buttons (with ``spec`` and ``name``) and
+    its data table, sent only to visitors who open it (one element per chart for everyone else)."""
+    box = st.expander("Data and files", icon=":material/download:", key=f"table-{key}", on_change="rerun")
     if box.open:
         with box:
+            if spec is not None and name is not None:
+                downloads(frame, spec, name)
             st.dataframe(frame, hide_index=True, width="stretch")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
 
@@ -18,15 +19,25 @@ ROOT = Path(__file__).resolve().parents[1]  # the repository: app.py, pages/, re
 def page_file(page: Page) -> str:
     """The script of ``page``, relative to the repository: ``app.py`` for the home page, else ``pages/N_<key>.py``
     (Streamlit serves ``pages/3_gradient-flow.py`` at ``/gradient-flow``)."""
-    if not page.key:
+    return _page_file(page.key)
+
+
+@functools.lru_cache(maxsize=64)  # the pages folder is read once per process, not at every visit
+def _page_file(key: str) -> str:
+    if not key:
         return "app.py"
-    found = sorted(ROOT.glob(f"pages/*_{page.key}.py"))
-    return str(found[0].relative_to(ROOT)) if found else f"pages/{page.key}.py"
+    found = sorted(ROOT.glob(f"pages/*_{key}.py"))
+    return str(found[0].relative_to(ROOT)) if found else f"pages/{key}.py"
 
 
 def available_pages() -> list[Page]:
     """The declared pages whose script exists (the navigation never links to a missing page)."""
-    return [p for p in catalog.PAGES if (ROOT / page_file(p)).is_file()]
+    return [p for p in catalog.PAGES if _exists(page_file(p))]
+
+
+@functools.lru_cache(maxsize=64)
+def _exists(path: str) -> bool:
+    return (ROOT / path).is_file()
 
 
 _run = threading.local()  # per script-run state (each session's script runs in its own thread)

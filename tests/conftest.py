@@ -57,9 +57,14 @@ def page_runner():
     return run_page
 
 
-def open_code_panels(at: AppTest) -> AppTest:
-    """Open every "Show the code" panel of the page (their source is sent only when opened) and rerun."""
+def open_code_panels(at: AppTest, prefix: str = "code-") -> AppTest:
+    """Open every "Show the code" panel of the page (their source is sent only when opened) and rerun; with
+    ``prefix="table-"`` every "Data and files" panel (a chart's files and data table)."""
     state = at.session_state._state._state.filtered_state
-    for key in [k for k in state if str(k).startswith("code-")]:
+    for key in [k for k in state if str(k).startswith(prefix)]:
         at.session_state[key] = True
     return at.run()
+
+
+def open_file_panels(at: AppTest) -> AppTest:
+    return open_code_panels(at, prefix="table-")

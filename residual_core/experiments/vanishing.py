@@ -10,6 +10,7 @@ is ``f ** L``: ``0.9 ** 100`` is about 2.66e-5 and ``1.1 ** 100`` about 13,780.6
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
@@ -40,6 +41,7 @@ class Product:
     text: str
 
 
+@functools.lru_cache(maxsize=512)  # a page shows a few per visit; Product is immutable
 def exact_product(factor: float, depth: int) -> Product:
     """``factor ** depth`` for a real ``factor`` and an integer ``depth >= 0`` (``f ** 0 == 1``, also for 0)."""
     if depth < 0 or int(depth) != depth:

@@ -175,7 +175,9 @@ def test_svg_png_and_csv_downloads_are_valid_files_named_after_their_parameters(
     ctx = Offline(browser, accept_downloads=True)
     page = _open(ctx.context, server.url("vanishing?depth=12&axis=linear"))
     name = "products-running-product-factor0.9-depth12-initdefault-seed0-logyfalse"
-    row = page.locator("[class*='st-key-lab-files-']").first  # the files under the first chart
+    page.get_by_text("Data and files").first.click()  # the files under the first chart, sent when opened
+    row = page.locator("[class*='st-key-lab-files-']").first
+    row.wait_for(timeout=30_000)
     got = {}
     for label in ("SVG", "PNG", "CSV"):
         button = row.get_by_role("button", name=label, exact=True)

@@ -13,7 +13,7 @@ from lab import present, share
 from residual_core.catalog import vanishing
 from residual_core.charts import figure_spec, spec_json
 from residual_core.experiments.vanishing import products_experiment
-from tests.conftest import charts, run_page
+from tests.conftest import charts, open_file_panels, run_page
 
 VANISHING = "pages/1_vanishing.py"
 # (the training lab trains live: its finished charts are checked in test_page_training.py)
@@ -158,10 +158,15 @@ st.text(json.dumps(share.carried("no-such-page", {"depth": 40})))
 def test_every_chart_has_files_a_table_and_a_description_and_dashes(info):
     at = run_page(lab.page_file(info))
     assert not at.exception
+    panels = [e for e in at.expander if e.label == "Data and files"]
+    assert at.get("download_button") == [] or info.key == "highway"  # sent only when opened (highway: a table's CSV)
+    at = open_file_panels(at)
+    assert not at.exception
     drawn = charts(at)
     assert drawn, info.key
     buttons = [b.label for b in at.get("download_button")]
-    tables = [e for e in at.expander if e.label == "Data table"]
+    tables = [e for e in at.expander if e.label == "Data and files"]
+    assert len(tables) == len(panels) and len(at.dataframe) >= len(tables)  # (a page may show tables of its own)
     for chart in drawn:
         spec = chart["spec"]
         assert len(spec.get("description", "")) > 40, spec.get("description")
@@ -226,7 +231,7 @@ def _streamlit_neutral(spec: dict) -> str:
 
 
 def test_file_names_carry_the_parameters_and_the_view():
-    at = run_page(VANISHING, {"depth": "12", "axis": "linear"})
+    at = open_file_panels(run_page(VANISHING, {"depth": "12", "axis": "linear"}))
     keys = {b.key for b in at.get("download_button")}
     assert "svg-products-gradients-factor0.9-depth12-initdefault-seed0-logyfalse" in keys
     assert "png-products-running-product-factor0.9-depth12-initdefault-seed0-logyfalse" in keys

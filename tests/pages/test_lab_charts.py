@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 import lab
 from residual_core.catalog import gradient_flow, vanishing
 from residual_core.experiments.vanishing import products_experiment
-from tests.conftest import chart_frame, open_code_panels
+from tests.conftest import chart_frame, open_code_panels, open_file_panels
 
 
 def test_csv_file_names_are_experiment_figure_and_parameters():
@@ -44,7 +44,9 @@ def test_a_declared_figure_draws_its_chart_csv_and_code():
     assert plain == [m["plain"] for m in result["measured"]]
     assert len(at.get("vega_lite_chart")) == 2
     # final=False: the live chart alone, no files, no data table, no code panel
-    assert [b.label for b in at.get("download_button")] == ["CSV", "SVG", "PNG"]
-    assert [e.label for e in at.expander] == ["Data table", "Show the code"]
+    assert [e.label for e in at.expander] == ["Data and files", "Show the code"]
+    assert at.get("download_button") == [] and at.dataframe == []  # sent only when opened
+    at = open_file_panels(at)
+    assert [b.label for b in at.get("download_button")] == ["CSV", "SVG", "PNG"] and len(at.dataframe) == 1
     code = "\n".join(c.value for c in open_code_panels(at).code)
     assert code.count("def products_experiment") == 1 and "def geometric_fit" in code
