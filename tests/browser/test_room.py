@@ -55,9 +55,13 @@ def _open(browser, url: str):
 
 
 def _question(page) -> str:
-    box = page.locator(".st-key-lab-ask")
-    box.wait_for(timeout=60_000)
-    return box.inner_text()
+    """The prediction question's box, once drawn (a page that has just switched may show it still empty)."""
+    page.wait_for_function(
+        "() => (document.querySelector('.st-key-lab-ask') || {}).innerText?.includes('Predict, then reveal')",
+        timeout=60_000,
+        polling=100,
+    )
+    return page.locator(".st-key-lab-ask").inner_text()
 
 
 def _no_errors(page):
