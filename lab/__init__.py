@@ -15,8 +15,10 @@ Modules: :mod:`lab.layout` (navigation, notices), :mod:`lab.controls` (URL-bound
 (cached and shared computations), :mod:`lab.charts` (a declared figure with what goes under it), :mod:`lab.export`
 (CSV, SVG and PNG files made on click, the data table), :mod:`lab.share` (the exact link of a view, its QR code,
 links between pages), :mod:`lab.present` (the share panel and presenter mode), :mod:`lab.claims` (a page's claims
-with their live status). Every page gets all of it from :func:`lab.page` and :func:`lab.figure`. The chart specs
-themselves are built by :mod:`residual_core.charts`, so the command line exports the same figures.
+with their live status), :mod:`lab.lecture` (a lecture's scenes, Prev/Next, the lecture link), :mod:`lab.room` (the
+room the class follows; its state in :mod:`lab.store`), :mod:`lab.predict` (predict, then reveal: :func:`lab.ask`),
+:mod:`lab.builder` ("My lecture"). Every page gets all of it from :func:`lab.page` and :func:`lab.figure`. The
+chart specs themselves are built by :mod:`residual_core.charts`, so the command line exports the same figures.
 """
 
 import torch
@@ -42,6 +44,7 @@ from .compute import clear as clear_cache
 from .controls import choice, number, slider
 from .export import chart_file, csv_download, data_table
 from .layout import ROOT, available_pages, fmt, notice, page, page_file, page_link
+from .predict import ask
 from .present import projector_spec
 from .share import presenting, qr_svg
 
@@ -63,6 +66,7 @@ __all__ = [
     "ON_DEMAND",
     "ROOT",
     "SERIES_COLORS",
+    "ask",
     "available_pages",
     "budget_caption",
     "cached_result",

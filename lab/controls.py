@@ -20,6 +20,7 @@ def _url_value(bound: Bound, labels: dict | None = None):
     A number outside the range is clamped to the nearest bound; anything else falls back to the default.
     For a choice shown with ``labels``, Streamlit writes the label into the URL; the option itself is accepted too.
     """
+    _scene_value(bound, labels)
     raw = st.query_params.get(bound.name)
     if raw is None:
         return
@@ -47,17 +48,46 @@ def _url_value(bound: Bound, labels: dict | None = None):
         bound.parse(raw)
         return
     except BoundError as err:
-        used = bound.default
-        if bound.kind != "choice":
-            try:
-                used = bound.clamp(float(raw))
-            except (TypeError, ValueError, OverflowError):
-                used = bound.default
-            if used != used:  # NaN
-                used = bound.default
+        used = _fallback(bound, raw)
         st.session_state[bound.name] = used
         _forget_initial_url_value(bound.name)
         notice(f"URL parameter `{bound.name}={raw}` cannot be used: {err}. Using **{bound.name}={used}** instead.")
+
+
+def _fallback(bound: Bound, raw: str):
+    """The value used instead of a refused ``raw``: a number clamped into the range, anything else the default."""
+    if bound.kind == "choice":
+        return bound.default
+    try:
+        used = bound.clamp(float(raw))
+    except (TypeError, ValueError, OverflowError):
+        return bound.default
+    return bound.default if used != used else used  # NaN
+
+
+def _scene_value(bound: Bound, labels: dict | None) -> None:
+    """A page opened as a lecture's scene: the control takes the scene's value, or its default where the scene leaves
+    it out, not the value this session last gave it on this page; a value the bound refuses gets a notice."""
+    from .lecture import scene_values
+
+    values = scene_values()
+    if values is None:
+        return
+    raw = values.get(bound.name)
+    if raw is None:
+        st.session_state[bound.name] = bound.default
+        return
+    if labels:
+        by_label = {str(labels.get(o, o)): o for o in bound.options}
+        if raw in by_label:
+            st.session_state[bound.name] = by_label[raw]
+            return
+    try:
+        st.session_state[bound.name] = bound.parse(raw)
+    except BoundError as err:
+        used = _fallback(bound, raw)
+        st.session_state[bound.name] = used
+        notice(f"This scene's `{bound.name}={raw}` cannot be used: {err}. Using **{bound.name}={used}** instead.")
 
 
 def _forget_initial_url_value(key: str) -> None:

@@ -44,11 +44,14 @@ _run = threading.local()  # per script-run state (each session's script runs in 
 
 
 def page(key: str, *, layout: str = "wide") -> Page:
-    """Start a page: browser title, the sidebar navigation with proper names, the page title with its "Share this
-    view" panel, presenter mode (``?present=1``) and a notice area.
+    """Start a page: browser title, the sidebar navigation with proper names and "My lecture", the page title with its
+    "Share this view" panel, presenter mode (``?present=1``), a notice area, and a lecture's scene bar and the
+    room's bar (:mod:`lab.lecture`; on the home page a lecture or room link switches to its scene).
 
     Must be the first Streamlit call of every page script.
     """
+    from . import builder, lecture
+
     info = catalog.page(key)
     folded = share.presenting() or bool(st.context.is_embedded)  # a projector, a slide or a course page: all width
     st.set_page_config(
@@ -64,12 +67,15 @@ def page(key: str, *, layout: str = "wide") -> Page:
         for p in available_pages():
             st.page_link(page_file(p), label=p.title, icon=p.icon, query_params=share.carried(p.key) or None)
         st.caption("Every control is stored in the address bar. *Share this view* gives the link and its QR code.")
+        builder.sidebar(key)
     # the title and the share button on one line when they fit, the button under the title when not (phones)
     with st.container(horizontal=True, vertical_alignment="center", horizontal_alignment="distribute", gap="small"):
         st.title(info.title, width="content")
         present.share_panel()
-    present.corner_qr()
     _run.notices = st.container()
+    lecture.start(key)
+    present.corner_qr()  # after lecture.start: in a room its QR code is the students' join link
+    lecture.bar(key)
     return info
 
 

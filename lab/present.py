@@ -141,7 +141,7 @@ def corner_qr() -> None:
     slot = st.empty()
 
     def draw():
-        student = share.link()
+        student = share.student_link()
         slot.html(
             '<div class="lab-present-corner"><div class="lab-qr-title">Open this on your phone</div>'
             + share.qr_html(student, caption=student.split("://", 1)[-1])

@@ -22,6 +22,9 @@ from residual_core import catalog
 from residual_core.bounds import Bound, BoundError
 
 PRESENT = "present"  # presenter mode's URL key (lab.present)
+# Never in a shared link: presenter mode, a room's code (a shared view is the view, not the class's room) and the
+# room presenter's secret token. Links between pages keep the room and the token (:func:`carried`).
+PRIVATE = (PRESENT, "room", "token")
 LOCAL_URL = "http://localhost:8501"  # when no browser told us its address (tests, scripts)
 
 _run = threading.local()  # this script run's view state (each session's script runs in its own thread)
@@ -38,7 +41,13 @@ def page_address(context_url: str | None, headers, page_key: str) -> str:
     if context_url:
         parts = urlsplit(context_url)
         if parts.scheme in ("http", "https") and parts.netloc:
-            return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}/"
+            # The path ends in the page the browser last reported, which after st.switch_page (a lecture's scene)
+            # can be another page than this one: keep the app's base path and put this page's key at its end.
+            path = parts.path.rstrip("/")
+            last = path.rsplit("/", 1)[-1]
+            if last and last in {p.key for p in catalog.PAGES}:
+                path = path[: -len(last)].rstrip("/")
+            return f"{parts.scheme}://{parts.netloc}{path}/{page_key + '/' if page_key else ''}"
     headers = headers or {}
     host = headers.get("X-Forwarded-Host") or headers.get("Host")
     scheme = (headers.get("X-Forwarded-Proto") or "http").split(",")[0].strip()
@@ -56,12 +65,29 @@ def compose(address: str, params: dict) -> str:
 def start(page_key: str) -> None:
     """Begin this run's view state from the URL it was asked for (called by :func:`lab.page`)."""
     _run.page_key = page_key
-    _run.params = {k: v for k, v in st.query_params.to_dict().items() if k != PRESENT}
+    _run.params = {k: v for k, v in st.query_params.to_dict().items() if k not in PRIVATE}
     _run.panels = []
+    _run.student = None
     try:
         _run.address = page_address(st.context.url, st.context.headers, page_key)
     except Exception:  # no browser context at all (a bare script run)
         _run.address = page_address(None, None, page_key)
+
+
+def root_address() -> str:
+    """The app's own address (its home page), ending in ``/``."""
+    address, key = getattr(_run, "address", f"{LOCAL_URL}/"), getattr(_run, "page_key", "")
+    return address[: -len(key) - 1] if key and address.endswith(f"/{key}/") else address
+
+
+def set_student_link(url: str) -> None:
+    """What the presenter's QR code gives the hall in this run instead of the view's link (a room's join link)."""
+    _run.student = url
+
+
+def student_link() -> str:
+    """The students' link: a room's join link when the presenter has one open, else this view's link."""
+    return getattr(_run, "student", None) or link()
 
 
 def params() -> dict:
@@ -148,6 +174,9 @@ def carried(target_key: str, extra: dict | None = None) -> dict:
     -> value) that the target page's experiments declare under that name and accept (values at their default are
     left out). The navigation carries presenter mode only: the same name can mean another thing on another page."""
     out = {PRESENT: "1"} if presenting() else {}
+    for key in PRIVATE[1:]:  # a room member stays in the room on every page (the token only ever in its own links)
+        if st.query_params.get(key):
+            out[key] = st.query_params.get(key)
     try:
         target = catalog.page(target_key)
     except KeyError:

@@ -8,6 +8,7 @@ residual_core/catalog/why.py and why_claims.py.
 import streamlit as st
 
 import lab
+from residual_core import questions
 from residual_core.bounds import (
     LANDSCAPE,
     LANDSCAPE_POINTS,
@@ -64,7 +65,9 @@ width = lab.slider(LESION["width"], container=c2)
 steps = lab.slider(LESION["steps"], container=c3)
 bounds_caption(LESION)
 lesion_args = {"depth": depth, "width": width, "steps": steps, "seed": seed}
+asked = lab.ask(questions.KEEPS_MORE, lesion_args)  # predict, then reveal: the page waits here until the reveal
 lesion = lab.compute_with_progress(declared.LESION, label="Training the plain and the residual network…", **lesion_args)
+asked.show(lesion)
 base, training = lesion["baseline"], lesion["training"]
 st.markdown(
     f"Two networks of **{depth} blocks**, {width} units wide, on **MNIST-1D** (Greydanus 2020: 1-D signals of 40 "

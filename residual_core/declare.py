@@ -125,6 +125,34 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Question:
+    """A prediction question a page asks before it shows the answer (predict, then reveal), answered by the page's
+    live experiment: the true answer is computed from the result, never typed.
+
+    Attributes:
+        id: stable identifier (kebab-case), e.g. ``"power"``.
+        page: the key of the page that asks it.
+        experiment: the name of the :class:`Experiment` whose result answers it.
+        text: the page's settings (the experiment's keyword arguments) -> the question as shown.
+        answer: result -> the true answer: a number (``kind="number"``) or one of ``options`` (``"choice"``).
+        kind: ``"number"`` or ``"choice"``.
+        options: the choices of a multiple-choice question, in the order shown.
+        scale: ``"log"`` for a number that spans orders of magnitude (the class's answers are binned by decade).
+        explain: result -> one sentence shown with the answer, computed from the result.
+    """
+
+    id: str
+    page: str
+    experiment: str
+    text: Callable[[dict], str]
+    answer: Callable[[dict], float | str]
+    kind: str = "number"
+    options: tuple[str, ...] = ()
+    scale: str = "linear"
+    explain: Callable[[dict], str] | None = None
+
+
+@dataclass(frozen=True)
 class Page:
     """A concept page: its URL path, its name in the navigation, and what it computes and claims.
 

@@ -19,6 +19,10 @@ FILE_ACCESS = {
     "lab/compute.py": "the benchmark's computation log, named by the RESIDUAL_LAB_COMPUTE_LOG environment variable",
     "residual_core/training/tasks.py": "the packaged text residual_core/data/gettysburg.txt (a module constant)",
     "residual_core/cli.py": "--out FILE of the command line: a path the person at the terminal types, never a visitor",
+    "residual_core/lectures.py": "lectures/<stem>.toml: a visitor's lecture=STEM is accepted only if it matches STEM "
+    "and names a file listed in lectures/ (tests/test_lectures.py tries hostile stems), and at most 64 KB is read",
+    "lab/store.py": "the rooms' SQLite file $RESIDUAL_LAB_DATA/rooms.sqlite3 (set by whoever deploys the app); a "
+    "visitor's room code only ever goes into SQL parameters",
 }
 # Every place that starts a process, and why nothing a visitor sends reaches its command line.
 PROCESSES = {
@@ -102,7 +106,7 @@ def test_files_are_opened_only_where_reviewed():
     for path in SOURCES:
         for call in _calls(path):
             _, name = _name(call.func)
-            if name in {"open", "read_text", "read_bytes", "write_text", "write_bytes"}:
+            if name in {"open", "read_text", "read_bytes", "write_text", "write_bytes", "connect"}:
                 found.add(str(path.relative_to(ROOT)))
     assert found <= set(FILE_ACCESS), f"new file access to review (and list in FILE_ACCESS): {found - set(FILE_ACCESS)}"
 
