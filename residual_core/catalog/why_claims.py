@@ -177,9 +177,10 @@ CLAIMS = (
 def deleted_takeaway(r: dict) -> str:
     b = r["baseline"]
     return (
-        f"With one of the {r['depth']} blocks deleted, the plain network falls from {b['plain']:.3f} to "
-        f"{mean_of(r['deleted'], 'plain'):.3f} test accuracy on average and the residual network from "
-        f"{b['residual']:.3f} to {mean_of(r['deleted'], 'residual'):.3f} (chance {r['chance']:g}; seed {r['seed']})."
+        f"Test accuracy with one of the {r['depth']} blocks deleted, on average: plain "
+        f"{mean_of(r['deleted'], 'plain'):.3f} (intact {b['plain']:.3f}), residual "
+        f"{mean_of(r['deleted'], 'residual'):.3f} (intact {b['residual']:.3f}); chance {r['chance']:g}, "
+        f"seed {r['seed']}."
     )
 
 
