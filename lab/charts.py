@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,6 +16,7 @@ from residual_core.charts import figure_frame, figure_spec, vega_lite_spec
 from residual_core.declare import Experiment, source_of
 
 from .export import data_table
+from .memo import PerResult
 from .present import projector_spec
 
 
@@ -34,41 +33,9 @@ class Drawing:
     takeaway: str | None
 
 
-class _Drawings:
-    """Drawings of final results, remembered per result object and view (a bounded LRU).
-
-    A warm visit then sends what was made for the first visitor: building a spec, converting its frames to Arrow and
-    writing the takeaway cost most of a warm page run before (py-spy, ``benchmarks/profile_pages.py``). Results are
-    the shared, never-mutated objects of :mod:`lab.compute` and the job registry, so the same object means the same
-    data; each entry keeps its result alive, so an id is never reused while its entry lives."""
-
-    MAX_ENTRIES = 512
-
-    def __init__(self):
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple, result: dict):
-        with self._lock:
-            found = self._items.get(key)
-            if found is None or found[0] is not result:
-                return None
-            self._items.move_to_end(key)
-            return found[1]
-
-    def put(self, key: tuple, result: dict, drawing: Drawing) -> None:
-        with self._lock:
-            self._items[key] = (result, drawing)
-            self._items.move_to_end(key)
-            while len(self._items) > self.MAX_ENTRIES:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-DRAWINGS = _Drawings()
+# building a spec, converting its frames to Arrow and writing the takeaway cost most of a warm page run before
+# (py-spy, benchmarks/profile_pages.py): a warm visit sends what was made for the first visitor
+DRAWINGS = PerResult(max_entries=512)
 
 
 def drawing(experiment: Experiment, key: str, result: dict, view: dict, name: str | None) -> Drawing | None:

@@ -4,8 +4,6 @@ for how many of seeds 0-4 (see :mod:`residual_core.claims`)."""
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 
 import streamlit as st
 
@@ -14,6 +12,7 @@ from residual_core.claims import SEEDS, check
 from residual_core.declare import Claim, Experiment
 
 from .compute import cached_result, compute, compute_with_progress
+from .memo import PerResult
 
 
 def claims_of(experiment: Experiment) -> list[Claim]:
@@ -77,33 +76,8 @@ def seed_results_on_demand(experiment: Experiment, kwargs: dict, run: str = "run
     return results
 
 
-class _Statuses:
-    """Claim statuses per result object, settings and way of counting seeds (a bounded LRU): a warm visit draws what
-    the first visitor's run checked and counted (five cached results per seed-dependent claim). Results are the
-    shared, never-mutated objects of :mod:`lab.compute` and the job registry; each entry keeps its result alive."""
-
-    MAX_ENTRIES = 1024
-
-    def __init__(self):
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple, result: dict):
-        with self._lock:
-            found = self._items.get(key)
-            if found is None or found[0] is not result:
-                return None
-            self._items.move_to_end(key)
-            return found[1]
-
-    def put(self, key: tuple, result: dict, status: dict) -> None:
-        with self._lock:
-            self._items[key] = (result, status)
-            while len(self._items) > self.MAX_ENTRIES:
-                self._items.popitem(last=False)
-
-
-STATUSES = _Statuses()
+# a warm visit draws what the first visitor's run checked and counted (five cached results per seed count)
+STATUSES = PerResult(max_entries=1024)
 
 
 def claims(

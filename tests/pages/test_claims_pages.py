@@ -93,8 +93,10 @@ def test_each_page_shows_all_its_claims_that_need_no_training():
             continue
         shown[key] = {c["id"] for c in shown_claims(run_page(page_file, params))}
     for key, ids in shown.items():
+        every = {c.id for c in catalog.page(key).claims}
         expected = {c.id for c in catalog.page(key).claims if c.experiment != "highway-train"}
-        assert ids == expected, key
+        # a training claim is shown once its run is there (e.g. the warm-up trained it in an earlier test)
+        assert expected <= ids <= every, key
 
 
 def test_training_claims_count_seeds_only_on_request():
