@@ -97,14 +97,6 @@ def server():
     s.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
 def _open(browser, url: str, viewport=(1280, 900)):
     page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
     page.goto(url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_browser import ARGS, CHROMIUM, Server, _assert_healthy, _open, sync_api
+from tests.browser.test_browser import Server, _assert_healthy, _open
 
 SMALL = "why?depth=4&width=32&steps=100&grid=11&shattered_depth=5&shattered_width=16&seed=2"
 
@@ -17,16 +17,8 @@ def why_server():
     s.stop()
 
 
-@pytest.fixture(scope="module")
-def why_browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-def test_every_chart_is_drawn_and_seeds_are_counted_on_click(why_server, why_browser, tmp_path):
-    page = _open(why_browser, why_server.url(SMALL), viewport=(1280, 900))
+def test_every_chart_is_drawn_and_seeds_are_counted_on_click(why_server, browser, tmp_path):
+    page = _open(browser, why_server.url(SMALL), viewport=(1280, 900))
     _assert_healthy(page, "Why residual networks train")
     drawn = page.locator("[data-testid='stVegaLiteChart'] svg.marks")
     drawn.nth(11).wait_for(timeout=120_000)  # 12 charts, the two landscape maps among them
@@ -40,8 +32,8 @@ def test_every_chart_is_drawn_and_seeds_are_counted_on_click(why_server, why_bro
     page.close()
 
 
-def test_the_page_fits_a_phone(why_server, why_browser):
-    page = _open(why_browser, why_server.url(SMALL), viewport=(390, 844))
+def test_the_page_fits_a_phone(why_server, browser):
+    page = _open(browser, why_server.url(SMALL), viewport=(390, 844))
     _assert_healthy(page, "Why residual networks train")
     page.locator("[data-testid='stVegaLiteChart'] svg.marks").nth(11).wait_for(timeout=120_000)
     width = page.evaluate("() => document.documentElement.scrollWidth")

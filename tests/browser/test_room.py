@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from lab import store as rooms
-from tests.browser.test_browser import ARGS, CHROMIUM, Server, sync_api
+from tests.browser.test_browser import Server
 
 FOLLOW_SECONDS = 2.0
 
@@ -26,14 +26,6 @@ def server(tmp_path, monkeypatch):
     s = Server()
     yield s
     s.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def _settled(page, timeout=120_000):
