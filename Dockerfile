@@ -1,5 +1,5 @@
 # Residual Lab in one container: `docker build -t residual-lab . && docker run -p 8501:8501 residual-lab`.
-# One container is one Streamlit process (one GIL): see README "Running several replicas" for more students.
+# One container is one Streamlit process (one GIL): see docs/deploy.md "Running several replicas" for more students.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
