@@ -17,17 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]  # the repository: app.py, pages/, re
 
 
 def page_file(page: Page) -> str:
-    """The script of ``page``, relative to the repository: ``app.py`` for the home page, else ``pages/N_<key>.py``
-    (Streamlit serves ``pages/3_gradient-flow.py`` at ``/gradient-flow``)."""
-    return _page_file(page.key)
-
-
-@functools.lru_cache(maxsize=64)  # the pages folder is read once per process, not at every visit
-def _page_file(key: str) -> str:
-    if not key:
-        return "app.py"
-    found = sorted(ROOT.glob(f"pages/*_{key}.py"))
-    return str(found[0].relative_to(ROOT)) if found else f"pages/{key}.py"
+    """The script of ``page``, relative to the repository: ``app.py`` for the home page, else ``pages/<key>.py``
+    (Streamlit serves ``pages/gradient-flow.py`` at ``/gradient-flow``)."""
+    return f"pages/{page.key}.py" if page.key else "app.py"
 
 
 def available_pages() -> list[Page]:

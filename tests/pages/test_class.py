@@ -15,7 +15,7 @@ from residual_core.charts import figure_spec, spec_json
 from residual_core.experiments.vanishing import products_experiment
 from tests.conftest import charts, open_file_panels, run_page
 
-VANISHING = "pages/1_vanishing.py"
+VANISHING = "pages/vanishing.py"
 # (the training lab trains live: its finished charts are checked in test_page_training.py)
 CONCEPT_PAGES = [p for p in lab.available_pages() if p.key and p.key != "training"]
 
@@ -122,12 +122,12 @@ def test_the_injected_style_is_fixed_text():
 
 
 def test_navigation_keeps_presenter_mode():
-    at = run_page("pages/3_gradient-flow.py", {"present": "1", "seed": "7", "depth": "30"})
+    at = run_page("pages/gradient-flow.py", {"present": "1", "seed": "7", "depth": "30"})
     links = {p.proto.label: p.proto.query_string for p in at.get("page_link")}
     assert links["Highway vs residual"] == links["Home"] == "present=1"  # a name can mean another thing elsewhere
     cross = "Training lab: plain vs residual by depth, Xavier initialisation"  # a link that means one view
     assert links[cross] == "present=1&experiment=depth&init=xavier&max_depth=64"
-    at = run_page("pages/3_gradient-flow.py", {"seed": "7"})
+    at = run_page("pages/gradient-flow.py", {"seed": "7"})
     links = {p.proto.label: p.proto.query_string for p in at.get("page_link")}
     assert links.pop(cross) == "experiment=depth&init=xavier&max_depth=64"
     assert set(links.values()) == {""}

@@ -155,7 +155,7 @@ def captured(monkeypatch):
 
 
 def test_add_this_view_to_my_lecture_download_and_one_link(captured):
-    at = run_page("pages/1_vanishing.py", {"depth": "12", "factor": "1.05"})
+    at = run_page("pages/vanishing.py", {"depth": "12", "factor": "1.05"})
     at = at.button(key="lab-my-add").click().run()
     assert not at.exception
     lecture = lectures.parse(captured["Download TOML"])
@@ -214,7 +214,7 @@ ODD = ["", "residuals", "0", "1", "11", "12", "-1", "1e9", "nan", "ABCDEF", "abc
 @settings(max_examples=14, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(
     params=hs.dictionaries(hs.sampled_from(KEYS), hs.one_of(hs.sampled_from(ODD), hs.text(max_size=12)), max_size=4),
-    page=hs.sampled_from(["app.py", "pages/1_vanishing.py"]),
+    page=hs.sampled_from(["app.py", "pages/vanishing.py"]),
 )
 def test_hostile_lecture_and_room_keys_never_raise(params, page):
     """The lecture's and the room's URL keys (hypothesis): 0 exceptions, and no presenter without a real room."""
