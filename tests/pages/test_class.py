@@ -9,7 +9,7 @@ import json
 import pytest
 
 import lab
-from lab import present, share
+from lab.chrome import present, share
 from residual_core.catalog import vanishing
 from residual_core.charts import figure_spec, spec_json
 from residual_core.experiments.vanishing import products_experiment
@@ -137,7 +137,7 @@ def test_a_link_to_another_page_keeps_only_values_that_page_accepts():
     script = """
 import json
 import streamlit as st
-from lab import share
+from lab.chrome import share
 st.text(json.dumps(share.carried("highway", {"depth": 40, "width": 9999, "nonsense": 1})))
 st.text(json.dumps(share.carried("vanishing", {"depth": 100, "factor": "1.1"})))
 st.text(json.dumps(share.carried("no-such-page", {"depth": 40})))
