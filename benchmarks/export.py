@@ -7,7 +7,7 @@ RSS is the server's baseline:
 * in-process: vl-convert loaded into that process, then ``--renders`` SVG+PNG pairs of distinct page charts: RSS
   before, after the first render, after all of them (this is the cost the app avoids);
 * worker: the same renders through :func:`residual_core.charts.export.render_in_worker` (one short-lived process per
-  file, as ``lab.export`` does): the caller's RSS before and after, and the largest worker's peak RSS;
+  file, as ``lab.figures.export`` does): the caller's RSS before and after, and the largest worker's peak RSS;
 * ``--server``: the real app (``streamlit run app.py``) opened in Chromium on every page, then SVG and PNG clicked
   under the first ``--clicks`` charts: the server's RSS after the pages and after the downloads.
 

@@ -28,6 +28,7 @@ import torch  # noqa: E402  (timings are "after torch is imported")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 import lab  # noqa: E402
+from lab.page import start  # noqa: E402
 
 
 def _open(page_file: str) -> AppTest:
@@ -107,6 +108,7 @@ def main() -> None:
     parser.add_argument("--page", action="append", help="only these page keys (repeatable)")
     args = parser.parse_args()
     pages = [p for p in lab.available_pages() if p.key and (not args.page or p.key in args.page)]
+    start()  # the server's set-up, as the first page run does it (import lab starts nothing): one torch thread
     print(f"torch threads: {torch.get_num_threads()}; medians of {args.repeat} runs, milliseconds")
     header = (
         f"{'page':<15}{'first':>8}{'warm':>8}{'compute':>9}{'same':>7}{'bare':>8}{'bare warm':>10}{'ratio':>7}  goal"

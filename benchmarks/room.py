@@ -6,8 +6,8 @@
    websocket protocol (:mod:`benchmarks.hall`): a room is opened on scene 1 of the shipped lecture (/vanishing, its
    question pending) and the students join with ``?room=CODE``. Reported: the join (page run) times and the server's
    CPU per join; then ``--idle`` seconds of nothing but polls (every student's fragment reruns every
-   ``lab.room.POLL_SECONDS``): server CPU per poll and how many full page runs the polls caused (must be 0); then the
-   presenter moves to scene 2: the time until every student has run the new scene (p50/p95/max) and the CPU per
+   ``lab.classroom.room.POLL_SECONDS``): server CPU per poll and how many full page runs the polls caused (must be 0);
+   then the presenter moves to scene 2: the time until every student has run the new scene (p50/p95/max) and the CPU per
    follow; the server's RSS.
 
 Run: ``python benchmarks/room.py`` (about a minute), ``python benchmarks/room.py --students 30 --idle 10``.
@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import hall  # noqa: E402
 
-from lab import room as room_ui  # noqa: E402
-from lab.store import Store  # noqa: E402
+from lab.classroom import room as room_ui  # noqa: E402
 from residual_core import lectures  # noqa: E402
+from residual_core.rooms import Store  # noqa: E402
 
 
 def _position(number: int) -> dict:

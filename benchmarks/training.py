@@ -92,7 +92,7 @@ def page_timings() -> None:
     print("Page /training (AppTest, defaults):")
     jobs.REGISTRY.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.switch_page("pages/6_training.py")
+    at.switch_page("pages/training.py")
     t0 = time.perf_counter()
     at.run()
     first = time.perf_counter() - t0
@@ -183,7 +183,7 @@ def why_page_timings() -> None:
     lab.clear_cache()
     lesion._TRAINED.clear()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-    at.switch_page("pages/7_why.py")
+    at.switch_page("pages/why.py")
     t0 = time.perf_counter()
     at.run()
     first = time.perf_counter() - t0

@@ -73,7 +73,7 @@ def test_cli_over_budget_exits_2_with_one_line_before_running():
 
 def test_training_lab_refuses_an_over_budget_link_with_a_notice_and_trains_nothing():
     started = jobs.REGISTRY.started
-    at = run_page("pages/6_training.py", TRANSFORMER_WORST)
+    at = run_page("pages/training.py", TRANSFORMER_WORST)
     assert not at.exception
     assert "over the budget of 60 s" in warnings_text(at)
     assert jobs.REGISTRY.started == started  # no run was started
@@ -81,7 +81,7 @@ def test_training_lab_refuses_an_over_budget_link_with_a_notice_and_trains_nothi
 
 def test_training_lab_shows_the_estimate_beside_the_controls():
     try:
-        at = run_page("pages/6_training.py", {"steps": "300", "layers": "2"})
+        at = run_page("pages/training.py", {"steps": "300", "layers": "2"})
         captions = " ".join(c.value for c in at.caption)
         estimate = budget.estimate(EXPERIMENTS["transformer"], {"steps": 300, "layers": 2})
         assert f"About {estimate:.0f} s of the server's time" in captions and "budget per run is 60 s" in captions

@@ -1,5 +1,5 @@
-"""SVG and PNG files of the charts (residual_core.charts.export, lab.export, the command line), the text description
-of every chart and series told apart by dash as well as colour."""
+"""SVG and PNG files of the charts (residual_core.charts.export, lab.figures.export, the command line), the text
+description of every chart and series told apart by dash as well as colour."""
 
 from __future__ import annotations
 
@@ -132,9 +132,9 @@ def test_legends_take_as_many_columns_as_fit_a_phone(names, columns):
     assert charts.legend_columns(["a rather long series name, fitted", "another long series name"]) == 1
 
 
-# -- lab.export: one render per distinct file, bounded workers --------------------------------------------------------
+# -- lab.figures.export: one render per distinct file, bounded workers ------------------------------------------------
 def test_the_app_renders_a_file_once_however_many_visitors_ask(spec, monkeypatch):
-    import lab.export as lab_export
+    from lab.figures import export as lab_export
 
     calls = []
 

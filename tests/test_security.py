@@ -16,13 +16,14 @@ _CODE = ("lab", "pages", "residual_core")
 SOURCES = [*sorted(p for d in _CODE for p in (ROOT / d).rglob("*.py") if "__pycache__" not in p.parts), ROOT / "app.py"]
 # Every place that opens a file, and why its path cannot come from a visitor.
 FILE_ACCESS = {
-    "lab/compute.py": "the benchmark's computation log, named by the RESIDUAL_LAB_COMPUTE_LOG environment variable",
+    "lab/computing/cache.py": "the benchmark's computation log, named by the RESIDUAL_LAB_COMPUTE_LOG environment "
+    "variable",
     "residual_core/training/tasks.py": "the packaged text residual_core/data/gettysburg.txt (a module constant)",
     "residual_core/cli.py": "--out FILE of the command line: a path the person at the terminal types, never a visitor",
     "residual_core/lectures.py": "lectures/<stem>.toml: a visitor's lecture=STEM is accepted only if it matches STEM "
     "and names a file listed in lectures/ (tests/test_lectures.py tries hostile stems), and at most 64 KB is read",
-    "lab/store.py": "the rooms' SQLite file $RESIDUAL_LAB_DATA/rooms.sqlite3 (set by whoever deploys the app); a "
-    "visitor's room code only ever goes into SQL parameters",
+    "residual_core/rooms.py": "the rooms' SQLite file $RESIDUAL_LAB_DATA/rooms.sqlite3 (set by whoever deploys the "
+    "app); a visitor's room code only ever goes into SQL parameters",
 }
 # Every place that starts a process, and why nothing a visitor sends reaches its command line.
 PROCESSES = {
@@ -94,7 +95,7 @@ def _fixed(node) -> bool:
 @given(text=hs.text(max_size=40), caption=hs.text(max_size=20))
 @settings(max_examples=60, deadline=None)
 def test_the_qr_builder_escapes_what_it_is_given(text, caption):
-    from lab import share
+    from lab.chrome import share
 
     out = share.qr_html("https://x/?q=" + text + "<script>alert(1)</script>", caption=caption + '"><img src=x>')
     assert "<script" not in out and "<img src=x>" not in out

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
-from collections import OrderedDict
 
 import altair as alt
 import numpy as np
 import pandas as pd
+
+from ..lru import LRU
 
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 SERIES_COLORS = {
@@ -135,8 +135,7 @@ class _SpecMemo:
     MAX_DERIVED_ROWS = 16
 
     def __init__(self):
-        self._specs: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
+        self._specs = LRU(self.MAX_ENTRIES)
 
     @staticmethod
     def shape(df: pd.DataFrame) -> tuple:
@@ -158,10 +157,7 @@ class _SpecMemo:
 
     def spec(self, builder, df: pd.DataFrame, kwargs: dict) -> dict:
         key = (builder.__qualname__, self.shape(df), tuple(sorted((k, self.option(v)) for k, v in kwargs.items())))
-        with self._lock:
-            found = self._specs.get(key)
-            if found is not None:
-                self._specs.move_to_end(key)
+        found = self._specs.get(key)
         if found is None:
             spec = vega_lite_spec(builder(df, **kwargs))
             datasets = spec.pop("datasets")
@@ -171,10 +167,7 @@ class _SpecMemo:
             if any(len(frame) > self.MAX_DERIVED_ROWS for frame in derived.values()):
                 return {**spec, "datasets": datasets}  # a builder-derived data frame: never remembered
             found = (json.dumps(spec), main, {n: f for n, f in datasets.items() if n not in main})
-            with self._lock:
-                self._specs[key] = found
-                while len(self._specs) > self.MAX_ENTRIES:
-                    self._specs.popitem(last=False)
+            self._specs.put(key, found)
         template, main, others = found
         return {**json.loads(template), "datasets": {**others, **dict.fromkeys(main, df)}}
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import copy
 import math
-import threading
-from collections import OrderedDict
 
 import torch
 
 from ..bounds import LESION, WHY_BATCH, WHY_CHECK_EVERY, WHY_DELETE_DRAWS, WHY_LR
+from ..lru import LRU
 from ..models.bn_mlp import BlockMLP
 from ..seeding import generator
 from ..training.loop import last, train_models
@@ -27,9 +26,8 @@ NETWORKS = ("plain", "residual")
 
 # -- the two trained networks, shared by the lesion and the landscape experiments ---------------------------------
 
-_TRAINED: OrderedDict = OrderedDict()  # (depth, width, steps, seed) -> (state dicts, training record)
-_TRAINED_LOCK = threading.Lock()
 MAX_TRAINED = 12  # a few settings x seeds 0-4; each pair is at most a few MB
+_TRAINED = LRU(MAX_TRAINED)  # (depth, width, steps, seed) -> (state dicts, training record)
 
 
 def train_to_comparable_accuracy(depth: int, width: int, steps: int, seed: int, progress=None) -> tuple[dict, dict]:
@@ -80,16 +78,10 @@ def trained_pair(depth: int, width: int, steps: int, seed: int, progress=None) -
     training them again; every call gets its own copies. ``record``: ``{"plain_steps", "residual_steps",
     "curves"}``."""
     key = (int(depth), int(width), int(steps), int(seed))
-    with _TRAINED_LOCK:
-        found = _TRAINED.get(key)
-        if found is not None:
-            _TRAINED.move_to_end(key)
+    found = _TRAINED.get(key)
     if found is None:
         found = train_to_comparable_accuracy(*key, progress=progress)
-        with _TRAINED_LOCK:
-            _TRAINED[key] = found
-            while len(_TRAINED) > MAX_TRAINED:
-                _TRAINED.popitem(last=False)
+        _TRAINED.put(key, found)
     elif progress is not None:
         progress(1, 1, "trained (kept from an earlier run)")
     states, record = found

@@ -27,8 +27,9 @@ import atexit
 import json
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
+
+from ..lru import LRU
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 
@@ -204,7 +205,7 @@ class JobRegistry:
         self.max_results, self.max_active, self.stale_after = max_results, max_active, stale_after
         self._lock = threading.RLock()
         self._slots = threading.BoundedSemaphore(max_workers)
-        self._results: OrderedDict[str, Job] = OrderedDict()  # finished runs, most recently used last
+        self._results = LRU(max_results)  # finished runs (key -> Job)
         self._active: dict[str, Job] = {}  # queued or training, not cancelled
         self._watching: dict[str, str] = {}  # watcher -> key of the run it watches
         self.started = 0  # runs started since creation (for tests and benchmarks)
@@ -221,10 +222,10 @@ class JobRegistry:
             previous = self._watching.get(watcher)
             if previous is not None and previous != key:
                 self._leave(watcher, previous)
-            if key in self._results:
-                self._results.move_to_end(key)
+            done = self._results.get(key)
+            if done is not None:
                 self._watching[watcher] = key
-                return self._results[key]
+                return done
             if len(self._watching) > self.MAX_WATCHERS:  # forget sessions that watch nothing live (closed tabs)
                 self._watching = {w: k for w, k in self._watching.items() if k in self._active}
             job = self._active.get(key)
@@ -264,19 +265,17 @@ class JobRegistry:
             job.state, job.result, job.message = DONE, result, "finished"
             job.started_at = job.finished_at = time.monotonic()
             job._finished.set()
-            self._results[key] = job
-            while len(self._results) > self.max_results:
-                self._results.popitem(last=False)
+            self._results.put(key, job)
 
     def result(self, fn, **kwargs) -> dict | None:
         """The stored result of ``fn(**kwargs)``, or ``None`` (does not start anything)."""
         with self._lock:
-            job = self._results.get(run_key(fn, kwargs))
+            job = self._results.peek(run_key(fn, kwargs))
             return job.result if job else None
 
     def cached_keys(self) -> list[str]:
         with self._lock:
-            return list(self._results)
+            return self._results.keys()
 
     def active_keys(self) -> list[str]:
         with self._lock:
@@ -321,10 +320,7 @@ class JobRegistry:
     def _settle(self, job: Job) -> None:
         with self._lock:
             if job.state == DONE:
-                self._results[job.key] = job
-                self._results.move_to_end(job.key)
-                while len(self._results) > self.max_results:
-                    self._results.popitem(last=False)
+                self._results.put(job.key, job)
             if self._active.get(job.key) is job:
                 del self._active[job.key]
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from lab import store as rooms
+from residual_core import rooms
 from tests.browser.test_browser import Server
 
 FOLLOW_SECONDS = 2.0

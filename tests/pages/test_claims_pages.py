@@ -15,12 +15,12 @@ from tests.pages.test_page_training import SMALL, until_trained
 
 # Small settings per page (through the URL), so that five seeds of every page stay quick.
 PAGES = {
-    "vanishing": ("pages/1_vanishing.py", {"depth": "30"}),
-    "residual-math": ("pages/2_residual-math.py", {"layers": "10", "width": "16"}),
-    "gradient-flow": ("pages/3_gradient-flow.py", {"depth": "20", "width": "16"}),
-    "highway": ("pages/4_highway.py", {"depth": "10", "width": "16"}),
-    "add-norm": ("pages/5_add-norm.py", {"layers": "4", "d_model": "32", "heads": "2"}),
-    "training": ("pages/6_training.py", SMALL),
+    "vanishing": ("pages/vanishing.py", {"depth": "30"}),
+    "residual-math": ("pages/residual-math.py", {"layers": "10", "width": "16"}),
+    "gradient-flow": ("pages/gradient-flow.py", {"depth": "20", "width": "16"}),
+    "highway": ("pages/highway.py", {"depth": "10", "width": "16"}),
+    "add-norm": ("pages/add-norm.py", {"layers": "4", "d_model": "32", "heads": "2"}),
+    "training": ("pages/training.py", SMALL),
 }
 VERDICT = re.compile(r"\*(holds here|does not hold here)(?: · holds for (\d+) of seeds (\d+)–(\d+))?\*")
 

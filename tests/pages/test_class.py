@@ -9,13 +9,13 @@ import json
 import pytest
 
 import lab
-from lab import present, share
+from lab.chrome import present, share
 from residual_core.catalog import vanishing
 from residual_core.charts import figure_spec, spec_json
 from residual_core.experiments.vanishing import products_experiment
 from tests.conftest import charts, open_file_panels, run_page
 
-VANISHING = "pages/1_vanishing.py"
+VANISHING = "pages/vanishing.py"
 # (the training lab trains live: its finished charts are checked in test_page_training.py)
 CONCEPT_PAGES = [p for p in lab.available_pages() if p.key and p.key != "training"]
 
@@ -122,12 +122,12 @@ def test_the_injected_style_is_fixed_text():
 
 
 def test_navigation_keeps_presenter_mode():
-    at = run_page("pages/3_gradient-flow.py", {"present": "1", "seed": "7", "depth": "30"})
+    at = run_page("pages/gradient-flow.py", {"present": "1", "seed": "7", "depth": "30"})
     links = {p.proto.label: p.proto.query_string for p in at.get("page_link")}
     assert links["Highway vs residual"] == links["Home"] == "present=1"  # a name can mean another thing elsewhere
     cross = "Training lab: plain vs residual by depth, Xavier initialisation"  # a link that means one view
     assert links[cross] == "present=1&experiment=depth&init=xavier&max_depth=64"
-    at = run_page("pages/3_gradient-flow.py", {"seed": "7"})
+    at = run_page("pages/gradient-flow.py", {"seed": "7"})
     links = {p.proto.label: p.proto.query_string for p in at.get("page_link")}
     assert links.pop(cross) == "experiment=depth&init=xavier&max_depth=64"
     assert set(links.values()) == {""}
@@ -137,7 +137,7 @@ def test_a_link_to_another_page_keeps_only_values_that_page_accepts():
     script = """
 import json
 import streamlit as st
-from lab import share
+from lab.chrome import share
 st.text(json.dumps(share.carried("highway", {"depth": 40, "width": 9999, "nonsense": 1})))
 st.text(json.dumps(share.carried("vanishing", {"depth": 100, "factor": "1.1"})))
 st.text(json.dumps(share.carried("no-such-page", {"depth": 40})))

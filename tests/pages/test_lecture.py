@@ -1,4 +1,4 @@
-"""AppTest: a lecture in one link (lab/lecture.py, lab/builder.py, lab/predict.py without a room).
+"""AppTest: a lecture in one link (lab/classroom/lecture.py, builder.py, predict.py without a room).
 
 Every scene of the shipped lecture opens from its lecture link with its page and its state and 0 exceptions; Prev and
 Next; predict-then-reveal alone (nothing stored); "Add this view to my lecture", its TOML file and its one link
@@ -16,10 +16,9 @@ import streamlit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
-import lab
-from lab import builder
-from lab import store as rooms
-from residual_core import catalog, lectures, questions
+from lab.chrome.text import plain
+from lab.classroom import builder
+from residual_core import catalog, lectures, questions, rooms
 from tests.conftest import run_page, warnings_text
 
 LECTURE = lectures.load("residuals")
@@ -86,7 +85,7 @@ def test_every_scene_of_the_shipped_lecture_opens_with_its_page_and_state(number
 def test_presenter_mode_shows_the_note_and_the_clicker_keys():
     at = run_page("app.py", _scene_link(3, present="1"))
     assert not at.exception
-    note = lab.lecture.plain(LECTURE.scenes[2].note)
+    note = plain(LECTURE.scenes[2].note)
     assert any(note in m.value for m in at.markdown)
     assert any("PageDown" in h.proto.body for h in at.get("html"))
 
@@ -155,7 +154,7 @@ def captured(monkeypatch):
 
 
 def test_add_this_view_to_my_lecture_download_and_one_link(captured):
-    at = run_page("pages/1_vanishing.py", {"depth": "12", "factor": "1.05"})
+    at = run_page("pages/vanishing.py", {"depth": "12", "factor": "1.05"})
     at = at.button(key="lab-my-add").click().run()
     assert not at.exception
     lecture = lectures.parse(captured["Download TOML"])
@@ -214,7 +213,7 @@ ODD = ["", "residuals", "0", "1", "11", "12", "-1", "1e9", "nan", "ABCDEF", "abc
 @settings(max_examples=14, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(
     params=hs.dictionaries(hs.sampled_from(KEYS), hs.one_of(hs.sampled_from(ODD), hs.text(max_size=12)), max_size=4),
-    page=hs.sampled_from(["app.py", "pages/1_vanishing.py"]),
+    page=hs.sampled_from(["app.py", "pages/vanishing.py"]),
 )
 def test_hostile_lecture_and_room_keys_never_raise(params, page):
     """The lecture's and the room's URL keys (hypothesis): 0 exceptions, and no presenter without a real room."""

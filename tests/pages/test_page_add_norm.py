@@ -8,7 +8,7 @@ from residual_core.experiments.add_norm import add_norm_experiment, add_norm_see
 from residual_core.models.diagram import encoder_diagram
 from tests.conftest import chart_frame, open_code_panels, run_page, warnings_text
 
-PAGE = "pages/5_add-norm.py"
+PAGE = "pages/add-norm.py"
 SERIES = {"post_ln": "Post-LN", "pre_ln": "Pre-LN", "no_residual": "no residual"}
 
 

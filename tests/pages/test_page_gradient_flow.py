@@ -16,7 +16,7 @@ from residual_core.experiments.gradient_flow import (
 )
 from tests.conftest import chart_frame, open_code_panels, run_page, warnings_text
 
-PAGE = "pages/3_gradient-flow.py"
+PAGE = "pages/gradient-flow.py"
 
 
 def _series(frame, name, column, by="layer"):

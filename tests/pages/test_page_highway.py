@@ -8,7 +8,7 @@ import lab
 from residual_core.experiments.highway import KINDS, gate_check, highway_experiment, highway_training
 from tests.conftest import chart_frame, charts, open_code_panels, run_page, warnings_text
 
-PAGE = "pages/4_highway.py"
+PAGE = "pages/highway.py"
 
 
 @pytest.fixture(autouse=True)

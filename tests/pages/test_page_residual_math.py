@@ -9,7 +9,7 @@ from residual_core.experiments.preservation import TEXT_PRINTED, preservation_ex
 from residual_core.experiments.residual_math import multiplicative_experiment, residual_1d, unrolled_sum
 from tests.conftest import chart_frame, open_code_panels, run_page, warnings_text
 
-PAGE = "pages/2_residual-math.py"
+PAGE = "pages/residual-math.py"
 
 
 def _series(frame, name, column):

@@ -15,7 +15,7 @@ from residual_core.experiments import training_lab as training
 from residual_core.training import jobs
 from tests.conftest import chart_frame, charts, open_code_panels, run_page, warnings_text
 
-PAGE = "pages/6_training.py"
+PAGE = "pages/training.py"
 SMALL = {"steps": "10", "layers": "1", "d_model": "16", "batch": "8", "seq_len": "4"}
 SMALL_MLP = {"steps": "10", "width": "8", "samples": "32"}
 

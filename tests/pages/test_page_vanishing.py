@@ -12,7 +12,7 @@ from residual_core import catalog
 from residual_core.experiments.vanishing import exact_product, product_series, products_experiment
 from tests.conftest import ROOT, chart_frame, charts, open_code_panels, run_page, warnings_text
 
-PAGE = "pages/1_vanishing.py"
+PAGE = "pages/vanishing.py"
 
 
 def test_page_paths_are_pinned():

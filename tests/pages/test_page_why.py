@@ -10,7 +10,7 @@ from residual_core.experiments.lesion import lesion_experiment, mean_of
 from residual_core.experiments.shattered import shattered_experiment
 from tests.conftest import chart_frame, charts, run_page, warnings_text
 
-PAGE = "pages/7_why.py"
+PAGE = "pages/why.py"
 SMALL = {
     "depth": "4",
     "width": "32",

@@ -219,7 +219,7 @@ def test_a_result_computed_elsewhere_is_stored_as_a_finished_run():
 
 
 def test_the_warm_up_plans_the_training_labs_default_runs_for_the_job_registry():
-    from lab import warmup
+    from lab.computing import warmup
     from residual_core.catalog import training
 
     planned = {fn for fn, _ in warmup.plan()}

@@ -1,10 +1,12 @@
 """A lecture in one link: scenes stepped through with Prev/Next (and the keys a presentation clicker sends), each a
-page with its URL state, the scene's title and the lecturer's note; the room the class follows (:mod:`lab.room`).
+page with its URL state, the scene's title and the lecturer's note; the room the class follows
+(:mod:`lab.classroom.room`).
 
 ``/?lecture=STEM&scene=N`` (a file ``lectures/STEM.toml``) or ``/?deck=...&scene=N`` (a lecture packed into the link,
 :func:`residual_core.lectures.pack`) opens scene N: the home page switches to the scene's page with the scene's query
 (:func:`route`), keeping ``lecture``/``deck`` and ``scene`` in the address so the scene bar knows where it is. Prev and
-Next switch straight to the next scene's page (:func:`lab.room.switch_to`: its controls take the scene's values).
+Next switch straight to the next scene's page (:func:`lab.classroom.room.switch_to`: its controls take the scene's
+values).
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ import streamlit as st
 from residual_core import catalog, lectures
 from residual_core.lectures import Lecture, LectureError
 
-from . import room, share
-from .layout import available_pages
+from ..chrome import share
+from ..chrome.nav import available_pages
+from ..chrome.text import plain
+from . import room
 
 LECTURE, DECK, SCENE = "lecture", "deck", "scene"  # URL keys
 CONTEXT_KEYS = (LECTURE, DECK, SCENE)
@@ -115,8 +119,9 @@ def _number(lecture: Lecture) -> int:
 
 def scene_values() -> dict | None:
     """On the first run of a page switched to as a scene: the scene's query (URL key -> text). Each control then takes
-    its value from it, or its default where the scene leaves it out (lab.controls): a control keeps the value a
-    visitor last gave it when they come back to a page, and a scene must not inherit it."""
+    its value from it, or its default where the scene leaves it out (:func:`lab.page` hands it to
+    :func:`lab.chrome.controls.use_scene`): a control keeps the value a visitor last gave it when they come back to a
+    page, and a scene must not inherit it."""
     return getattr(_run, "apply", None)
 
 
@@ -244,12 +249,3 @@ def _scene_bar(cur: Current) -> None:
         go(cur, cur.number - 1)
     if nxt:
         go(cur, cur.number + 1)
-
-
-def plain(text: str) -> str:
-    """``text`` (a lecture's title or note, which a visitor may have written) shown as plain text in Markdown: every
-    Markdown character escaped, so no link, image or HTML can come from it."""
-    return "".join("\\" + c if c in MARKDOWN_CHARS else c for c in str(text))
-
-
-MARKDOWN_CHARS = set("\\`*_{}[]()#+-.!|<>~$:&")

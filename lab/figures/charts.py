@@ -1,5 +1,5 @@
 """Drawing a declared figure: the chart (its Vega-Lite spec from :mod:`residual_core.charts`), and under it its
-takeaway, its files (CSV, SVG, PNG; :mod:`lab.export`), its data table and the "Show the code" panel of the
+takeaway, its files (CSV, SVG, PNG; :mod:`lab.figures.export`), its data table and the "Show the code" panel of the
 experiment that computed it."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from streamlit import dataframe_util
 from residual_core.charts import figure_frame, figure_spec, vega_lite_spec
 from residual_core.declare import Experiment, source_of
 
+from ..chrome.present import projector_spec
 from .export import data_table
 from .memo import PerResult
-from .present import projector_spec
 
 
 @dataclass(frozen=True)

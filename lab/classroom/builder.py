@@ -13,7 +13,7 @@ import streamlit as st
 from residual_core import catalog, lectures
 from residual_core.lectures import LectureError
 
-from . import share
+from ..chrome import share
 
 SCENES, TITLE, EDITOR = "lab-my-scenes", "lab-my-title", "lab-my-editor"
 COLUMNS = ["page", "query", "title", "note"]

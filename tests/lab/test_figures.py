@@ -1,4 +1,5 @@
-"""lab.charts and lab.compute: a declared figure with its CSV and code panel; computations by Experiment or function."""
+"""lab.figures.charts and lab.computing: a declared figure with its CSV and code panel; computations by Experiment or
+function."""
 
 from __future__ import annotations
 

@@ -10,8 +10,9 @@ import streamlit as st
 from residual_core import catalog
 from residual_core.claims import SEEDS, check
 from residual_core.declare import Claim, Experiment
+from residual_core.training import jobs
 
-from .compute import cached_result, compute, compute_with_progress
+from ..computing.compute import cached_result, compute, compute_with_progress
 from .memo import PerResult
 
 
@@ -23,7 +24,8 @@ def claims_of(experiment: Experiment) -> list[Claim]:
 def seed_count(claim: Claim, experiment: Experiment, kwargs: dict) -> dict:
     """``{"seeds", "holds", "count"}`` over :data:`~residual_core.claims.SEEDS`, each seed's result from the shared
     cache (so a seed a visitor already looked at costs nothing). An experiment that reports progress is read from
-    the cache its page fills (:func:`~lab.compute.compute_with_progress`), with a progress bar while a seed runs."""
+    the cache its page fills (:func:`~lab.computing.compute.compute_with_progress`), with a progress bar while a seed
+    runs."""
 
     def run(seed: int) -> dict:
         if experiment.takes_progress:
@@ -39,9 +41,7 @@ ON_DEMAND = "on demand"  # ``claims(..., seeds=ON_DEMAND)``: count seeds only fr
 
 def stored_result(experiment: Experiment, kwargs: dict) -> dict | None:
     """A result some visitor already computed, never computing anything: a finished shared training run
-    (:mod:`residual_core.training.jobs`) or a result cached by :func:`~lab.compute.compute_with_progress`."""
-    from residual_core.training import jobs
-
+    (:mod:`residual_core.training.jobs`) or a result cached by :func:`~lab.computing.compute.compute_with_progress`."""
     found = jobs.REGISTRY.result(experiment.func, **kwargs)
     return found if found is not None else cached_result(experiment, **kwargs)
 

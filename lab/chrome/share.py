@@ -21,7 +21,7 @@ import streamlit as st
 from residual_core import catalog
 from residual_core.bounds import Bound, BoundError
 
-PRESENT = "present"  # presenter mode's URL key (lab.present)
+PRESENT = "present"  # presenter mode's URL key (lab.chrome.present)
 # Never in a shared link: presenter mode, a room's code (a shared view is the view, not the class's room) and the
 # room presenter's secret token. Links between pages keep the room and the token (:func:`carried`).
 PRIVATE = (PRESENT, "room", "token")
@@ -160,7 +160,7 @@ def qr_svg(text: str) -> str:
 
 
 def qr_html(text: str, *, caption: str = "") -> str:
-    """The QR code of ``text`` in a box (CSS in :mod:`lab.present`), with a caption below it."""
+    """The QR code of ``text`` in a box (CSS in :mod:`lab.chrome.present`), with a caption below it."""
     label = html.escape(f"QR code of {text}", quote=True)
     return (
         f'<div class="lab-qr" data-payload="{html.escape(text, quote=True)}">'

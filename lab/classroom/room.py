@@ -3,7 +3,7 @@ or the QR code in the presenter's corner) and their page follows the presenter's
 explore on their own and rejoin. Only the presenter, who holds the room's secret token (in their session and their
 presenter link, never in a student's link), can move the room or reveal answers.
 
-The state lives in :mod:`lab.store`. A following student's page polls the room's version once every
+The state lives in :mod:`residual_core.rooms`. A following student's page polls the room's version once every
 :data:`POLL_SECONDS` in a fragment (one indexed ``SELECT``, nothing else); only when the presenter has moved or
 revealed does it rerun the page, or switch to the new scene.
 """
@@ -19,10 +19,12 @@ from urllib.parse import parse_qsl
 import streamlit as st
 
 from residual_core import catalog
+from residual_core.rooms import Room, RoomError, Store, data_folder, normal_code
 
-from . import share
-from .layout import available_pages, notice, page_file
-from .store import Room, RoomError, Store, data_folder, normal_code
+from ..chrome import share
+from ..chrome.nav import available_pages, page_file
+from ..chrome.notices import notice
+from ..chrome.text import plain
 
 ROOM, TOKEN = "room", "token"  # URL keys: the room's code (students and presenter), the presenter's secret
 POLL_SECONDS = 1.0  # a following student sees the presenter's move within this plus about half a second
@@ -98,12 +100,6 @@ def following(code: str) -> bool:
 
 def set_following(code: str, value: bool) -> None:
     st.session_state[f"lab-follow-{code}"] = value
-
-
-def plain(text) -> str:
-    from .lecture import plain as escape
-
-    return escape(text)
 
 
 def join_link(code: str) -> str:

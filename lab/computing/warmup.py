@@ -1,29 +1,36 @@
 """Warming a freshly woken app: every page's default results, computed once in one background thread.
 
 A lecturer's link often reaches a Community Cloud app that has just woken up, and the whole hall arrives within a
-minute. The first visit imports :mod:`lab`, which starts :func:`start`: one daemon thread that computes, page by
-page in navigation order, each declared experiment at its defaults (and the seeds 0-4 its seed-dependent claims are
-counted over), so that the next pages the students open are already computed. It calls only ``residual_core`` (no
-Streamlit); its results wait in a small table until a visitor's :func:`lab.compute` moves them into the shared cache.
+minute. The first page run of the process (any page: a deep link runs no ``app.py``) calls :func:`lab.page.start`,
+which calls :func:`start`: one daemon thread that computes, page by page in navigation order, each declared
+experiment at its defaults (and the seeds 0-4 its seed-dependent claims are counted over), so that the next pages
+the students open are already computed. It calls only ``residual_core`` (no Streamlit); its results wait in
+:data:`lab.computing.cache.WARM` until a visitor's :func:`lab.compute` moves them into the shared cache.
 
 Bounded: experiments whose estimated cost (:mod:`residual_core.budget`) exceeds :data:`MAX_ITEM_SECONDS` (the
 training lab's runs) are left to the visitors, at most :data:`MAX_ITEMS` results are computed, and every
-computation takes the same per-key lock as the visitors' (:data:`lab.compute.FLIGHTS`), so nothing is computed twice.
-Set ``RESIDUAL_LAB_WARMUP=0`` to switch it off.
+computation takes the same per-key lock as the visitors' (:data:`lab.computing.cache.FLIGHTS`), so nothing is
+computed twice. Set ``RESIDUAL_LAB_WARMUP=0`` to switch it off.
 """
 
 from __future__ import annotations
 
-import json
+import inspect
 import os
 import threading
 import time
 
+from residual_core import budget
+from residual_core.catalog import EXPERIMENTS
+from residual_core.claims import SEEDS
+from residual_core.training import jobs
+
+from ..chrome.nav import available_pages
+from .cache import FLIGHTS, WARM, key, log_computation
+
 MAX_ITEMS = 128  # results computed by one warm-up (every page's defaults and cheap seeds: 81, about 38 s, today)
 MAX_ITEM_SECONDS = 6.0  # estimated seconds above which a default is left to visitors
 
-_RESULTS: dict[str, object] = {}  # key -> result, until a visitor takes it into the shared cache
-_COMPUTED: set[str] = set()  # keys some visitor already computed (the warm-up skips them)
 _LOCK = threading.Lock()
 _STARTED = threading.Event()
 STATUS = {"planned": 0, "computed": 0, "skipped": 0, "seconds": 0.0, "finished": False}
@@ -33,11 +40,6 @@ def plan() -> list[tuple]:
     """``(function, kwargs)`` of every page's default results up to :data:`MAX_ITEM_SECONDS` each: the quick ones
     first (under a second, in navigation order), then the others (the /why computations, the training lab's default
     runs, in navigation order)."""
-    from residual_core import budget
-    from residual_core.claims import SEEDS
-
-    from .layout import available_pages
-
     items, seen = [], set()
     for page in available_pages():
         seeded = {c.experiment for c in page.claims if c.seeded}
@@ -47,56 +49,34 @@ def plan() -> list[tuple]:
             if exp.name in seeded and "seed" in defaults:
                 variants += [{**defaults, "seed": s} for s in SEEDS if s != defaults["seed"]]
             for kwargs in variants:
-                key = _key(exp.func, kwargs)
+                computed_key = key(exp.func, kwargs)
                 cost = budget.estimate(exp.func, kwargs)
-                if key in seen or cost is None or cost > MAX_ITEM_SECONDS:
+                if computed_key in seen or cost is None or cost > MAX_ITEM_SECONDS:
                     continue
                 if cost > 1.0 and kwargs is not defaults:  # a heavy one's other seeds are counted on request
                     continue
-                seen.add(key)
+                seen.add(computed_key)
                 items.append((cost > 1.0, len(items), exp.func, kwargs))
     return [(fn, kwargs) for _, _, fn, kwargs in sorted(items)][:MAX_ITEMS]
 
 
 def _as_page_passes(bound):
     """A bound's default as the pages pass it: a choice of whole numbers in text (``d_model="64"``) as a number
-    (tests/pages/test_single_flight.py checks that a default visit after the warm-up computes nothing)."""
+    (tests/lab/test_single_flight.py checks that a default visit after the warm-up computes nothing)."""
     value = bound.default
     if bound.kind == "choice" and all(str(o).isdigit() for o in bound.options):
         return int(value)
     return value
 
 
-def _key(fn, kwargs: dict) -> str:
-    return f"{fn.__module__}.{fn.__name__}({json.dumps(kwargs, sort_keys=True)})"
-
-
-def take(key: str):
-    """The warm result for ``key`` (removed from the table), else ``None``."""
-    with _LOCK:
-        return _RESULTS.pop(key, None)
-
-
-def computed(key: str) -> None:
-    """Record that a visitor computed ``key`` (so the warm-up does not)."""
-    with _LOCK:
-        _COMPUTED.add(key)
-        if len(_COMPUTED) > 4096:  # only a hint: forgetting it costs at most one duplicate computation
-            _COMPUTED.clear()
-
-
 def run(items=None) -> dict:
     """Compute ``items`` (default :func:`plan`) one after the other in this thread; returns :data:`STATUS`."""
-    from .compute import FLIGHTS, _log_computation
-
     items = plan() if items is None else items
     STATUS.update(planned=len(items), computed=0, skipped=0, seconds=0.0, finished=False)
     for fn, kwargs in items:
-        key = _key(fn, kwargs)
-        with FLIGHTS.hold(key):
-            with _LOCK:
-                done = key in _COMPUTED or key in _RESULTS
-            if done:
+        computed_key = key(fn, kwargs)
+        with FLIGHTS.hold(computed_key):
+            if WARM.done(computed_key):
                 STATUS["skipped"] += 1
                 continue
             kwargs = dict(kwargs)
@@ -110,32 +90,21 @@ def run(items=None) -> dict:
                 continue
             seconds = time.perf_counter() - start
             kwargs.pop("progress", None)
-            _log_computation(fn.__module__, fn.__name__, json.dumps(kwargs, sort_keys=True), seconds)
+            log_computation(computed_key, seconds)
             if fn in _LIVE:  # the page trains it as a shared live run: keep it where the page looks for it
-                from residual_core.training import jobs
-
                 jobs.REGISTRY.store(fn, result, **kwargs)
             else:
-                with _LOCK:
-                    _RESULTS[key] = result
+                WARM.put(computed_key, result)
             STATUS["computed"] += 1
             STATUS["seconds"] += seconds
     STATUS["finished"] = True
     return STATUS
 
 
-def _live_functions() -> set:
-    from residual_core.catalog import EXPERIMENTS
-
-    return {exp.func for exp in EXPERIMENTS.values() if exp.live}
-
-
-_LIVE = _live_functions()
+_LIVE = {exp.func for exp in EXPERIMENTS.values() if exp.live}
 
 
 def _parameters(fn) -> set[str]:
-    import inspect
-
     return set(inspect.signature(fn).parameters)
 
 
@@ -163,6 +132,4 @@ def start() -> bool:
 
 def clear() -> None:
     """Forget warm results and computed keys (tests)."""
-    with _LOCK:
-        _RESULTS.clear()
-        _COMPUTED.clear()
+    WARM.clear()

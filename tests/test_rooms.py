@@ -1,4 +1,5 @@
-"""The rooms' store (lab/store.py): concurrent answers, expiry, bounds, the presenter's token, the file on disk."""
+"""The rooms' store (residual_core/rooms.py): concurrent answers, expiry, bounds, the presenter's token, the file on
+disk."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from lab import store as rooms
-from lab.store import NotPresenter, Refused, RoomNotFound, Store
+from residual_core import rooms
+from residual_core.rooms import NotPresenter, Refused, RoomNotFound, Store
 
 POSITION = {"page": "/vanishing", "query": "depth=40", "lecture": "residuals", "scene": 1, "view": "residuals:1"}
 

@@ -1,8 +1,8 @@
 """A freshly woken app visited by a whole lecture hall at once computes each result once.
 
-lab.compute and lab.compute_with_progress take one lock per key (lab.compute.FLIGHTS), and so does the warm-up
-thread (lab/warmup.py): however many visitors (and the warm-up) ask for the same cold key at the same moment, the
-function runs once and everyone gets its result. benchmarks/hall.py shows the same on a real server
+lab.compute and lab.compute_with_progress take one lock per key (lab.computing.cache.FLIGHTS), and so does the
+warm-up thread (lab/computing/warmup.py): however many visitors (and the warm-up) ask for the same cold key at the
+same moment, the function runs once and everyone gets its result. benchmarks/hall.py shows the same on a real server
 (``--warmup none``: the column "max" is the most any key was computed).
 """
 
@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 
 import lab
-from lab import warmup
+from lab.computing import cache, warmup
+from lab.computing import compute as calls
 from residual_core.catalog import PAGES
 from tests import slow_fixture
 from tests.conftest import run_page
@@ -43,7 +44,7 @@ def test_many_visitors_asking_for_the_same_cold_key_compute_it_once():
     results = _at_once(40, lambda: lab.compute(slow_fixture.slow_square, x=7))
     assert slow_fixture.CALLS == [7]
     assert all(r == {"x": 7, "square": 49} for r in results)
-    assert len(lab.compute.__globals__["FLIGHTS"]) == 0  # no lock left behind
+    assert len(cache.FLIGHTS) == 0  # no lock left behind
 
 
 def test_different_keys_are_not_serialised_behind_each_other():
@@ -72,10 +73,8 @@ def test_a_visit_after_the_warm_up_computes_nothing_on_any_page(monkeypatch):
     status = warmup.run()
     assert status["computed"] == status["planned"] > 0
     ran = []
-    original = lab.compute.__globals__["_run"]
-    monkeypatch.setitem(
-        lab.compute.__globals__, "_run", lambda fn, kw, *a, **k: ran.append(fn) or original(fn, kw, *a, **k)
-    )
+    original = calls._run
+    monkeypatch.setattr(calls, "_run", lambda fn, kw, *a, **k: ran.append(fn) or original(fn, kw, *a, **k))
     from residual_core.models.diagram import encoder_diagram
 
     for page in lab.available_pages():

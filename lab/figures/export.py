@@ -12,12 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections import OrderedDict
 
 import pandas as pd
 import streamlit as st
 
 from residual_core.charts.export import FORMATS, ExportError, export_document, render_in_worker
+from residual_core.lru import LRU
+
+from ..computing.cache import KeyLocks
 
 # One worker at a time, over all sessions: a worker peaks at about 105 MB and the server with every page cached
 # sits near 470 MB (benchmarks/export.py), so one fits Community Cloud's 690 MB and two would leave no headroom.
@@ -27,46 +29,30 @@ CACHE_BYTES = 32 * 1024 * 1024  # rendered files kept for the next visitor who a
 RENDERS = [0]  # worker renders since start (tests and the benchmark read it)
 
 _SLOTS = threading.BoundedSemaphore(MAX_RENDERS)
-_LOCK = threading.Lock()
-_FILES: OrderedDict[str, bytes] = OrderedDict()
-_IN_FLIGHT: dict[str, threading.Lock] = {}
-
-
-def _remember(key: str, data: bytes) -> None:
-    with _LOCK:
-        _FILES[key] = data
-        _FILES.move_to_end(key)
-        while sum(len(v) for v in _FILES.values()) > CACHE_BYTES and len(_FILES) > 1:
-            _FILES.popitem(last=False)
+_FILES = LRU(max_weight=CACHE_BYTES)  # key -> the file's bytes, at most CACHE_BYTES in all
+_FLIGHTS = KeyLocks()  # visitors asking for the same file wait for one render
 
 
 def chart_file(spec: dict, fmt: str) -> bytes:
     """The SVG or PNG of ``spec`` (the page's spec), rendered once per distinct file by a worker process."""
     doc = export_document(spec)
     key = fmt + ":" + hashlib.sha256(json.dumps(doc, sort_keys=True, allow_nan=False).encode()).hexdigest()
-    with _LOCK:
-        found = _FILES.get(key)
-        flight = _IN_FLIGHT.setdefault(key, threading.Lock()) if found is None else None
+    found = _FILES.get(key)
     if found is not None:
         return found
-    try:
-        with flight:  # visitors asking for the same file wait for one render
-            with _LOCK:
-                found = _FILES.get(key)
-            if found is not None:
-                return found
-            if not _SLOTS.acquire(timeout=WAIT_SECONDS):
-                raise ExportError("the server is busy drawing other files: try again in a minute")
-            try:
-                data = render_in_worker(doc, fmt)
-                RENDERS[0] += 1
-            finally:
-                _SLOTS.release()
-            _remember(key, data)
-            return data
-    finally:
-        with _LOCK:
-            _IN_FLIGHT.pop(key, None)
+    with _FLIGHTS.hold(key):
+        found = _FILES.get(key)
+        if found is not None:
+            return found
+        if not _SLOTS.acquire(timeout=WAIT_SECONDS):
+            raise ExportError("the server is busy drawing other files: try again in a minute")
+        try:
+            data = render_in_worker(doc, fmt)
+            RENDERS[0] += 1
+        finally:
+            _SLOTS.release()
+        _FILES.put(key, data)
+        return data
 
 
 def csv_download(df: pd.DataFrame, name: str) -> None:

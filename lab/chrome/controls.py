@@ -4,13 +4,22 @@ its range and default are the control's, and a bad URL value gets a notice namin
 from __future__ import annotations
 
 import contextlib
+import threading
 
 import streamlit as st
 
 from residual_core.bounds import Bound, BoundError
 
 from . import share
-from .layout import notice
+from .notices import notice
+
+_run = threading.local()  # this script run's scene values (each session's script runs in its own thread)
+
+
+def use_scene(values: dict | None) -> None:
+    """This run's scene values (URL key -> text), or ``None`` when the page is not opened as a lecture's scene (set by
+    :func:`lab.page` from :func:`lab.classroom.lecture.scene_values`: the classroom sits above the chrome)."""
+    _run.scene = values
 
 
 def _url_value(bound: Bound, labels: dict | None = None):
@@ -68,9 +77,7 @@ def _fallback(bound: Bound, raw: str):
 def _scene_value(bound: Bound, labels: dict | None) -> None:
     """A page opened as a lecture's scene: the control takes the scene's value, or its default where the scene leaves
     it out, not the value this session last gave it on this page; a value the bound refuses gets a notice."""
-    from .lecture import scene_values
-
-    values = scene_values()
+    values = getattr(_run, "scene", None)
     if values is None:
         return
     raw = values.get(bound.name)

@@ -3,8 +3,8 @@
 Where the question is asked with the answer hidden:
 
 * **in a room**, on the view the presenter showed the class: students answer (anonymously, one answer per session,
-  stored in :mod:`lab.store`) and the page stops at the question until the presenter reveals it; then everyone sees
-  the result and the presenter's screen shows the class's answers as a histogram beside the true value;
+  stored in :mod:`residual_core.rooms`) and the page stops at the question until the presenter reveals it; then
+  everyone sees the result and the presenter's screen shows the class's answers as a histogram beside the true value;
 * **in a lecture's scene** (``ask = true``, the default), without a room: the same, with nothing stored: the visitor
   answers and reveals for themselves;
 * **anywhere else**, on request: "Predict first" hides the answer of this view until the visitor reveals it.
@@ -22,10 +22,10 @@ import streamlit as st
 from residual_core.charts.histogram import answers_chart
 from residual_core.declare import Question
 from residual_core.questions import histogram_rows, parse_number, short
+from residual_core.rooms import RoomError, number_text
 
+from ..chrome.present import projector_spec
 from . import lecture, room
-from .present import projector_spec
-from .store import RoomError, number_text
 
 ANSWERS, REVEALED, PREDICTING = "lab-answers", "lab-revealed", "lab-predict-first"  # session state (no room)
 COUNT_SECONDS = 2.0  # the presenter's count of predictions refreshes this often

@@ -1,0 +1,64 @@
+"""Page set-up and navigation: the browser title and layout, the sidebar's links with proper names (from
+:data:`residual_core.catalog.PAGES`, in that order) and links between pages."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import streamlit as st
+
+from residual_core import catalog
+from residual_core.declare import Page
+
+from . import share
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository: app.py, pages/, residual_core/
+
+
+def page_file(page: Page) -> str:
+    """The script of ``page``, relative to the repository: ``app.py`` for the home page, else ``pages/<key>.py``
+    (Streamlit serves ``pages/gradient-flow.py`` at ``/gradient-flow``)."""
+    return f"pages/{page.key}.py" if page.key else "app.py"
+
+
+def available_pages() -> list[Page]:
+    """The declared pages whose script exists (the navigation never links to a missing page)."""
+    return [p for p in catalog.PAGES if _exists(page_file(p))]
+
+
+@functools.lru_cache(maxsize=64)  # the pages folder is read once per process, not at every visit
+def _exists(path: str) -> bool:
+    return (ROOT / path).is_file()
+
+
+def configure(info: Page, layout: str) -> None:
+    """The browser title and the page's layout; the sidebar folded on a projector, a slide or a course page."""
+    folded = share.presenting() or bool(st.context.is_embedded)
+    st.set_page_config(
+        page_title=f"{info.title} · Residual Lab",
+        page_icon="➕",
+        layout=layout,
+        initial_sidebar_state="collapsed" if folded else "auto",
+    )
+
+
+def sidebar_links() -> None:
+    """The sidebar's navigation: every available page by its proper name, keeping presenter mode and the room."""
+    st.markdown("### :material/add_circle: Residual Lab")
+    for p in available_pages():
+        st.page_link(page_file(p), label=p.title, icon=p.icon, query_params=share.carried(p.key) or None)
+    st.caption("Every control is stored in the address bar. *Share this view* gives the link and its QR code.")
+
+
+def page_link(key: str, label: str | None = None, *, icon: str | None = None, **params) -> None:
+    """A link to the page served at ``/key`` that keeps what matters: presenter mode, and ``params`` (e.g.
+    ``depth=depth``: "see this depth on the gradient-flow page") where that page accepts them."""
+    target = catalog.page(key)
+    extra = {name: value for name, value in params.items() if value is not None}
+    st.page_link(
+        page_file(target),
+        label=label or target.title,
+        icon=icon or target.icon,
+        query_params=share.carried(key, extra) or None,
+    )
