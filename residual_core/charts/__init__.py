@@ -1,6 +1,6 @@
 """Chart builders: Altair in, Vega-Lite spec out, with the colour-blind-safe palette. No Streamlit.
 
-The pages draw these specs (:mod:`lab.charts`) and the command line exports the same specs as SVG or PNG, so a figure
+The pages draw these specs (:mod:`lab.figures.charts`) and the command line exports the same specs as SVG or PNG, so a figure
 on a slide is the figure on the page. :func:`figure_spec` turns an experiment's :class:`~residual_core.declare.Figure`
 and result into its spec; the builders are listed in :data:`BUILDERS` by the name a figure gives.
 
@@ -67,7 +67,7 @@ def figure_spec(figure, result: dict, frame: pd.DataFrame | None = None, **view)
     series = options.get("series", "series")
     names = [str(n) for n in pd.unique(frame[series])] if series in frame.columns else []
     spec = fit_legend(spec, names)
-    # usermeta (ignored by renderers): the legend's labels, for re-fitting it at projector size (lab.present)
+    # usermeta (ignored by renderers): the legend's labels, for re-fitting it at projector size (lab.chrome.present)
     return {**spec, "description": describe(figure, result, frame, options), "usermeta": {"legend": names}}
 
 
