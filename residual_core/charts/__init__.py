@@ -1,8 +1,9 @@
 """Chart builders: Altair in, Vega-Lite spec out, with the colour-blind-safe palette. No Streamlit.
 
-The pages draw these specs (:mod:`lab.figures.charts`) and the command line exports the same specs as SVG or PNG, so a figure
-on a slide is the figure on the page. :func:`figure_spec` turns an experiment's :class:`~residual_core.declare.Figure`
-and result into its spec; the builders are listed in :data:`BUILDERS` by the name a figure gives.
+The pages draw these specs (:mod:`lab.figures.charts`) and the command line exports the same specs as SVG or
+PNG, so a figure on a slide is the figure on the page. :func:`figure_spec` turns an experiment's
+:class:`~residual_core.declare.Figure` and result into its spec;
+the builders are listed in :data:`BUILDERS` by the name a figure gives.
 
 * :mod:`~residual_core.charts.base` -- the palette, the memo of specs per chart shape, Altair -> Vega-Lite;
 * :mod:`~residual_core.charts.builders` -- line, band, heatmap, spans, points, training curves;
