@@ -39,12 +39,29 @@ def charts(at: AppTest) -> list[dict]:
     return out
 
 
-def chart_frame(at: AppTest, index: int, *, column: str) -> pd.DataFrame:
-    """The dataset of chart ``index`` that has ``column`` (the main data, not a marker rule's)."""
-    for frame in charts(at)[index]["data"]:
+def chart(at: AppTest, figure: str, *, section: str | None = None) -> dict:
+    """The one chart drawn from the figure called ``figure`` (in section ``section`` when given), found by the names
+    ``lab.figure`` writes into its spec's ``usermeta`` — not by its position on the page."""
+    found = [c for c in charts(at) if _names(c)[1] == figure and section in (None, _names(c)[0])]
+    if len(found) != 1:
+        drawn = ", ".join(f"{s}/{f}" for s, f in map(_names, charts(at)))
+        raise AssertionError(f"{len(found)} charts of figure {figure!r} in section {section!r} (drawn: {drawn})")
+    return found[0]
+
+
+def _names(chart: dict) -> tuple[str | None, str | None]:
+    meta = chart["spec"].get("usermeta", {}).get("lab", {})
+    return meta.get("section"), meta.get("figure")
+
+
+def chart_frame(at: AppTest, figure: str | int, *, column: str, section: str | None = None) -> pd.DataFrame:
+    """The dataset of the chart of ``figure`` (see :func:`chart`) that has ``column`` (the main data, not a marker
+    rule's)."""
+    found = charts(at)[figure] if isinstance(figure, int) else chart(at, figure, section=section)  # TEMP: index
+    for frame in found["data"]:
         if column in frame.columns:
             return frame
-    raise AssertionError(f"chart {index} has no dataset with a {column!r} column")
+    raise AssertionError(f"chart {figure!r} has no dataset with a {column!r} column")
 
 
 def warnings_text(at: AppTest) -> str:

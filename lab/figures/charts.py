@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 
 import pandas as pd
@@ -79,13 +80,16 @@ def figure(experiment: Experiment, key: str, result: dict, *, name: str | None =
         if frame.empty:  # before its first recorded step
             st.caption("Waiting for the first training step…")
             return
-        st.vega_lite_chart(projector_spec(figure_spec(fig, result, frame, **view)), width="stretch")
+        st.vega_lite_chart(
+            projector_spec(_tagged(figure_spec(fig, result, frame, **view), experiment, key)), width="stretch"
+        )
         return
     made = drawing(experiment, key, result, view, name)
     if made is None:
         st.caption("No data for this chart yet.")
         return
-    st.vega_lite_chart(projector_spec({**made.wire, "datasets": dict(made.wire["datasets"])}), width="stretch")
+    wire = _tagged({**made.wire, "datasets": dict(made.wire["datasets"])}, experiment, key)
+    st.vega_lite_chart(projector_spec(wire), width="stretch")
     if made.takeaway is not None:
         st.markdown(f":material/lightbulb: {made.takeaway}")
     # the table's and the code's open/closed state outlives a slider move (their keys have no parameters), unless
@@ -93,6 +97,27 @@ def figure(experiment: Experiment, key: str, result: dict, *, name: str | None =
     panel_key = name or f"{experiment.name}-{key}"
     data_table(made.frame, panel_key, spec=made.spec, name=made.name)
     code_panel([experiment.func, *experiment.code], key=panel_key)
+
+
+_SECTION = threading.local()  # the section being drawn in this script run (each session's run has its own thread)
+
+
+def in_section(name: str | None) -> str | None:
+    """Mark the charts drawn from now on in this script run as section ``name``'s; returns the previous name."""
+    before = getattr(_SECTION, "name", None)
+    _SECTION.name = name
+    return before
+
+
+def _tagged(spec: dict, experiment: Experiment, key: str) -> dict:
+    """``spec`` with the names that address its chart (section, experiment, figure) in Vega-Lite's ``usermeta``,
+    which the renderer ignores; page tests, presenter mode and lecture scenes find a chart by them."""
+    section = getattr(_SECTION, "name", None)
+    spec["usermeta"] = {
+        **spec.get("usermeta", {}),
+        "lab": {"section": section, "experiment": experiment.name, "figure": key},
+    }
+    return spec
 
 
 def file_name(experiment: Experiment, key: str, result: dict, view: dict | None = None) -> str:

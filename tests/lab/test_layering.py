@@ -26,6 +26,7 @@ LAYERS = {  # what each part of lab may import from lab (besides itself)
     "lab.figures": {"lab.chrome", "lab.computing"},
     "lab.classroom": {"lab.chrome"},
     "lab.page": {"lab.chrome", "lab.computing", "lab.classroom"},
+    "lab.section": {"lab.chrome", "lab.computing", "lab.figures", "lab.classroom"},
 }
 
 

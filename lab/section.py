@@ -1,0 +1,86 @@
+"""A declared :class:`~residual_core.declare.Section` laid out on its page.
+
+A page reads its controls, computes its results, then lays each section out::
+
+    with lab.section(declared.REAL_NETWORK, data, settings) as sec:
+        sec.show(log_y=log_y)          # text, metrics, figures with their takeaways, claims, details: in that order
+
+or part by part where the page puts something of its own between them (``sec.text()``, ``sec.metrics()``,
+``sec.figures(...)``, ``sec.claims(...)``, ``sec.details()``). The heading is anchored by the section's name
+(``/vanishing#a-real-network``) and every chart drawn inside carries the section's and the figure's names in its
+spec's ``usermeta`` (what the page tests, presenter mode and lecture scenes address it by).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import streamlit as st
+
+from residual_core.declare import Section
+
+from .figures.charts import figure, in_section
+from .figures.claims import claims as draw_claims
+
+
+class Drawing:
+    """One section being drawn: its parts, each drawn once, in the order the page calls them."""
+
+    def __init__(self, section: Section, result: dict | None, settings: dict):
+        self.section, self.result, self.settings = section, result, settings
+
+    def text(self) -> None:
+        """The prose a student needs to read the chart (the section's ``text``, computed from the result)."""
+        if self.section.text is not None and self.result is not None:
+            st.markdown(self.section.text(self.result, self.settings))
+
+    def metrics(self) -> None:
+        """The section's metrics in one row."""
+        if self.section.metrics is None or self.result is None:
+            return
+        shown = self.section.metrics(self.result, self.settings)
+        for col, m in zip(st.columns(len(shown)), shown, strict=True):
+            col.metric(m.label, m.value, help=m.help)
+
+    def figures(self, *keys: str, **view) -> None:
+        """The section's figures (or those ``keys``), each with its takeaway and its folded files and code."""
+        if self.result is None:
+            return
+        for key in keys or self.section.figure_keys():
+            figure(self.section.experiment, key, self.result, **view)
+
+    def claims(self, **options) -> list[dict]:
+        """The section's claims with their live status (see :func:`lab.claims`)."""
+        if self.result is None or not self.section.claim_ids():
+            return []
+        return draw_claims(
+            self.section.experiment, self.result, self.settings, only=self.section.claim_ids(), **options
+        )
+
+    def details(self) -> None:
+        """The section's details (derivation, reference-text table), each folded and sent only when opened."""
+        for i, detail in enumerate(self.section.details):
+            box = st.expander(detail.label, key=f"detail-{self.section.name}-{i}", on_change="rerun")
+            if box.open and self.result is not None:
+                with box:
+                    body = detail.body(self.result, self.settings) if callable(detail.body) else detail.body
+                    (st.latex if detail.kind == "latex" else st.markdown)(body)
+
+    def show(self, *, seeds=True, **view) -> None:
+        """Every part in the standard order."""
+        self.text()
+        self.metrics()
+        self.figures(**view)
+        self.claims(seeds=seeds)
+        self.details()
+
+
+@contextmanager
+def section(declared: Section, result: dict | None = None, settings: dict | None = None):
+    """Draw ``declared``'s heading, then hand the page a :class:`Drawing` of its parts."""
+    st.subheader(declared.heading, anchor=declared.name)
+    before = in_section(declared.name)
+    try:
+        yield Drawing(declared, result, settings or {})
+    finally:
+        in_section(before)
