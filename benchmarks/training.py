@@ -86,19 +86,25 @@ def shared_run() -> None:
     )
 
 
-def page_timings() -> None:
+def _first_and_warm(key: str, timeout: float):
+    """Open ``/key`` under AppTest: the app, its first run's and a warm rerun's seconds."""
     from streamlit.testing.v1 import AppTest
 
-    print("Page /training (AppTest, defaults):")
-    jobs.REGISTRY.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
-    at.switch_page("pages/training.py")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.switch_page(f"pages/{key}.py")
     t0 = time.perf_counter()
     at.run()
     first = time.perf_counter() - t0
     t0 = time.perf_counter()
     at.run()
-    warm = time.perf_counter() - t0
+    return at, first, time.perf_counter() - t0
+
+
+def page_timings() -> None:
+
+    print("Page /training (AppTest, defaults):")
+    jobs.REGISTRY.clear()
+    at, first, warm = _first_and_warm("training", timeout=300)
     t0 = time.perf_counter()
     while not any("Trained in" in c.value for c in at.caption):
         time.sleep(0.5)
@@ -174,7 +180,6 @@ def why_timings(worst: bool = True) -> None:
 
 
 def why_page_timings() -> None:
-    from streamlit.testing.v1 import AppTest
 
     import lab
     from residual_core.experiments import lesion
@@ -182,14 +187,7 @@ def why_page_timings() -> None:
     print("Page /why (AppTest, defaults, cold caches):")
     lab.clear_cache()
     lesion._TRAINED.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-    at.switch_page("pages/why.py")
-    t0 = time.perf_counter()
-    at.run()
-    first = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    at.run()
-    warm = time.perf_counter() - t0
+    _, first, warm = _first_and_warm("why", timeout=600)
     print(f"  first render {first:.2f} s (computes the four defaults)  warm rerun {warm:.2f} s")
 
 
