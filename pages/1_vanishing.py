@@ -7,9 +7,10 @@ import streamlit as st
 
 import lab
 from residual_core import questions
-from residual_core.bounds import PRODUCTS, PRODUCTS_NETWORK_ALPHA, PRODUCTS_NETWORK_WIDTH, TRAINING_EXPERIMENT, Bound
+from residual_core.bounds import Bound
 from residual_core.catalog import vanishing as declared
-from residual_core.experiments.vanishing import exact_product
+from residual_core.experiments.vanishing import PRODUCTS_NETWORK_ALPHA, PRODUCTS_NETWORK_WIDTH, exact_product
+from residual_core.options import PRODUCTS, TRAINING_EXPERIMENT
 
 AXIS = Bound.choice("axis", ("log", "linear"), "log", label="Vertical axis")
 INIT_COUNT_DEPTH = 150

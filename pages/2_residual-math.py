@@ -9,8 +9,8 @@ import streamlit as st
 
 import lab
 from residual_core import questions
-from residual_core.bounds import MATH_NETWORK, PRESERVATION, RESIDUAL_1D
 from residual_core.catalog import residual_math as declared
+from residual_core.options import MATH_NETWORK, PRESERVATION, RESIDUAL_1D
 
 lab.page("residual-math")
 st.markdown(

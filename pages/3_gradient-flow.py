@@ -9,9 +9,9 @@ import streamlit as st
 
 import lab
 from residual_core import questions
-from residual_core.bounds import DEPTH_ALPHA_DEPTHS, GRADIENT_FLOW, TRAINING_EXPERIMENT
 from residual_core.catalog import gradient_flow as declared
-from residual_core.experiments.gradient_flow import TEXT_SETTINGS, cell
+from residual_core.experiments.gradient_flow import DEPTH_ALPHA_DEPTHS, TEXT_SETTINGS, cell
+from residual_core.options import GRADIENT_FLOW, TRAINING_EXPERIMENT
 
 lab.page("gradient-flow")
 st.markdown(

@@ -10,16 +10,15 @@ import streamlit as st
 
 import lab
 from residual_core import questions
-from residual_core.bounds import (
-    HIGHWAY,
+from residual_core.catalog import highway as declared
+from residual_core.experiments.highway import (
     HIGHWAY_BATCH,
-    HIGHWAY_TRAIN,
     HIGHWAY_TRAIN_BATCH,
     HIGHWAY_TRAIN_LR,
     HIGHWAY_TRAIN_WIDTH,
+    KINDS,
 )
-from residual_core.catalog import highway as declared
-from residual_core.experiments.highway import KINDS
+from residual_core.options import HIGHWAY, HIGHWAY_TRAIN
 
 lab.page("highway")
 st.markdown(

@@ -8,8 +8,8 @@ import streamlit as st
 
 import lab
 from residual_core import questions
-from residual_core.bounds import DEPTH_SWEEP, GATED, SCALING, TRAINING_EXPERIMENT, TRANSFORMER_TRAINING
 from residual_core.catalog import training as declared
+from residual_core.options import DEPTH_SWEEP, GATED, SCALING, TRAINING_EXPERIMENT, TRANSFORMER_TRAINING
 
 SLOT = "training"  # one live run per browser session on this page
 

@@ -9,18 +9,11 @@ import streamlit as st
 
 import lab
 from residual_core import questions
-from residual_core.bounds import (
-    LANDSCAPE,
-    LANDSCAPE_POINTS,
-    LANDSCAPE_STEPS,
-    LANDSCAPE_WIDTH,
-    LESION,
-    SEED,
-    SHATTERED_INPUTS,
-    SHATTERED_PAGE,
-)
 from residual_core.catalog import why as declared
+from residual_core.experiments.landscape import LANDSCAPE_POINTS, LANDSCAPE_STEPS, LANDSCAPE_WIDTH
 from residual_core.experiments.lesion import kept, mean_of
+from residual_core.experiments.shattered import SHATTERED_INPUTS
+from residual_core.options import LANDSCAPE, LESION, SEED, SHATTERED_PAGE
 
 lab.page("why")
 st.markdown(

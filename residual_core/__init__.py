@@ -15,7 +15,8 @@ The map, by role:
   and the declarations themselves, one module per page; the CLI, the charts, the code panels and the claims are
   built from them;
 * :mod:`~residual_core.charts` -- Vega-Lite specs (Altair) of every figure, for the pages and for ``--format svg``;
-* :mod:`~residual_core.bounds` -- every input's range, default and URL/CLI name, in one place;
+* :mod:`~residual_core.options` -- every input's range, default and URL/CLI name, in one place (each a
+  :class:`~residual_core.bounds.Bound`: checking, parsing, clamping); fixed numbers live beside the code using them;
 * :mod:`~residual_core.seeding` -- seeded construction without leaking global random state; one thread;
 * :mod:`~residual_core.tables` -- long-format rows; :mod:`~residual_core.cli` -- ``python -m residual_core``.
 """

@@ -1,7 +1,7 @@
 """The cost budget: every combination of an experiment's options must finish within :data:`BUDGET_SECONDS`.
 
 A lecture hall shares one server, so no URL and no command line may make it run unbounded work. The bounds
-(:mod:`residual_core.bounds`) cap each option alone; this module caps their product. Each experiment has a
+(:mod:`residual_core.options`) cap each option alone; this module caps their product. Each experiment has a
 :class:`Cost`: its work counted from its options (network evaluations and multiply-adds) and two coefficients,
 seconds per network-layer step and per multiply-add, measured on one thread of the reference machine (2-core x86,
 PyTorch on one intra-op thread, as the app and the command line run) by ``python benchmarks/budget.py``, which
@@ -98,7 +98,7 @@ def _lesion(kw: dict) -> tuple[float, float]:
 def _landscape(kw: dict) -> tuple[float, float]:
     """The lesion's networks at its defaults (trained unless kept), then ``grid ** 2`` loss evaluations of each on 128
     signals, and the 1-D slice."""
-    from .bounds import LANDSCAPE_STEPS, LANDSCAPE_WIDTH
+    from .experiments.landscape import LANDSCAPE_STEPS, LANDSCAPE_WIDTH
 
     depth, grid = _i(kw, "depth", 16), _i(kw, "grid", 25)
     train, evals = 2 * LANDSCAPE_STEPS * depth, 2 * (grid * grid + 51) * depth

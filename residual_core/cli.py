@@ -3,7 +3,7 @@
 JSON (the default) puts exactly one object on stdout; progress, if any, goes to stderr. ``--format csv`` prints the
 experiment's per-layer (or per-step) table. ``--format svg|png --out FILE`` writes the chart its page draws (the same
 Vega-Lite spec, rendered with vl-convert); ``--figure KEY`` picks one of an experiment's charts (default: the first
-the page draws). Options come from :mod:`residual_core.bounds`, the same bounds as the pages' controls; a value
+the page draws). Options come from :mod:`residual_core.options`, the same bounds as the pages' controls; a value
 outside them exits with status 2 and a message naming the bound.
 """
 

@@ -1,10 +1,11 @@
 """/add-norm: the transformer's Add & Norm, Post-LN against Pre-LN, dropout before the add, the projection shortcut."""
 
-from ..bounds import ADD_NORM, ADD_NORM_BATCH, ADD_NORM_DROPOUT, ADD_NORM_SHAPE, ADD_NORM_TOKENS, SEED
 from ..declare import Claim, Experiment, Figure, Page, Verdict
 from ..experiments import add_norm
+from ..experiments.add_norm import ADD_NORM_BATCH, ADD_NORM_TOKENS
 from ..models.blocks import ProjectedResidual, ResidualWithDropout
 from ..models.transformer import Encoder, NoResidualLayer, PostLNLayer, PreLNLayer, build_encoder
+from ..options import ADD_NORM, ADD_NORM_DROPOUT, ADD_NORM_SHAPE, SEED
 
 ENCODERS = (
     "Three transformer encoders of LAYERS layers (d_ff = 4 * D_MODEL, no dropout), built after\n"

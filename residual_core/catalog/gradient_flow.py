@@ -2,13 +2,13 @@
 
 import math
 
-from ..bounds import DEPTH_ALPHA as DEPTH_ALPHA_BOUNDS
-from ..bounds import GRADIENT_FLOW, SEED
 from ..declare import Claim, Experiment, Figure, Page, Verdict
 from ..experiments import gradient_flow
 from ..measure import gradient_profile, layer_input_grad_norms
 from ..models.layers import Branch, Plain, ScaledResidual
 from ..models.networks import branches, initialise_, twins
+from ..options import DEPTH_ALPHA as DEPTH_ALPHA_BOUNDS
+from ..options import GRADIENT_FLOW, SEED
 
 NETWORKS = (
     "Networks: DeepNetwork(DEPTH, WIDTH) built after torch.manual_seed(SEED) with the initialisation INIT,\n"

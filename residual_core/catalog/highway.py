@@ -2,13 +2,14 @@
 
 import math
 
-from ..bounds import HIGHWAY, HIGHWAY_BATCH, HIGHWAY_TRAIN, HIGHWAY_TRAIN_BATCH, HIGHWAY_TRAIN_LR, HIGHWAY_TRAIN_TEST
-from ..bounds import HIGHWAY_TRAIN_WIDTH as WIDTH
 from ..declare import Claim, Experiment, Figure, Page, Verdict
 from ..experiments import highway
+from ..experiments.highway import HIGHWAY_BATCH, HIGHWAY_TRAIN_BATCH, HIGHWAY_TRAIN_LR, HIGHWAY_TRAIN_TEST
+from ..experiments.highway import HIGHWAY_TRAIN_WIDTH as WIDTH
 from ..measure import layer_input_grad_norms
 from ..models.layers import HighwayLayer, UncoupledHighway
 from ..models.networks import Regressor, highway_stack
+from ..options import HIGHWAY, HIGHWAY_TRAIN
 from ..training.loop import train_models
 from ..training.tasks import StreamingRegressionTask
 

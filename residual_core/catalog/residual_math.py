@@ -1,12 +1,12 @@
 """/residual-math: y = x + R(x) in one dimension, the unrolled sum, section 3.5, the Jacobian view, x ⊙ F(x)."""
 
-from ..bounds import MATH_NETWORK, RESIDUAL_1D, SEED
-from ..bounds import PRESERVATION as PRESERVATION_BOUNDS
 from ..declare import Claim, Experiment, Figure, Page, Verdict
 from ..experiments import jacobian, preservation, residual_math
 from ..measure import layer_input_grad_norms
 from ..models.layers import Branch, Multiplicative, ScaledResidual
 from ..models.networks import twins
+from ..options import MATH_NETWORK, RESIDUAL_1D, SEED
+from ..options import PRESERVATION as PRESERVATION_BOUNDS
 
 
 def _g(x: float) -> str:

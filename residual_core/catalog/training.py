@@ -2,7 +2,7 @@
 
 import math
 
-from .. import bounds
+from .. import options
 from ..declare import Experiment, Figure, Page
 from ..experiments import training_lab as lab
 from ..models.layers import GatedResidual, Plain, ReZero, ScaledResidual
@@ -99,7 +99,7 @@ def loss_curves(r: dict) -> dict:
 TRAIN_ONE = Experiment(
     name="train",
     func=lab.train,
-    bounds=bounds.TRAIN,
+    bounds=options.TRAIN,
     summary="train one transformer variant (post-ln, pre-ln, none) and print its training curve",
     help=(
         "Exercise 4: train one transformer VARIANT and print its curve [{step, loss, accuracy}] and\n"
@@ -112,7 +112,7 @@ TRAIN_ONE = Experiment(
 TRANSFORMER = Experiment(
     name="transformer",
     func=lab.transformer_experiment,
-    bounds=bounds.TRANSFORMER_TRAINING,
+    bounds=options.TRANSFORMER_TRAINING,
     summary="the three transformer variants trained side by side on the same batches",
     help="Exercise 4: Post-LN, Pre-LN and no residual, trained side by side.\n\n" + SEQUENCE,
     code=SEQUENCE_CODE,
@@ -142,7 +142,7 @@ TRANSFORMER = Experiment(
 DEPTH = Experiment(
     name="depth-sweep",
     func=lab.depth_experiment,
-    bounds=bounds.DEPTH_SWEEP,
+    bounds=options.DEPTH_SWEEP,
     summary="final training loss of plain and residual MLPs of depth 2, 4, 8, ... MAX_DEPTH",
     help=(
         "Exercise 1: plain (x <- tanh(Wx+b)) and residual (x <- x + tanh(Wx+b)) MLPs with the same weights,\n"
@@ -184,7 +184,7 @@ DEPTH = Experiment(
 SCALING = Experiment(
     name="scaling",
     func=lab.scaling_experiment,
-    bounds=bounds.SCALING,
+    bounds=options.SCALING,
     summary="residual scaling x + α·F(x) for α in 0.1, 0.5, 1, 2 and a learned α from 0 (ReZero)",
     help=(
         "Exercise 6: x <- x + α·tanh(Wx+b) for α = 0.1, 0.5, 1, 2, and a learned α per layer starting at 0\n"
@@ -233,7 +233,7 @@ SCALING = Experiment(
 GATED = Experiment(
     name="gated",
     func=lab.gated_experiment,
-    bounds=bounds.GATED,
+    bounds=options.GATED,
     summary="gated residual x + g(x)·F(x) against residual and plain, with the gate per layer",
     help=(
         "Exercise 7: x <- x + g(x)·tanh(Wx+b), g(x) = sigmoid(u·x + c) learned per layer, against the\n"
@@ -271,5 +271,5 @@ PAGE = Page(
     teaser="Train networks live with and without residuals: transformers, residual scaling α, gated residuals.",
     experiments=(TRANSFORMER, TRAIN_ONE, DEPTH, SCALING, GATED),
     claims=CLAIMS,
-    selectors=(bounds.TRAINING_EXPERIMENT,),
+    selectors=(options.TRAINING_EXPERIMENT,),
 )

@@ -1,6 +1,6 @@
 """/vanishing: vanishing and exploding products, and a real network that shows them."""
 
-from .. import bounds
+from .. import options
 from ..declare import Claim, Experiment, Figure, Page, Verdict
 from ..experiments import vanishing
 from ..measure import geometric_fit, gradient_profile, layer_input_grad_norms
@@ -10,7 +10,7 @@ from ..models.networks import branches, initialise_, twins
 PRODUCTS = Experiment(
     name="products",
     func=vanishing.products_experiment,
-    bounds=bounds.PRODUCTS,
+    bounds=options.PRODUCTS,
     summary="factor ** depth, layer by layer, and a real network's per-layer gradient norms",
     help=(
         "The product of DEPTH equal per-layer factors, exact (decimal arithmetic), with its log10 and the\n"
@@ -116,7 +116,7 @@ def _init_takeaway(network: str):
 INIT_COMPARE = Experiment(
     name="init-compare",
     func=vanishing.init_compare,
-    bounds=bounds.INIT_COMPARE,
+    bounds=options.INIT_COMPARE,
     summary="the page's network under every initialisation (default, xavier, he, orthogonal): gradient per layer",
     help=(
         "The measured network of `products` (plain tanh DeepNetwork(DEPTH, width=64) and its residual twin\n"

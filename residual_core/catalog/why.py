@@ -1,9 +1,12 @@
 """/why: why residual networks train -- delete a block (Veit et al. 2016), slice the loss landscape (Li et al.
 2018), see shattered gradients (Balduzzi et al. 2017)."""
 
-from .. import bounds
+from .. import options
 from ..declare import Experiment, Figure, Page
 from ..experiments import landscape, lesion, shattered
+from ..experiments.landscape import LANDSCAPE_LINE, LANDSCAPE_POINTS, LANDSCAPE_SPAN, LANDSCAPE_STEPS, LANDSCAPE_WIDTH
+from ..experiments.lesion import WHY_BATCH, WHY_CHECK_EVERY, WHY_DELETE_DRAWS, WHY_LR
+from ..experiments.shattered import SHATTERED_DEPTHS, SHATTERED_INPUTS, SHATTERED_MAX_LAG, SHATTERED_RANGE
 from ..models.bn_mlp import BlockMLP, PlainBNLayer, ResidualBNBlock
 from ..training.loop import train_models
 from ..training.mnist1d import MNIST1DTask, held_out_accuracy
@@ -18,22 +21,22 @@ NETWORKS = (
 )
 TRAINING = (
     f"Data: MNIST-1D (Greydanus 2020; 4000 training and 1000 test signals of 40 features, 10 classes), shipped as\n"
-    f"residual_core/data/mnist1d.npz. Training: Adam (learning rate {bounds.WHY_LR:g}), minibatches of "
-    f"{bounds.WHY_BATCH}, cross-entropy; the\nplain network for STEPS steps, then the residual one on the same "
-    f"batches until its test accuracy reaches\nthe plain network's (checked every {bounds.WHY_CHECK_EVERY} steps, "
+    f"residual_core/data/mnist1d.npz. Training: Adam (learning rate {WHY_LR:g}), minibatches of "
+    f"{WHY_BATCH}, cross-entropy; the\nplain network for STEPS steps, then the residual one on the same "
+    f"batches until its test accuracy reaches\nthe plain network's (checked every {WHY_CHECK_EVERY} steps, "
     "at most STEPS): compared at comparable accuracy."
 )
 
 LESION = Experiment(
     name="lesion",
     func=lesion.lesion_experiment,
-    bounds=bounds.LESION,
+    bounds=options.LESION,
     summary="delete or swap blocks of a trained plain and residual MLP (Veit et al. 2016) and count paths by length",
     help=(
         "Delete a block: test accuracy of a trained plain and residual network with each block deleted in turn\n"
         "(left out of the forward pass: a residual block passes x through, a plain layer becomes the identity),\n"
         f"with each pair of adjacent blocks swapped, and with k random blocks deleted (mean of "
-        f"{bounds.WHY_DELETE_DRAWS} draws).\nPaths: C(DEPTH, k) of the 2^DEPTH paths through a residual stack pass "
+        f"{WHY_DELETE_DRAWS} draws).\nPaths: C(DEPTH, k) of the 2^DEPTH paths through a residual stack pass "
         "k blocks.\n\n" + NETWORKS.replace("IN", "40").replace("OUT", "10") + "\n" + TRAINING
     ),
     code=(
@@ -130,21 +133,21 @@ LESION = Experiment(
 LANDSCAPE = Experiment(
     name="landscape",
     func=landscape.landscape_experiment,
-    bounds=bounds.LANDSCAPE,
+    bounds=options.LANDSCAPE,
     summary="the loss on a 2-D slice around the trained plain and residual networks (Li et al. 2018)",
     help=(
-        f"The loss landscape: the networks of `lesion` (DEPTH blocks, width {bounds.LANDSCAPE_WIDTH}, "
-        f"{bounds.LANDSCAPE_STEPS} steps), trained, then the\ncross-entropy on the first "
-        f"{bounds.LANDSCAPE_POINTS} training signals at theta + a u + b v for a, b on a GRID x GRID grid\n"
-        f"from -{bounds.LANDSCAPE_SPAN:g} to {bounds.LANDSCAPE_SPAN:g}; u, v random directions, filter-normalised "
+        f"The loss landscape: the networks of `lesion` (DEPTH blocks, width {LANDSCAPE_WIDTH}, "
+        f"{LANDSCAPE_STEPS} steps), trained, then the\ncross-entropy on the first "
+        f"{LANDSCAPE_POINTS} training signals at theta + a u + b v for a, b on a GRID x GRID grid\n"
+        f"from -{LANDSCAPE_SPAN:g} to {LANDSCAPE_SPAN:g}; u, v random directions, filter-normalised "
         "row by row (each unit's weights); biases and\nbatch-norm parameters fixed; evaluation mode. Also the 1-D "
-        f"slice (b = 0, {bounds.LANDSCAPE_LINE} points) and three measures:\nroughness = mean |Laplacian of log loss| "
+        f"slice (b = 0, {LANDSCAPE_LINE} points) and three measures:\nroughness = mean |Laplacian of log loss| "
         "/ step^2 over the interior, the share of non-convex points (a\nnegative eigenvalue of the 2x2 "
         "finite-difference Hessian beyond 1/20 of the largest), the share of points under\ntwice the centre's "
         "loss.\n\n"
-        + NETWORKS.replace("IN", "40").replace("OUT", "10").replace("WIDTH", str(bounds.LANDSCAPE_WIDTH))
+        + NETWORKS.replace("IN", "40").replace("OUT", "10").replace("WIDTH", str(LANDSCAPE_WIDTH))
         + "\n"
-        + TRAINING.replace("STEPS", str(bounds.LANDSCAPE_STEPS))
+        + TRAINING.replace("STEPS", str(LANDSCAPE_STEPS))
     ),
     code=(
         landscape.filter_normalised_direction,
@@ -199,12 +202,12 @@ LANDSCAPE = Experiment(
 SHATTERED = Experiment(
     name="shattered",
     func=shattered.shattered_experiment,
-    bounds=bounds.SHATTERED,
+    bounds=options.SHATTERED,
     summary="d output / d input over 256 inputs of a plain and a residual network at initialisation (Balduzzi 2017)",
     help=(
         f"Shattered gradients: a network with one input and one output, at initialisation, float64; the gradient\n"
-        f"d output / d input at {bounds.SHATTERED_INPUTS} evenly spaced inputs on [{bounds.SHATTERED_RANGE[0]:g}, "
-        f"{bounds.SHATTERED_RANGE[1]:g}], and its autocorrelation along the\ngrid (lags 0..{bounds.SHATTERED_MAX_LAG})."
+        f"d output / d input at {SHATTERED_INPUTS} evenly spaced inputs on [{SHATTERED_RANGE[0]:g}, "
+        f"{SHATTERED_RANGE[1]:g}], and its autocorrelation along the\ngrid (lags 0..{SHATTERED_MAX_LAG})."
         " Batch normalisation standardises every unit over the inputs (statistics\nmeasured on them, then held "
         "fixed, so each gradient is that input's own).\n\n" + NETWORKS.replace("IN", "1").replace("OUT", "1")
     ),
@@ -266,10 +269,10 @@ SHATTERED = Experiment(
 SHATTERED_DEPTHS = Experiment(
     name="shattered-depths",
     func=shattered.shattered_depths_experiment,
-    bounds=bounds.SHATTERED_SWEEP,
+    bounds=options.SHATTERED_SWEEP,
     summary="lag-1 autocorrelation of the input gradient against depth, with and without batch normalisation",
     help=(
-        "The networks of `shattered` at depths " + ", ".join(map(str, bounds.SHATTERED_DEPTHS)) + ", with and "
+        "The networks of `shattered` at depths " + ", ".join(map(str, SHATTERED_DEPTHS)) + ", with and "
         "without batch normalisation (without: every\nBN is the identity, nothing else changes): the lag-1 "
         "autocorrelation of d output / d input over the inputs."
     ),

@@ -1,9 +1,8 @@
 """The claims of /why, each checked on the live result of its experiment (declared in :mod:`.why`), and the
 one-sentence takeaways under its figures, read from the same results."""
 
-from ..bounds import WHY_CHECK_EVERY
 from ..declare import Claim, Verdict
-from ..experiments.lesion import kept, mean_of
+from ..experiments.lesion import WHY_CHECK_EVERY, kept, mean_of
 
 LESION_NETS = "plain relu(BN(W x)) and residual x + V relu(BN(W x)) + c blocks, He-normal W, trained on MNIST-1D"
 SLICE = "; filter-normalised directions, α, β in [-1, 1], evaluation mode; 16 blocks or more (no difference at 4)"
