@@ -51,7 +51,7 @@ class Experiment:
     Attributes:
         name: the command-line sub-command (kebab-case), e.g. ``"gradient-flow"``.
         func: the function; called with one keyword argument per bound (and ``progress=`` if it takes one).
-        bounds: ``{parameter: Bound}``, usually from :mod:`residual_core.options`; each is a ``--kebab-case`` option and a
+        bounds: ``{parameter: Bound}`` (:mod:`residual_core.options`); each is a ``--kebab-case`` option and a
             page control with the same range and default.
         summary: one line for the experiment list.
         help: the ``--help`` text: the network, the batch and the loss.

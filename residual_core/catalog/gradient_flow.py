@@ -7,6 +7,7 @@ from ..experiments import gradient_flow
 from ..measure import gradient_profile, layer_input_grad_norms
 from ..models.layers import Branch, Plain, ScaledResidual
 from ..models.networks import branches, initialise_, twins
+from ..numbers import g3
 from ..options import DEPTH_ALPHA as DEPTH_ALPHA_BOUNDS
 from ..options import GRADIENT_FLOW, SEED
 
@@ -20,11 +21,6 @@ BATCH = "Batch: one standard-normal input (1, WIDTH) from its own generator seed
 NETWORK_CODE = (gradient_profile, layer_input_grad_norms, twins, branches, initialise_, Branch, Plain, ScaledResidual)
 
 
-def _g(x: float) -> str:
-    """A gradient norm or a share of one, readable at any size."""
-    return f"{x:.3g}" if x == 0 or 1e-3 <= abs(x) < 1e4 else f"{x:.1e}"
-
-
 def _kept(per_layer: list[dict], name: str) -> float:
     """``||dL/dx_0|| / ||dL/dx_L||``: the share of the output's gradient that reaches the input."""
     return per_layer[0][name] / per_layer[-1][name]
@@ -34,9 +30,9 @@ def _band_takeaway(r: dict) -> str:
     lo = r["per_layer"][0]["plain_min"] / r["per_layer"][-1]["plain"]
     hi = r["per_layer"][0]["plain_max"] / r["per_layer"][-1]["plain"]
     return (
-        f"Seed {r['seeds'][0]}: the gradient at the input is {_g(_kept(r['per_layer'], 'plain'))} times the "
-        f"output's in the plain network and {_g(_kept(r['per_layer'], 'residual'))} times in the residual one; over "
-        f"seeds {r['seeds'][0]}–{r['seeds'][-1]} the plain ratio spans {_g(lo)} to {_g(hi)}."
+        f"Seed {r['seeds'][0]}: the gradient at the input is {g3(_kept(r['per_layer'], 'plain'))} times the "
+        f"output's in the plain network and {g3(_kept(r['per_layer'], 'residual'))} times in the residual one; over "
+        f"seeds {r['seeds'][0]}–{r['seeds'][-1]} the plain ratio spans {g3(lo)} to {g3(hi)}."
     )
 
 
@@ -48,16 +44,16 @@ def _ends(r: dict, key: str) -> dict:
 def _rms_takeaway(r: dict) -> str:
     e = _ends(r, "rms")
     return (
-        f"After {r['depth']} layers the activations' RMS is {_g(e['plain'])} in the plain stack and "
-        f"{_g(e['residual'])} in the residual one (input: {_g(e['input'])})."
+        f"After {r['depth']} layers the activations' RMS is {g3(e['plain'])} in the plain stack and "
+        f"{g3(e['residual'])} in the residual one (input: {g3(e['input'])})."
     )
 
 
 def _spread_takeaway(r: dict) -> str:
     e = _ends(r, "input_spread")
     return (
-        f"How much the {r['batch']} inputs still differ: from {_g(e['input'])} at the input to {_g(e['plain'])} after "
-        f"the plain stack and {_g(e['residual'])} after the residual one."
+        f"How much the {r['batch']} inputs still differ: from {g3(e['input'])} at the input to {g3(e['plain'])} after "
+        f"the plain stack and {g3(e['residual'])} after the residual one."
     )
 
 
@@ -65,8 +61,8 @@ def _heatmap_takeaway(r: dict) -> str:
     d = max(r["depths"])
     cell = gradient_flow.cell
     return (
-        f"At depth {d} the input gets {_g(cell(r, 'residual', d, 0.1))} with α = 0.1, "
-        f"{_g(cell(r, 'residual', d, 1.0))} with α = 1 and {_g(cell(r, 'plain', d))} without the skip path; the "
+        f"At depth {d} the input gets {g3(cell(r, 'residual', d, 0.1))} with α = 0.1, "
+        f"{g3(cell(r, 'residual', d, 1.0))} with α = 1 and {g3(cell(r, 'plain', d))} without the skip path; the "
         f"output's gradient is √{r['width']} = {r['identity_norm']:.3g}."
     )
 
@@ -215,32 +211,32 @@ def _setting(r: dict) -> str:
 
 def _plain_vanishes(r: dict) -> Verdict:
     kept = _kept(r["per_layer"], "plain")
-    return Verdict(kept < 1e-3, f"plain ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {_g(kept)} ({_setting(r)})")
+    return Verdict(kept < 1e-3, f"plain ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {g3(kept)} ({_setting(r)})")
 
 
 def _residual_kept(r: dict) -> Verdict:
     kept = _kept(r["per_layer"], "residual")
-    return Verdict(0.1 <= kept <= 10, f"residual ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {_g(kept)} ({_setting(r)})")
+    return Verdict(0.1 <= kept <= 10, f"residual ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {g3(kept)} ({_setting(r)})")
 
 
 def _plain_forgets(r: dict) -> Verdict:
     e = _ends(r, "input_spread")
     share = e["plain"] / e["input"]
-    return Verdict(share < 0.01, f"plain spread across inputs: {_g(e['plain'])} of the input's {_g(e['input'])}")
+    return Verdict(share < 0.01, f"plain spread across inputs: {g3(e['plain'])} of the input's {g3(e['input'])}")
 
 
 def _residual_keeps_apart(r: dict) -> Verdict:
     e = _ends(r, "input_spread")
     share = e["residual"] / e["input"]
     return Verdict(
-        share >= 0.5, f"residual spread across inputs: {_g(e['residual'])} (input: {_g(e['input'])}, {share:.2f}×)"
+        share >= 0.5, f"residual spread across inputs: {g3(e['residual'])} (input: {g3(e['input'])}, {share:.2f}×)"
     )
 
 
 def _identity_at_zero(r: dict) -> Verdict:
     values = [gradient_flow.cell(r, "residual", d, 0.0) for d in r["depths"]]
     worst = max(abs(v / r["identity_norm"] - 1) for v in values)
-    return Verdict(worst < 1e-12, f"α = 0 at every depth: {_g(min(values))}–{_g(max(values))}, √width = "
+    return Verdict(worst < 1e-12, f"α = 0 at every depth: {g3(min(values))}–{g3(max(values))}, √width = "
                    f"{r['identity_norm']:.6g}")  # fmt: skip
 
 
@@ -250,7 +246,7 @@ def _large_alpha_explodes(r: dict) -> Verdict:
     factor = value / r["identity_norm"]
     return Verdict(
         factor > 10,
-        f"depth {d}, α = 1: ‖∂L/∂x₀‖ = {_g(value)}, {_g(factor)}× the output's ({r['activation']}, {r['init']} init, "
+        f"depth {d}, α = 1: ‖∂L/∂x₀‖ = {g3(value)}, {g3(factor)}× the output's ({r['activation']}, {r['init']} init, "
         f"seed {r['seed']})",
     )
 

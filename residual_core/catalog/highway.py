@@ -9,13 +9,10 @@ from ..experiments.highway import HIGHWAY_TRAIN_WIDTH as WIDTH
 from ..measure import layer_input_grad_norms
 from ..models.layers import HighwayLayer, UncoupledHighway
 from ..models.networks import Regressor, highway_stack
+from ..numbers import g3
 from ..options import HIGHWAY, HIGHWAY_TRAIN
 from ..training.loop import train_models
 from ..training.tasks import StreamingRegressionTask
-
-
-def _g(x: float) -> str:
-    return f"{x:.3g}" if x == 0 or 1e-3 <= abs(x) < 1e4 else f"{x:.1e}"
 
 
 def _kept(r: dict, kind: str) -> float:
@@ -26,7 +23,7 @@ def _kept(r: dict, kind: str) -> float:
 def _gradients_takeaway(r: dict) -> str:
     return (
         f"Gradient at the input over the gradient at the output after {r['depth']} layers: plain "
-        f"{_g(_kept(r, 'plain'))}, highway {_g(_kept(r, 'highway'))}, residual {_g(_kept(r, 'residual'))}."
+        f"{g3(_kept(r, 'plain'))}, highway {g3(_kept(r, 'highway'))}, residual {g3(_kept(r, 'residual'))}."
     )
 
 
@@ -176,20 +173,20 @@ def _setting(r: dict) -> str:
 
 def _plain_vanishes(r: dict) -> Verdict:
     kept = _kept(r, "plain")
-    return Verdict(kept < 1e-3, f"plain ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {_g(kept)} ({_setting(r)})")
+    return Verdict(kept < 1e-3, f"plain ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {g3(kept)} ({_setting(r)})")
 
 
 def _highway_carries(r: dict) -> Verdict:
     kept = _kept(r, "highway")
     return Verdict(
         kept >= 1e-2,
-        f"highway ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {_g(kept)}, mean gate in layer 1 {r['gate_mean'][0]:.3f} ({_setting(r)})",
+        f"highway ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {g3(kept)}, mean gate in layer 1 {r['gate_mean'][0]:.3f} ({_setting(r)})",
     )
 
 
 def _residual_grows(r: dict) -> Verdict:
     kept = _kept(r, "residual")
-    return Verdict(kept > 1, f"residual ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {_g(kept)} ({_setting(r)})")
+    return Verdict(kept > 1, f"residual ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {g3(kept)} ({_setting(r)})")
 
 
 def _uncoupled_exact(r: dict) -> Verdict:

@@ -5,12 +5,9 @@ from ..experiments import jacobian, preservation, residual_math
 from ..measure import layer_input_grad_norms
 from ..models.layers import Branch, Multiplicative, ScaledResidual
 from ..models.networks import twins
+from ..numbers import g3
 from ..options import MATH_NETWORK, RESIDUAL_1D, SEED
 from ..options import PRESERVATION as PRESERVATION_BOUNDS
-
-
-def _g(x: float) -> str:
-    return f"{x:.3g}" if x == 0 or 1e-3 <= abs(x) < 1e4 else f"{x:.1e}"
 
 
 def _one_d_takeaway(r: dict) -> str:
@@ -20,7 +17,7 @@ def _one_d_takeaway(r: dict) -> str:
 
 def _unrolled_takeaway(r: dict) -> str:
     return (
-        f"After {r['layers']} layers ‖x_L‖ = {_g(r['output_norm'])} (input {_g(r['input_norm'])}); adding the "
+        f"After {r['layers']} layers ‖x_L‖ = {g3(r['output_norm'])} (input {g3(r['input_norm'])}); adding the "
         f"{r['layers']} branch outputs to x₀ reproduces x_L to {r['max_abs_diff_float32']:.1e} in float32 and "
         f"{r['max_abs_diff_float64']:.1e} in float64."
     )
@@ -28,25 +25,25 @@ def _unrolled_takeaway(r: dict) -> str:
 
 def _preservation_takeaway(r: dict) -> str:
     return (
-        f"After {r['depth']} layers x ← {r['shrink']:g}·x keeps {_g(r['output_norm_plain'] / r['input_norm'])} of "
+        f"After {r['depth']} layers x ← {r['shrink']:g}·x keeps {g3(r['output_norm_plain'] / r['input_norm'])} of "
         f"the input's norm and x ← x + {r['update']:g}·x multiplies it by "
-        f"{_g(r['output_norm_residual'] / r['input_norm'])}."
+        f"{g3(r['output_norm_residual'] / r['input_norm'])}."
     )
 
 
 def _spectrum_takeaway(r: dict) -> str:
     last = r["per_layer"][-1]
     return (
-        f"The singular values of ∂x_{r['layers']}/∂x₀ span {_g(last['plain_min'])} to {_g(last['plain_max'])} "
-        f"without the skip path and {_g(last['residual_min'])} to {_g(last['residual_max'])} with it."
+        f"The singular values of ∂x_{r['layers']}/∂x₀ span {g3(last['plain_min'])} to {g3(last['plain_max'])} "
+        f"without the skip path and {g3(last['residual_min'])} to {g3(last['residual_max'])} with it."
     )
 
 
 def _jacobian_layers_takeaway(r: dict) -> str:
     last = r["per_layer"][-1]
     return (
-        f"Median singular value after {r['layers']} layers: {_g(last['plain_median'])} (plain) and "
-        f"{_g(last['residual_median'])} (residual)."
+        f"Median singular value after {r['layers']} layers: {g3(last['plain_median'])} (plain) and "
+        f"{g3(last['residual_median'])} (residual)."
     )
 
 
@@ -57,13 +54,13 @@ def _ends(r: dict, key: str) -> tuple[float, float]:
 def _mult_forward_takeaway(r: dict) -> str:
     a0, a1 = _ends(r, "additive_norm")
     _, m1 = _ends(r, "multiplicative_norm")
-    return f"After {r['layers']} layers ‖x‖ is {_g(m1)} for x ⊙ F(x) and {_g(a1)} for x + α·F(x) (input {_g(a0)})."
+    return f"After {r['layers']} layers ‖x‖ is {g3(m1)} for x ⊙ F(x) and {g3(a1)} for x + α·F(x) (input {g3(a0)})."
 
 
 def _mult_gradient_takeaway(r: dict) -> str:
     a0, _ = _ends(r, "additive_grad")
     m0, _ = _ends(r, "multiplicative_grad")
-    return f"The gradient reaching the input is {_g(m0)} for x ⊙ F(x) and {_g(a0)} for x + α·F(x)."
+    return f"The gradient reaching the input is {g3(m0)} for x ⊙ F(x) and {g3(a0)} for x + α·F(x)."
 
 
 ONE_D = Experiment(
@@ -272,8 +269,8 @@ def _residual_keeps_directions(r: dict) -> Verdict:
     last = r["per_layer"][-1]
     return Verdict(
         last["residual_min"] >= 0.1 and last["residual_max"] <= 10,
-        f"singular values of ∂x_L/∂x₀: residual {_g(last['residual_min'])}–{_g(last['residual_max'])}, plain "
-        f"{_g(last['plain_min'])}–{_g(last['plain_max'])} ({_net(r)})",
+        f"singular values of ∂x_L/∂x₀: residual {g3(last['residual_min'])}–{g3(last['residual_max'])}, plain "
+        f"{g3(last['plain_min'])}–{g3(last['plain_max'])} ({_net(r)})",
     )
 
 
@@ -283,7 +280,7 @@ def _multiplication_compounds(r: dict) -> Verdict:
     mult, add = m1 / m0, a1 / a0
     return Verdict(
         (mult < 1e-3 or mult > 1e3) and 0.1 <= add <= 10,
-        f"‖x_L‖ / ‖x₀‖ = {_g(mult)} for x ⊙ F(x), {_g(add)} for x + α·F(x) ({_net(r)})",
+        f"‖x_L‖ / ‖x₀‖ = {g3(mult)} for x ⊙ F(x), {g3(add)} for x + α·F(x) ({_net(r)})",
     )
 
 
