@@ -3,6 +3,7 @@
 import math
 
 from .. import options
+from ..budget import Cost, depth_list, mlp, number, sequence
 from ..declare import Experiment, Figure, Page
 from ..experiments import training_lab as lab
 from ..models.layers import GatedResidual, Plain, ReZero, ScaledResidual
@@ -10,7 +11,8 @@ from ..models.networks import DeepMLP
 from ..models.transformer import NoResidualLayer, PostLNLayer, PreLNLayer, SequenceModel
 from ..training.loop import train_models
 from ..training.tasks import RegressionTask, SequenceTask
-from .training_claims import CLAIMS, loss_text
+from . import training_claims as says
+from .training_claims import loss_text
 
 SEQUENCE = (
     "Network: token + learned position embeddings (d_model), LAYERS encoder layers of\n"
@@ -27,6 +29,12 @@ MLP = (
 )
 SEQUENCE_CODE = (train_models, SequenceModel, SequenceTask, PostLNLayer, PreLNLayer, NoResidualLayer)
 MLP_CODE = (DeepMLP, RegressionTask, train_models)
+# The cost coefficients (seconds per op, per multiply-add, and a base) are fitted by ``python benchmarks/budget.py``.
+# The two transformer experiments share the fit of `train` (the same network, trained once per variant), the most
+# sampled of them (16 runs).
+SEQUENCE_FIT = (1.86e-3, 2.66e-10, 0.13)
+SMALL_SEQUENCE = {"layers": 1, "steps": 10, "d_model": 16, "seq_len": 4, "batch": 8}  # the tests' cheap runs
+SMALL_MLP = {"steps": 10, "width": 8, "samples": 32}
 
 
 def status(r: dict) -> str:
@@ -107,6 +115,8 @@ TRAIN_ONE = Experiment(
     ),
     code=(lab.transformer_experiment, *SEQUENCE_CODE),
     table=lambda r: r["curve"],
+    cost=Cost(sequence(1), *SEQUENCE_FIT),
+    example=SMALL_SEQUENCE,
 )
 
 TRANSFORMER = Experiment(
@@ -137,6 +147,10 @@ TRANSFORMER = Experiment(
         ),
     ),
     live=True,
+    cost=Cost(sequence(3), *SEQUENCE_FIT),
+    claims=says.TRANSFORMER_CLAIMS,
+    question=says.TRANSFORMER_QUESTION,
+    example=SMALL_SEQUENCE,
 )
 
 DEPTH = Experiment(
@@ -179,6 +193,10 @@ DEPTH = Experiment(
         ),
     ),
     live=True,
+    cost=Cost(mlp(lambda kw: 2 * sum(depth_list(kw))), 2.37e-4, 1.17e-10, 0.16),
+    claims=says.DEPTH_CLAIMS,
+    question=says.DEPTH_QUESTION,
+    example={"max_depth": 4, **SMALL_MLP},
 )
 
 SCALING = Experiment(
@@ -228,6 +246,10 @@ SCALING = Experiment(
         ),
     ),
     live=True,
+    cost=Cost(mlp(lambda kw: 5 * number(kw, "depth", 16)), 1.88e-4, 1.34e-10, 0.37),
+    claims=says.SCALING_CLAIMS,
+    question=says.SCALING_QUESTION,
+    example={"depth": 2, **SMALL_MLP},
 )
 
 GATED = Experiment(
@@ -262,6 +284,10 @@ GATED = Experiment(
         ),
     ),
     live=True,
+    cost=Cost(mlp(lambda kw: 3 * number(kw, "depth", 16)), 1.86e-4, 1.32e-10, 0.08),
+    claims=says.GATED_CLAIMS,
+    question=says.GATED_QUESTION,
+    example={"depth": 2, **SMALL_MLP},
 )
 
 PAGE = Page(
@@ -270,6 +296,5 @@ PAGE = Page(
     icon=":material/model_training:",
     teaser="Train networks live with and without residuals: transformers, residual scaling α, gated residuals.",
     experiments=(TRANSFORMER, TRAIN_ONE, DEPTH, SCALING, GATED),
-    claims=CLAIMS,
     selectors=(options.TRAINING_EXPERIMENT,),
 )

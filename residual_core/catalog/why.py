@@ -2,6 +2,7 @@
 2018), see shattered gradients (Balduzzi et al. 2017)."""
 
 from .. import options
+from ..budget import Cost, landscape_units, lesion_units, number
 from ..declare import Experiment, Figure, Page
 from ..experiments import landscape, lesion, shattered
 from ..experiments.landscape import LANDSCAPE_LINE, LANDSCAPE_POINTS, LANDSCAPE_SPAN, LANDSCAPE_STEPS, LANDSCAPE_WIDTH
@@ -11,7 +12,6 @@ from ..models.bn_mlp import BlockMLP, PlainBNLayer, ResidualBNBlock
 from ..training.loop import train_models
 from ..training.mnist1d import MNIST1DTask, held_out_accuracy
 from . import why_claims as says
-from .why_claims import CLAIMS
 
 NETWORKS = (
     "Networks: BlockMLP, Linear(IN, WIDTH) -> DEPTH blocks -> Linear(WIDTH, OUT). Plain block: x <- relu(BN(W x));\n"
@@ -128,6 +128,10 @@ LESION = Experiment(
             takeaway=says.training_takeaway,
         ),
     ),
+    cost=Cost(lesion_units, 9.6e-5, 6.4e-11, 0.47),
+    claims=says.LESION_CLAIMS,
+    question=says.KEEPS_MORE,
+    example={"depth": 4, "width": 32, "steps": 100},
 )
 
 LANDSCAPE = Experiment(
@@ -197,7 +201,17 @@ LANDSCAPE = Experiment(
             takeaway=says.line_takeaway,
         ),
     ),
+    cost=Cost(landscape_units, 3.8e-5, 7.3e-11, 0.95),
+    claims=says.LANDSCAPE_CLAIMS,
+    example={"depth": 4, "grid": 11},
 )
+
+
+def _shattered_units(kw: dict) -> tuple[float, float]:
+    """The cost units of `shattered`: two networks of DEPTH layers of WIDTH, once, on 256 inputs."""
+    ops = 2 * number(kw, "depth", 50)
+    return ops, ops * 256 * number(kw, "width", 200) ** 2
+
 
 SHATTERED = Experiment(
     name="shattered",
@@ -264,6 +278,9 @@ SHATTERED = Experiment(
             takeaway=says.autocorrelation_takeaway,
         ),
     ),
+    cost=Cost(_shattered_units, 8.8e-4, 2.6e-10, 0.0),
+    claims=says.SHATTERED_CLAIMS,
+    example={"depth": 5, "width": 16},
 )
 
 SHATTERED_DEPTHS = Experiment(
@@ -295,6 +312,9 @@ SHATTERED_DEPTHS = Experiment(
             takeaway=says.depths_takeaway,
         ),
     ),
+    cost=Cost(lambda kw: (4 * 137, 4 * 137 * 256 * number(kw, "width", 200) ** 2), 2.5e-4, 2.6e-10, 0.1),
+    claims=says.SHATTERED_DEPTHS_CLAIMS,
+    example={"width": 16},
 )
 
 PAGE = Page(
@@ -304,5 +324,4 @@ PAGE = Page(
     teaser="Delete a block, slice the loss landscape, see shattered gradients: three results that explain why "
     "residual networks train, run live on MNIST-1D and at initialisation.",
     experiments=(LESION, LANDSCAPE, SHATTERED, SHATTERED_DEPTHS),
-    claims=CLAIMS,
 )
