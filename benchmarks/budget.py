@@ -5,7 +5,8 @@ distort the figure) at its defaults and with each numeric option moved alone to 
 (points whose current estimate is above ``--max-seconds`` are skipped, so calibration stays quick), fit the three
 coefficients of its :class:`~residual_core.budget.Cost` (base, seconds per op, seconds per multiply-add) by least
 squares, and print, per experiment: the points measured against the old and the new estimate, the fitted
-coefficients (to paste into ``COSTS``), and the worst case over all its options with the new coefficients.
+coefficients (to paste into the experiment's ``cost=`` in residual_core/catalog), and the worst case over all its
+options with the new coefficients.
 
 Run: ``python benchmarks/budget.py [--only transformer] [--max-seconds 10]``. ``--verify`` times the worst case
 within the budget of each experiment instead (slow: up to a minute each).
@@ -57,7 +58,7 @@ def points(exp, max_seconds: float) -> list[dict]:
 
 
 def fit(exp, rows: list[tuple[dict, float]]) -> budget.Cost:
-    cost = budget.COSTS[exp.name]
+    cost = exp.cost
     a = np.array([[1.0, *cost.units(kw)] for kw, _ in rows])
     y = np.array([s for _, s in rows])
     scale = np.maximum(np.abs(a).max(axis=0), 1e-30)  # columns of very different size
@@ -84,7 +85,7 @@ def main() -> None:
                   f"{timed(exp, kw):6.1f} s", flush=True)  # fmt: skip
             continue
         rows = [(kw, timed(exp, kw)) for kw in points(exp, args.max_seconds)]
-        new = fit(exp, rows) if len(rows) >= 3 else budget.COSTS[name]
+        new = fit(exp, rows) if len(rows) >= 3 else exp.cost
         print(f"\n{name}: {len(rows)} points")
         for kw, s in rows:
             old = budget.estimate(exp, kw)

@@ -198,7 +198,7 @@ def why_seeds(seeds: list[int]) -> None:
     print(f"/why claims at the defaults over seeds {seeds}:")
     page = catalog.page("why")
     for exp in page.experiments:
-        claims = [c for c in page.claims if c.experiment == exp.name]
+        claims = list(exp.claims)
         results = [exp.func(seed=s) for s in seeds]
         for c in claims:
             holds = [check(c, r)["holds"] for r in results]

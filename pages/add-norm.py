@@ -7,20 +7,14 @@ the layers are residual_core/models/transformer.py, the diagram residual_core/mo
 import streamlit as st
 
 import lab
-from residual_core import questions
-from residual_core.bounds import (
-    ADD_NORM,
-    ADD_NORM_BATCH,
-    ADD_NORM_DROPOUT,
-    ADD_NORM_SHAPE,
-    ADD_NORM_TOKENS,
-    VARIANTS,
-    Bound,
-)
+from residual_core.bounds import Bound
 from residual_core.catalog import add_norm as declared
 from residual_core.claims import SEEDS
 from residual_core.experiments import add_norm
+from residual_core.experiments.add_norm import ADD_NORM_BATCH, ADD_NORM_TOKENS
 from residual_core.models import diagram, transformer
+from residual_core.models.transformer import VARIANTS
+from residual_core.options import ADD_NORM, ADD_NORM_DROPOUT, ADD_NORM_SHAPE
 
 VARIANT = Bound.choice("variant", VARIANTS, "post-ln", label="Arrangement")
 
@@ -79,7 +73,7 @@ heads = int(lab.choice(ADD_NORM["heads"], container=g5))
 
 settings = {"layers": layers, "d_model": d_model, "heads": heads, "init": init, "seed": seed}
 data = lab.compute(declared.GRADIENTS, **settings)
-lab.ask(questions.POST_LN_GROWTH, settings, data)  # predict, then reveal
+lab.ask(declared.GRADIENTS.question, settings, data)  # predict, then reveal
 band = add_norm.seed_band([lab.compute(declared.GRADIENTS, **{**settings, "seed": s}) for s in SEEDS])
 
 

@@ -8,10 +8,9 @@ import pandas as pd
 import streamlit as st
 
 import lab
-from residual_core import questions
-from residual_core.bounds import DEPTH_ALPHA_DEPTHS, GRADIENT_FLOW, TRAINING_EXPERIMENT
 from residual_core.catalog import gradient_flow as declared
-from residual_core.experiments.gradient_flow import TEXT_SETTINGS, cell
+from residual_core.experiments.gradient_flow import DEPTH_ALPHA_DEPTHS, TEXT_SETTINGS, cell
+from residual_core.options import GRADIENT_FLOW, TRAINING_EXPERIMENT
 
 lab.page("gradient-flow")
 st.markdown(
@@ -33,7 +32,7 @@ seed = lab.number(GRADIENT_FLOW["seed"], container=c6)
 args = {"depth": depth, "width": width, "alpha": alpha, "activation": activation, "init": init, "seed": seed}
 
 flow = lab.compute(declared.FLOW, **args)
-lab.ask(questions.GRADIENT_RATIO, args, flow)  # predict, then reveal
+lab.ask(declared.FLOW.question, args, flow)  # predict, then reveal
 spread = lab.compute_with_progress(declared.SEEDS, label="Running 5 seeds…", **args)
 
 # =================================================================================================================

@@ -9,17 +9,15 @@ import pandas as pd
 import streamlit as st
 
 import lab
-from residual_core import questions
-from residual_core.bounds import (
-    HIGHWAY,
+from residual_core.catalog import highway as declared
+from residual_core.experiments.highway import (
     HIGHWAY_BATCH,
-    HIGHWAY_TRAIN,
     HIGHWAY_TRAIN_BATCH,
     HIGHWAY_TRAIN_LR,
     HIGHWAY_TRAIN_WIDTH,
+    KINDS,
 )
-from residual_core.catalog import highway as declared
-from residual_core.experiments.highway import KINDS
+from residual_core.options import HIGHWAY, HIGHWAY_TRAIN
 
 lab.page("highway")
 st.markdown(
@@ -46,7 +44,7 @@ width = lab.slider(HIGHWAY["width"], container=c3)
 seed = lab.number(HIGHWAY["seed"], container=c4)
 
 data = lab.compute(declared.AT_INIT, depth=depth, width=width, gate_bias=gate_bias, seed=seed)
-lab.ask(questions.LARGEST_GRADIENT, {"depth": depth, "width": width, "gate_bias": gate_bias, "seed": seed}, data)
+lab.ask(declared.AT_INIT.question, {"depth": depth, "width": width, "gate_bias": gate_bias, "seed": seed}, data)
 first = data["per_layer"][0]
 gate0 = data["gate_mean"][0]
 

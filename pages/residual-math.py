@@ -8,9 +8,8 @@ import pandas as pd
 import streamlit as st
 
 import lab
-from residual_core import questions
-from residual_core.bounds import MATH_NETWORK, PRESERVATION, RESIDUAL_1D
 from residual_core.catalog import residual_math as declared
+from residual_core.options import MATH_NETWORK, PRESERVATION, RESIDUAL_1D
 
 lab.page("residual-math")
 st.markdown(
@@ -25,7 +24,7 @@ g = lab.choice(RESIDUAL_1D["g"], container=c1)
 a = lab.slider(RESIDUAL_1D["a"], container=c2)
 w = lab.slider(RESIDUAL_1D["w"], container=c3)
 one = lab.compute(declared.ONE_D, g=g, a=a, w=w)
-lab.ask(questions.BELOW_ONE, {"g": g, "a": a, "w": w}, one)  # predict, then reveal
+lab.ask(declared.ONE_D.question, {"g": g, "a": a, "w": w}, one)  # predict, then reveal
 g_prime = {"sin": r"\cos(wx)", "tanh": r"(1 - \tanh^2(wx))", "relu": r"\mathbb{1}[wx > 0]"}[g]
 st.latex(
     rf"R(x) = a\,\mathrm{{{g}}}(w x),\qquad y = x + R(x),\qquad \frac{{dy}}{{dx}} = 1 + R'(x) = 1 + a w\,{g_prime}"

@@ -7,9 +7,8 @@ code) in residual_core/catalog/training.py.
 import streamlit as st
 
 import lab
-from residual_core import questions
-from residual_core.bounds import DEPTH_SWEEP, GATED, SCALING, TRAINING_EXPERIMENT, TRANSFORMER_TRAINING
 from residual_core.catalog import training as declared
+from residual_core.options import DEPTH_SWEEP, GATED, SCALING, TRAINING_EXPERIMENT, TRANSFORMER_TRAINING
 
 SLOT = "training"  # one live run per browser session on this page
 
@@ -92,7 +91,7 @@ def transformer_page():
             st.markdown(f"**What this run shows** ({data['task']}, {data['layers']} layers, {data['steps']} steps):")
             lab.claims(declared.TRANSFORMER, data, v, seeds=lab.ON_DEMAND, run="training")
 
-    lab.ask(questions.TRAINING["transformer"], v).show(lab.live_run(declared.TRANSFORMER, v, draw=draw, slot=SLOT))
+    lab.ask(declared.TRANSFORMER.question, v).show(lab.live_run(declared.TRANSFORMER, v, draw=draw, slot=SLOT))
     st.markdown(
         """
 **Why.** Self-attention outputs weighted *averages* of the positions' value vectors. Stacked without a skip path,
@@ -142,7 +141,7 @@ def depth_page():
             st.markdown(f"**What this run shows** ({data['init']} initialisation, {data['steps']} steps):")
             lab.claims(declared.DEPTH, data, v, seeds=lab.ON_DEMAND, run="training")
 
-    lab.ask(questions.TRAINING["depth-sweep"], v).show(lab.live_run(declared.DEPTH, v, draw=draw, slot=SLOT))
+    lab.ask(declared.DEPTH.question, v).show(lab.live_run(declared.DEPTH, v, draw=draw, slot=SLOT))
     st.markdown(
         """
 **Vanishing or degradation?** With PyTorch's default initialisation each plain `tanh(Wx + b)` layer shrinks the
@@ -181,7 +180,7 @@ def scaling_page():
         if final:
             lab.claims(declared.SCALING, data, v, seeds=lab.ON_DEMAND, run="training")
 
-    lab.ask(questions.TRAINING["scaling"], v).show(lab.live_run(declared.SCALING, v, draw=draw, slot=SLOT))
+    lab.ask(declared.SCALING.question, v).show(lab.live_run(declared.SCALING, v, draw=draw, slot=SLOT))
     st.markdown(
         """
 **Why α matters here.** Adam moves every weight by about the learning rate per step whatever its gradient's size,
@@ -225,7 +224,7 @@ def gated_page():
         if final:
             lab.claims(declared.GATED, data, v, seeds=lab.ON_DEMAND, run="training")
 
-    lab.ask(questions.TRAINING["gated"], v).show(lab.live_run(declared.GATED, v, draw=draw, slot=SLOT))
+    lab.ask(declared.GATED.question, v).show(lab.live_run(declared.GATED, v, draw=draw, slot=SLOT))
     st.markdown(
         """
 **Reading it.** The gate only multiplies the branch: the identity path `x` and its gradient stay open whatever the

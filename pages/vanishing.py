@@ -6,10 +6,10 @@ Computed by residual_core/experiments/vanishing.py, declared (figures, code) in 
 import streamlit as st
 
 import lab
-from residual_core import questions
-from residual_core.bounds import PRODUCTS, PRODUCTS_NETWORK_ALPHA, PRODUCTS_NETWORK_WIDTH, TRAINING_EXPERIMENT, Bound
+from residual_core.bounds import Bound
 from residual_core.catalog import vanishing as declared
-from residual_core.experiments.vanishing import exact_product
+from residual_core.experiments.vanishing import PRODUCTS_NETWORK_ALPHA, PRODUCTS_NETWORK_WIDTH, exact_product
+from residual_core.options import PRODUCTS, TRAINING_EXPERIMENT
 
 AXIS = Bound.choice("axis", ("log", "linear"), "log", label="Vertical axis")
 INIT_COUNT_DEPTH = 150
@@ -33,7 +33,7 @@ init = lab.choice(PRODUCTS["init"], container=c4)
 seed = lab.number(PRODUCTS["seed"], container=c5)
 settings = {"factor": factor, "depth": depth, "init": init, "seed": seed}
 data = lab.compute(declared.PRODUCTS, **settings)
-lab.ask(questions.POWER, settings, data)  # predict, then reveal: what lies below waits for the reveal
+lab.ask(declared.PRODUCTS.question, settings, data)  # predict, then reveal: what lies below waits for the reveal
 p09 = exact_product(0.9, 100)
 p11 = exact_product(1.1, 100)
 chosen = exact_product(factor, depth)

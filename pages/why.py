@@ -8,19 +8,11 @@ residual_core/catalog/why.py and why_claims.py.
 import streamlit as st
 
 import lab
-from residual_core import questions
-from residual_core.bounds import (
-    LANDSCAPE,
-    LANDSCAPE_POINTS,
-    LANDSCAPE_STEPS,
-    LANDSCAPE_WIDTH,
-    LESION,
-    SEED,
-    SHATTERED_INPUTS,
-    SHATTERED_PAGE,
-)
 from residual_core.catalog import why as declared
+from residual_core.experiments.landscape import LANDSCAPE_POINTS, LANDSCAPE_STEPS, LANDSCAPE_WIDTH
 from residual_core.experiments.lesion import kept, mean_of
+from residual_core.experiments.shattered import SHATTERED_INPUTS
+from residual_core.options import LANDSCAPE, LESION, SEED, SHATTERED_PAGE
 
 lab.page("why")
 st.markdown(
@@ -65,7 +57,7 @@ width = lab.slider(LESION["width"], container=c2)
 steps = lab.slider(LESION["steps"], container=c3)
 bounds_caption(LESION)
 lesion_args = {"depth": depth, "width": width, "steps": steps, "seed": seed}
-asked = lab.ask(questions.KEEPS_MORE, lesion_args)  # predict, then reveal: the page waits here until the reveal
+asked = lab.ask(declared.LESION.question, lesion_args)  # predict, then reveal: the page waits here until the reveal
 lesion = lab.compute_with_progress(declared.LESION, label="Training the plain and the residual network…", **lesion_args)
 asked.show(lesion)
 base, training = lesion["baseline"], lesion["training"]

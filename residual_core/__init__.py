@@ -11,11 +11,16 @@ The map, by role:
 * :mod:`~residual_core.training` -- the task set, the one training loop (progress, partial results, cancel) and the
   shared live runs (``jobs``);
 * :mod:`~residual_core.measure` -- per-layer gradient norms in float64, the geometric fit;
-* :mod:`~residual_core.declare`, :mod:`~residual_core.catalog` -- what an experiment, figure, claim and page declare,
-  and the declarations themselves, one module per page; the CLI, the charts, the code panels and the claims are
-  built from them;
+* :mod:`~residual_core.declare`, :mod:`~residual_core.catalog` -- what an experiment, figure, claim, question,
+  section and page declare, and the declarations themselves, one module per page: each experiment owns its function,
+  options, cost, figures, claims (with where each holds and fails), question, code panel and cheap test settings;
+  the CLI, the charts, the code panels, the claims, the budget and the tests are built from them;
+* :mod:`~residual_core.claims`, :mod:`~residual_core.questions`, :mod:`~residual_core.budget` -- checking claims on
+  live results, reading the class's answers, the cost budget per run (:mod:`~residual_core.altered`: the altered
+  results a claim may declare as where it fails; :mod:`~residual_core.numbers`: numbers in sentences);
 * :mod:`~residual_core.charts` -- Vega-Lite specs (Altair) of every figure, for the pages and for ``--format svg``;
-* :mod:`~residual_core.bounds` -- every input's range, default and URL/CLI name, in one place;
+* :mod:`~residual_core.options` -- every input's range, default and URL/CLI name, in one place (each a
+  :class:`~residual_core.bounds.Bound`: checking, parsing, clamping); fixed numbers live beside the code using them;
 * :mod:`~residual_core.seeding` -- seeded construction without leaking global random state; one thread;
 * :mod:`~residual_core.tables` -- long-format rows; :mod:`~residual_core.cli` -- ``python -m residual_core``.
 """

@@ -3,7 +3,7 @@
 JSON (the default) puts exactly one object on stdout; progress, if any, goes to stderr. ``--format csv`` prints the
 experiment's per-layer (or per-step) table. ``--format svg|png --out FILE`` writes the chart its page draws (the same
 Vega-Lite spec, rendered with vl-convert); ``--figure KEY`` picks one of an experiment's charts (default: the first
-the page draws). Options come from :mod:`residual_core.bounds`, the same bounds as the pages' controls; a value
+the page draws). Options come from :mod:`residual_core.options`, the same bounds as the pages' controls; a value
 outside them exits with status 2 and a message naming the bound.
 """
 
@@ -101,7 +101,7 @@ def _claim_pages() -> list[str]:
 def _claims_main(page_key: str | None, rest: list[str]) -> int:
     """``claims PAGE [--experiment NAME ...] [options] [--format json|text] [--no-seeds]``."""
     from . import catalog
-    from .claims import page_bounds, page_claims, settings_for
+    from .claims import claims_of, page_bounds, page_claims, settings_for
 
     prog = "python -m residual_core claims"
     if page_key in (None, "-h", "--help"):
@@ -114,7 +114,7 @@ def _claims_main(page_key: str | None, rest: list[str]) -> int:
     if page is None or not page.claims:
         sys.stderr.write(f"{prog}: error: unknown page {page_key!r} (pages: {', '.join(_claim_pages())})\n")
         return 2
-    names = list(dict.fromkeys(c.experiment for c in page.claims))
+    names = [e.name for e in page.experiments if e.claims]
     picked = _picked_experiments(rest)
     if picked is not None and not set(picked) <= set(names):
         sys.stderr.write(f"{prog} {page.key}: error: --experiment must be one of {', '.join(names)}\n")
@@ -140,10 +140,7 @@ def _claims_main(page_key: str | None, rest: list[str]) -> int:
                 values[name] = bound.parse(raw)
             except BoundError as err:
                 parser.exit(2, f"{prog} {page.key}: error: {bound.flag}: {err}\n")
-    for claim in page.claims:  # the same cost budget as the app, for every experiment the claims run
-        if args.experiment and claim.experiment not in args.experiment:
-            continue
-        exp = catalog.experiment(claim.experiment)
+    for exp, _ in claims_of(page, args.experiment):  # the same cost budget as the app, for every experiment run
         try:
             budget.check(exp, settings_for(exp, values))
         except budget.BudgetError as err:

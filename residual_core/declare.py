@@ -1,7 +1,13 @@
-"""What an experiment, a figure, a claim and a page declare. The command line, the pages' charts, their "Show the
-code" panels and their claims are all built from these declarations (see :mod:`residual_core.catalog`).
+"""What an experiment, a figure, a claim, a question, a section and a page declare. The command line, the pages'
+charts, their "Show the code" panels, their claims, their prediction questions, the cost budget and the tests are all
+built from these declarations (see :mod:`residual_core.catalog`).
 
-Adding an experiment is one function in :mod:`residual_core.experiments` and one :class:`Experiment` in the catalog.
+An :class:`Experiment` owns everything about itself: its function, options, cost model, figures, claims, question,
+code panel and the cheap settings the tests run it at. Nothing refers to an experiment by its name: a claim or a
+question is an attribute of its experiment (:func:`residual_core.catalog.owner` finds the experiment of one).
+
+Adding an experiment is one function in :mod:`residual_core.experiments`, one :class:`Experiment` in its page's
+module of the catalog, listed in that page's ``experiments``, and the page script's lines that draw it.
 """
 
 from __future__ import annotations
@@ -14,6 +20,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .budget import Cost
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,13 +55,77 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """A claim's status for one result: whether it holds, and the measured numbers that decide it."""
+
+    holds: bool
+    evidence: str
+
+
+Setting = dict | Callable[[dict], dict]
+"""Where a claim's check holds or fails: the experiment's keyword arguments that differ from their defaults (a real
+run, within the bounds), or an alteration ``result -> result`` of a real result (what a broken model would give,
+for a claim that no allowed setting makes fail, or for a training claim whose real run would take minutes)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Claim:
+    """A statement a page makes about its experiment's result, with the conditions under which it is made and a check
+    computed from the result itself. It belongs to the :class:`Experiment` whose result it reads (``claims``).
+
+    Attributes:
+        id: stable identifier (kebab-case), e.g. ``"plain-gradient-vanishes"``.
+        text: the statement as the page shows it.
+        condition: when the statement is made (network, init, depth, task), e.g. ``"tanh, PyTorch's default init"``.
+        check: result -> :class:`Verdict`.
+        seeded: whether the result depends on the seed (then the page also counts the seeds 0-4 it holds for).
+        holds, fails: a :data:`Setting` where the check holds and one where it fails; the tests run both
+            (:func:`residual_core.claims.cases`). An alteration is applied to the result at ``holds`` when that is
+            a setting, else to the result at the experiment's ``example``.
+    """
+
+    id: str
+    text: str
+    condition: str
+    check: Callable[[dict], Verdict]
+    seeded: bool = True
+    holds: Setting | None = None
+    fails: Setting | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Question:
+    """A prediction question a page asks before it shows the answer (predict, then reveal), answered by the result of
+    the experiment that owns it (``Experiment.question``): the true answer is computed from the result, never typed.
+
+    Attributes:
+        id: stable identifier (kebab-case), e.g. ``"power"``.
+        text: the page's settings (the experiment's keyword arguments) -> the question as shown.
+        answer: result -> the true answer: a number (``kind="number"``) or one of ``options`` (``"choice"``).
+        kind: ``"number"`` or ``"choice"``.
+        options: the choices of a multiple-choice question, in the order shown.
+        scale: ``"log"`` for a number that spans orders of magnitude (the class's answers are binned by decade).
+        explain: result -> one sentence shown with the answer, computed from the result.
+    """
+
+    id: str
+    text: Callable[[dict], str]
+    answer: Callable[[dict], float | str]
+    kind: str = "number"
+    options: tuple[str, ...] = ()
+    scale: str = "linear"
+    explain: Callable[[dict], str] | None = None
+
+
+@dataclass(frozen=True, eq=False)
 class Experiment:
-    """One experiment: a residual_core function of plain arguments that returns a JSON-ready dict.
+    """One experiment: a residual_core function of plain arguments that returns a JSON-ready dict, and everything
+    about it.
 
     Attributes:
         name: the command-line sub-command (kebab-case), e.g. ``"gradient-flow"``.
         func: the function; called with one keyword argument per bound (and ``progress=`` if it takes one).
-        bounds: ``{parameter: Bound}`` from :mod:`residual_core.bounds`; each is a ``--kebab-case`` option and a
+        bounds: ``{parameter: Bound}`` (:mod:`residual_core.options`); each is a ``--kebab-case`` option and a
             page control with the same range and default.
         summary: one line for the experiment list.
         help: the ``--help`` text: the network, the batch and the loss.
@@ -60,6 +134,11 @@ class Experiment:
         figures: the charts drawn from its result.
         live: its page trains it as a shared live run (``lab.live_run`` over :mod:`residual_core.training.jobs`)
             rather than through the cache of results.
+        cost: its :class:`~residual_core.budget.Cost`: the estimated seconds of a run, checked against the budget.
+        claims: the statements its page makes about its result, in page order.
+        question: the prediction question its result answers (or ``None``).
+        example: small, cheap settings (keyword arguments over the defaults, possibly below the bounds) at which the
+            tests run it and draw its figures; training experiments need ``steps`` here.
     """
 
     name: str
@@ -71,6 +150,10 @@ class Experiment:
     table: Callable[[dict], list[dict]] | None = None
     figures: tuple[Figure, ...] = ()
     live: bool = False
+    cost: Cost | None = None
+    claims: tuple[Claim, ...] = ()
+    question: Question | None = None
+    example: dict = field(default_factory=dict)
 
     def figure(self, key: str) -> Figure:
         """The figure called ``key``."""
@@ -78,6 +161,13 @@ class Experiment:
             if fig.key == key:
                 return fig
         raise KeyError(f"{self.name} has no figure {key!r} (it has {', '.join(f.key for f in self.figures)})")
+
+    def claim(self, claim_id: str) -> Claim:
+        """The claim whose id is ``claim_id``."""
+        for claim in self.claims:
+            if claim.id == claim_id:
+                return claim
+        raise KeyError(f"{self.name} makes no claim {claim_id!r}")
 
     def rows(self, result: dict) -> list[dict]:
         """The CSV rows of ``result``."""
@@ -94,75 +184,71 @@ class Experiment:
         return [source_of(obj) for obj in (self.func, *self.code)]
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """A claim's status for one result: whether it holds, and the measured numbers that decide it."""
-
-    holds: bool
-    evidence: str
+_KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-@dataclass(frozen=True)
-class Claim:
-    """A statement a page makes about an experiment's result, with the conditions under which it is made and a check
-    computed from the result itself.
+@dataclass(frozen=True, eq=False)
+class Section:
+    """One part of a page, declared once: its heading, the controls it reads, its figures with their takeaways, its
+    claims, its details and its question. Presenter mode, lecture scenes and the page tests address a section by
+    its ``name``; the page script reads the controls and lays its sections out in order.
 
     Attributes:
-        id: stable identifier (kebab-case), e.g. ``"plain-gradient-vanishes"``.
-        text: the statement as the page shows it.
-        condition: when the statement is made (network, init, depth, task), e.g. ``"tanh, PyTorch's default init"``.
-        experiment: the name of the :class:`Experiment` whose result ``check`` reads.
-        check: result -> :class:`Verdict`.
-        seeded: whether the result depends on the seed (then the page also counts the seeds 0-4 it holds for).
+        name: kebab-case, unique within its page, e.g. ``"per-layer-gradients"``.
+        heading: the heading the page shows above it.
+        experiment: the :class:`Experiment` whose result it draws.
+        figures: keys of the experiment's figures it draws, in order (``()``: all of them).
+        claims: the claims it shows (``None``: all of the experiment's; ``()``: none); each one of the experiment's.
+        question: the prediction question asked above it (``None``: the experiment's, if it has one).
+        controls: the :class:`~residual_core.bounds.Bound` s whose controls it reads.
+        details: what its expanders hold, in order (the derivation, a reference-text table, the code).
     """
 
-    id: str
-    text: str
-    condition: str
-    experiment: str
-    check: Callable[[dict], Verdict]
-    seeded: bool = True
+    name: str
+    heading: str
+    experiment: Experiment
+    figures: tuple[str, ...] = ()
+    claims: tuple[Claim, ...] | None = None
+    question: Question | None = None
+    controls: tuple = ()
+    details: tuple = ()
 
+    def __post_init__(self):
+        if not _KEBAB.match(self.name):
+            raise ValueError(f"section name {self.name!r} is not kebab-case")
+        for key in self.figures:
+            self.experiment.figure(key)  # raises KeyError naming the experiment's figures
+        foreign = [c.id for c in self.claims or () if c not in self.experiment.claims]
+        if foreign:
+            raise ValueError(f"section {self.name!r}: {', '.join(foreign)} are no claims of {self.experiment.name}")
 
-@dataclass(frozen=True)
-class Question:
-    """A prediction question a page asks before it shows the answer (predict, then reveal), answered by the page's
-    live experiment: the true answer is computed from the result, never typed.
+    @property
+    def shown_figures(self) -> tuple[Figure, ...]:
+        """The figures it draws."""
+        return tuple(self.experiment.figure(k) for k in self.figures) if self.figures else self.experiment.figures
 
-    Attributes:
-        id: stable identifier (kebab-case), e.g. ``"power"``.
-        page: the key of the page that asks it.
-        experiment: the name of the :class:`Experiment` whose result answers it.
-        text: the page's settings (the experiment's keyword arguments) -> the question as shown.
-        answer: result -> the true answer: a number (``kind="number"``) or one of ``options`` (``"choice"``).
-        kind: ``"number"`` or ``"choice"``.
-        options: the choices of a multiple-choice question, in the order shown.
-        scale: ``"log"`` for a number that spans orders of magnitude (the class's answers are binned by decade).
-        explain: result -> one sentence shown with the answer, computed from the result.
-    """
+    @property
+    def shown_claims(self) -> tuple[Claim, ...]:
+        """The claims it shows."""
+        return self.experiment.claims if self.claims is None else tuple(self.claims)
 
-    id: str
-    page: str
-    experiment: str
-    text: Callable[[dict], str]
-    answer: Callable[[dict], float | str]
-    kind: str = "number"
-    options: tuple[str, ...] = ()
-    scale: str = "linear"
-    explain: Callable[[dict], str] | None = None
+    @property
+    def asks(self) -> Question | None:
+        """The question asked above it."""
+        return self.question if self.question is not None else self.experiment.question
 
 
 @dataclass(frozen=True)
 class Page:
-    """A concept page: its URL path, its name in the navigation, and what it computes and claims.
+    """A concept page: its URL path, its name in the navigation, and what it computes, claims and asks.
 
     Attributes:
         key: the URL path (``"vanishing"`` is served at ``/vanishing``; ``""`` is the home page).
         title, icon, teaser: the navigation entry and the home page's card.
         experiments: the experiments its charts draw, in page order.
-        claims: the statements it makes, checked live.
         selectors: page-level controls that are no experiment's option (the training lab's choice of experiment),
             so a link from another page may set them.
+        sections: its :class:`Section` s in page order (names unique within the page).
     """
 
     key: str
@@ -170,11 +256,36 @@ class Page:
     icon: str
     teaser: str
     experiments: tuple[Experiment, ...] = ()
-    claims: tuple[Claim, ...] = ()
     selectors: tuple = ()
+    sections: tuple[Section, ...] = ()
+
+    def __post_init__(self):
+        names = [s.name for s in self.sections]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"page {self.key!r} has two sections called {', '.join(twice)}")
+
+    @property
+    def claims(self) -> tuple[Claim, ...]:
+        """The statements it makes, checked live: its experiments' claims, in page order."""
+        return tuple(c for e in self.experiments for c in e.claims)
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        """The prediction questions it asks (one per view): its experiments' and its sections' own, in page order."""
+        found = [e.question for e in self.experiments if e.question is not None]
+        found += [s.question for s in self.sections if s.question is not None and s.question not in found]
+        return tuple(found)
 
     def experiment(self, name: str) -> Experiment:
         return next(e for e in self.experiments if e.name == name)
+
+    def section(self, name: str) -> Section:
+        """The section called ``name``."""
+        for s in self.sections:
+            if s.name == name:
+                return s
+        raise KeyError(f"page {self.key!r} has no section {name!r}")
 
 
 # -- reading source code without parsing it --------------------------------------------------------------------------

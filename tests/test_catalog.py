@@ -14,48 +14,21 @@ import residual_core
 from residual_core import catalog
 from residual_core.bounds import Bound
 from residual_core.charts import BUILDERS, figure_frame, figure_spec
+from residual_core.claims import example_settings
 from residual_core.declare import source_of
 from residual_core.models.transformer import PostLNLayer
 from tests.conftest import ROOT
 
 EXPERIMENTS = catalog.EXPERIMENTS
 
-# Cheap settings per experiment (merged over the bounds' defaults). Training experiments are called directly with
-# settings below their bounds where that is cheaper (their functions check bounds only where the page needs it).
-SMALL = {
-    "products": {"depth": 20},
-    "unrolled": {"layers": 5, "width": 8},
-    "jacobian": {"layers": 5, "width": 8},
-    "multiplicative": {"layers": 5, "width": 8},
-    "gradient-flow": {"depth": 5, "width": 8},
-    "gradient-seeds": {"depth": 5, "width": 8},
-    "activations": {"depth": 5, "width": 8},
-    "depth-alpha": {"width": 8},
-    "highway": {"depth": 5, "width": 8},
-    "gate-check": {"width": 8},
-    "highway-train": {"layers": 2, "steps": 10},
-    "add-norm": {"layers": 2, "d_model": "32", "heads": "2"},
-    "add-norm-seeds": {"layers": 2, "d_model": "32", "heads": "2"},
-    "shape": {"d_in": 16, "d_out": 8},
-    "transformer": {"layers": 1, "steps": 10, "d_model": 16, "seq_len": 4, "batch": 8},
-    "train": {"layers": 1, "steps": 10, "d_model": 16, "seq_len": 4, "batch": 8},
-    "depth-sweep": {"max_depth": 4, "steps": 10, "width": 8, "samples": 32},
-    "scaling": {"depth": 2, "steps": 10, "width": 8, "samples": 32},
-    "gated": {"depth": 2, "steps": 10, "width": 8, "samples": 32},
-    "lesion": {"depth": 4, "width": 32, "steps": 100},
-    "landscape": {"depth": 4, "grid": 11},
-    "shattered": {"depth": 5, "width": 16},
-    "shattered-depths": {"width": 16},
-}
 _RESULTS: dict[str, dict] = {}
 
 
 def small_result(name: str) -> dict:
-    """The experiment's result at its cheap settings, computed once per test session."""
+    """The experiment's result at its ``example`` (cheap settings), computed once per test session."""
     if name not in _RESULTS:
         exp = EXPERIMENTS[name]
-        kwargs = {key: bound.default for key, bound in exp.bounds.items()}
-        _RESULTS[name] = exp.func(**{**kwargs, **SMALL.get(name, {})})
+        _RESULTS[name] = exp.func(**example_settings(exp))
     return _RESULTS[name]
 
 
@@ -66,10 +39,11 @@ def _walk(package) -> list:
 FIGURES = [(e.name, f.key) for e in EXPERIMENTS.values() for f in e.figures]
 
 
-def test_small_settings_name_real_parameters():
-    for name, kwargs in SMALL.items():
-        assert name in EXPERIMENTS, name
-        assert set(kwargs) <= set(EXPERIMENTS[name].bounds), name
+def test_examples_name_real_parameters():
+    for name, exp in EXPERIMENTS.items():
+        assert set(exp.example) <= set(exp.bounds), name
+        if exp.live:  # a training run in the tests: a few steps
+            assert exp.example.get("steps", 100) <= 10, name
 
 
 # -- experiments ------------------------------------------------------------------------------------------------------
@@ -147,11 +121,18 @@ def test_pages_are_found_by_key():
         catalog.page("nope")
 
 
-def test_every_claim_reads_a_declared_experiment():
+def test_every_claim_belongs_to_one_experiment_of_its_page():
+    owners = defaultdict(list)
     for p in catalog.PAGES:
-        for claim in p.claims:
-            assert claim.experiment in EXPERIMENTS, claim.id
-            assert claim.id and claim.text and claim.condition
+        assert p.claims == tuple(c for e in p.experiments for c in e.claims)  # derived, in page order
+        for exp in p.experiments:
+            for claim in exp.claims:
+                owners[id(claim)].append(exp.name)
+                assert catalog.owner(claim) is exp and catalog.page_of(claim) is p, claim.id
+                assert exp.claim(claim.id) is claim and claim.id and claim.text and claim.condition
+    assert all(len(names) == 1 for names in owners.values()) and len(owners) == len(list(catalog.claims()))
+    with pytest.raises(KeyError, match="makes no claim"):
+        EXPERIMENTS["products"].claim("nope")
 
 
 # -- the package's shape ----------------------------------------------------------------------------------------------
@@ -198,8 +179,7 @@ def partial_results(name: str) -> list[dict]:
 
         progress.partial = snapshots.append
         exp = EXPERIMENTS[name]
-        kwargs = {key: bound.default for key, bound in exp.bounds.items()}
-        exp.func(**{**kwargs, **SMALL.get(name, {})}, progress=progress)
+        exp.func(**example_settings(exp), progress=progress)
         _PARTIALS[name] = snapshots
     return _PARTIALS[name]
 
@@ -208,7 +188,7 @@ def partial_results(name: str) -> list[dict]:
 def test_live_figures_build_from_partial_results_after_the_first_step(name, key):
     fig = EXPERIMENTS[name].figure(key)
     partials = partial_results(name)
-    assert partials[0]["step"] == 0 and partials[-1]["step"] == SMALL[name]["steps"]
+    assert partials[0]["step"] == 0 and partials[-1]["step"] == EXPERIMENTS[name].example["steps"]
     for partial in partials[1:]:
         assert len(figure_frame(fig, partial)) > 0, partial["step"]
         figure_spec(fig, partial)

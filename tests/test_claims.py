@@ -1,9 +1,11 @@
-"""Claims: every check on a setting where it holds and on one where it does not; the two pinned semantics; the
-mechanism (seed counts, page filters) and the ``claims`` command for all six pages."""
+"""Claims: every claim's check on the setting where it declares it holds and on the one where it fails (no table
+here: a new claim is tested as soon as it is declared); the two pinned semantics; the mechanism (seed counts, page
+filters, cases) and the ``claims`` command for all six pages."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import subprocess
 import sys
@@ -15,175 +17,19 @@ from residual_core.claims import SEEDS, check, over_seeds, page_claims, settings
 from residual_core.experiments import training_lab
 from tests.conftest import ROOT
 
-CLAIMS = {c.id: c for p in catalog.PAGES for c in p.claims}
-
-# claim id -> (settings where it holds, settings where it does not): real runs of the claim's experiment, the other
-# settings at their defaults.
-REAL = {
-    # /vanishing
-    "plain-gradient-vanishes": ({"depth": 50}, {"depth": 50, "init": "xavier"}),
-    "residual-gradient-kept": ({"depth": 50}, {"depth": 500, "init": "he"}),
-    "init-postpones-vanishing": ({"depth": 50}, {"depth": 1}),
-    "residual-ignores-init": ({"depth": 50}, {"depth": 500}),
-    # /residual-math
-    "derivative-below-one": ({}, {"g": "tanh"}),
-    "residual-blocks-below-one": ({"layers": 5, "width": 16}, {"layers": 5, "width": 16, "alpha": 0.0}),
-    "residual-keeps-directions": ({}, {"alpha": 2.0, "activation": "relu"}),
-    "multiplication-compounds": ({}, {"layers": 1}),
-    # /gradient-flow
-    "flow-plain-vanishes": ({}, {"depth": 5}),
-    "flow-residual-kept": ({}, {"depth": 200, "alpha": 1.0}),
-    "plain-forgets-input": ({}, {"depth": 5}),
-    "large-branch-explodes": ({"width": 16}, {"width": 16, "activation": "sigmoid"}),
-    # /highway
-    "highway-plain-vanishes": ({}, {"depth": 5}),
-    "closed-gate-carries-gradient": ({}, {"gate_bias": 2.0}),
-    # /add-norm
-    "post-ln-grows-toward-output": ({}, {"layers": 12, "seed": 2}),
-    "pre-ln-shrinks-toward-output": ({}, {"layers": 2, "d_model": "32", "init": "default", "seed": 0}),
-    "pre-ln-follows-stream": ({}, {"layers": 24, "d_model": "32", "seed": 0}),
-}
-
-
-def _scale(result: dict, key: str, column: str, factor: float, rows=slice(None)) -> dict:
-    """A copy of ``result`` with ``result[key][rows][column]`` multiplied by ``factor``."""
-    out = copy.deepcopy(result)
-    for row in out[key][rows]:
-        row[column] *= factor
-    return out
-
-
-def _set(result: dict, **values) -> dict:
-    out = copy.deepcopy(result)
-    out.update(values)
-    return out
-
-
-def _lag1(result: dict, network: str, batch_norm: bool, depth: int, value: float) -> dict:
-    """A copy of a ``shattered-depths`` result with one network's lag-1 autocorrelation at ``depth`` set."""
-    out = copy.deepcopy(result)
-    for row in out["rows"]:
-        if (row["network"], row["batch_norm"], row["depth"]) == (network, batch_norm, depth):
-            row["lag1"] = value
-    return out
-
-
-# Claims that hold at every setting within the page's bounds (identities the code guarantees, or trends no allowed
-# setting reverses): their check is shown failing on a real result altered the way a broken model would alter it.
-# claim id -> (settings, alteration).
-ALTERED = {
-    "depth-still-costs": (
-        {"depth": 20},
-        lambda r: _set(r, rate={**r["rate"], "xavier": {"plain": 1.01, "residual": 1.0}}),
-    ),
-    "unrolled-sum-exact": ({"layers": 5}, lambda r: _set(r, max_abs_diff_float32=100 * r["float32_spacing"])),
-    "residual-keeps-inputs-apart": (
-        {"depth": 10},
-        lambda r: _scale(r, "per_layer", "input_spread", 0.1, slice(12, 22)),  # residual rows after layer 0
-    ),
-    "identity-at-alpha-zero": ({"width": 8}, lambda r: _scale(r, "cells", "grad_norm", 1 + 1e-9, slice(1, 2))),
-    "unscaled-residual-grows": ({"depth": 5}, lambda r: _scale(r, "per_layer", "residual", 1e-3, slice(0, 1))),
-    "uncoupled-gates-reproduce": ({"width": 8}, lambda r: _set(r, exact_residual=False)),
-    "post-ln-steeper-than-pre-ln": ({}, lambda r: _scale(r, "per_layer", "pre_ln", 100.0, slice(-1, None))),
-    "pre-ln-stream-grows": ({}, lambda r: _scale(r, "stream", "pre_ln", 0.01, slice(-1, None))),
-    "dropout-spares-skip": ({}, lambda r: _set(r, skip_exact=False)),
-    # /why, at the page's defaults (where each claim holds for seeds 0-4; its conditions name where it does not)
-    "plain-collapses-without-a-block": ({}, lambda r: _scale(r, "deleted", "plain", 10.0)),
-    "residual-degrades-gracefully": ({}, lambda r: _scale(r, "deleted", "residual", 0.5)),
-    "residual-ahead-for-every-block": ({}, lambda r: _scale(r, "deleted", "residual", 0.0, slice(0, 1))),
-    "swapping-blocks": ({}, lambda r: _scale(r, "swapped", "residual", 0.5)),
-    "comparable-accuracy": (
-        {},
-        lambda r: _set(r, baseline={**r["baseline"], "residual": r["baseline"]["plain"] - 0.1}),
-    ),
-    "residual-landscape-smoother": (
-        {},
-        lambda r: _set(r, roughness={**r["roughness"], "residual": r["roughness"]["plain"]}),
-    ),
-    "residual-landscape-convex": ({}, lambda r: _set(r, nonconvex={"plain": 0.2, "residual": 0.1})),
-    "plain-gradient-shatters": ({}, lambda r: _set(r, lag1={**r["lag1"], "plain": 0.9})),
-    "residual-gradient-correlated": ({}, lambda r: _set(r, lag1={**r["lag1"], "residual": 0.1})),
-    "shattering-needs-batch-norm": ({}, lambda r: _lag1(r, "plain", False, max(r["depths"]), 0.0)),
-    "residual-correlated-at-every-depth": ({}, lambda r: _lag1(r, "residual", True, r["depths"][0], 0.2)),
-}
-
-# Training claims: one small real run gives the result's shape; its final losses are then set to a case where the
-# claim holds and to one where it does not (a real run per case would be a training run per test).
-SMALL_TRAINING = {
-    "transformer": {"layers": 1, "steps": 10, "d_model": 16, "seq_len": 4, "batch": 8},
-    "depth-sweep": {"max_depth": 4, "steps": 10, "width": 8, "samples": 32},
-    "scaling": {"depth": 2, "steps": 10, "width": 8, "samples": 32},
-    "gated": {"depth": 2, "steps": 10, "width": 8, "samples": 32},
-    "highway-train": {"layers": 20, "steps": 50},
-}
-
-
-def _runs(result: dict, key: str, losses: dict, accuracy: dict | None = None) -> dict:
-    out = copy.deepcopy(result)
-    for run in out["runs"]:
-        if run[key] in losses:
-            run["final_loss"] = losses[run[key]]
-        if accuracy and run[key] in accuracy:
-            run["final_accuracy"] = accuracy[run[key]]
-    return out
-
-
-def _final(result: dict, index: int, plain: float, residual: float, kept: float | None = None) -> dict:
-    out = copy.deepcopy(result)
-    out["final"][index].update(plain=plain, residual=residual)
-    if kept is not None:
-        out["init_gradient"][index]["plain"] = kept
-    return out
-
+CLAIMS = {c.id: c for _, c in catalog.claims()}
+OWNER = {c.id: e for e, c in catalog.claims()}  # claim id -> the experiment that owns it
 
 LN10 = 2.302585092994046
-TRAINED = {
-    "residual-beats-no-residual": (
-        lambda r: _runs(r, "variant", {"post-ln": 0.3, "pre-ln": 0.2, "none": 2.2}),
-        lambda r: _runs(r, "variant", {"post-ln": 2.3, "pre-ln": 0.2, "none": 2.2}),
-    ),
-    "no-residual-stays-near-chance": (
-        lambda r: _runs(r, "variant", {"none": 0.95 * r["chance_loss"]}),
-        lambda r: _runs(r, "variant", {"none": 0.8 * r["chance_loss"]}),
-    ),
-    "residual-below-half-chance": (
-        lambda r: _runs(r, "variant", {"post-ln": 0.4 * r["chance_loss"], "pre-ln": 0.3 * r["chance_loss"]}),
-        lambda r: _runs(r, "variant", {"post-ln": 0.4 * r["chance_loss"], "pre-ln": 0.6 * r["chance_loss"]}),
-    ),
-    "residual-accuracy-above-guessing": (
-        lambda r: _runs(r, "variant", {}, {"post-ln": 0.9, "pre-ln": 0.9}),
-        lambda r: _runs(r, "variant", {}, {"post-ln": 0.9, "pre-ln": 0.0}),
-    ),
-    "deep-plain-trains-worse": (lambda r: _final(r, -1, 0.8, 0.01), lambda r: _final(r, -1, 0.05, 0.001)),
-    "shallow-plain-keeps-up": (lambda r: _final(r, 0, 0.06, 0.05), lambda r: _final(r, 0, 0.3, 0.05)),
-    "plain-degrades-without-vanishing": (
-        lambda r: _final(r, -1, 0.7, 0.001, kept=0.07),
-        lambda r: _final(r, -1, 0.7, 0.001, kept=1e-17),
-    ),
-    "larger-alpha-trains-faster": (
-        lambda r: _runs(r, "alpha", {0.1: 0.1, 2.0: 0.001}),
-        lambda r: _runs(r, "alpha", {0.1: 0.001, 2.0: 0.1}),
-    ),
-    "gated-and-residual-beat-plain": (
-        lambda r: _runs(r, "block", {"gated": 0.01, "residual": 0.005, "plain": 0.1}),
-        lambda r: _runs(r, "block", {"gated": 0.2, "residual": 0.005, "plain": 0.1}),
-    ),
-    "gated-slower-than-residual": (
-        lambda r: _runs(r, "block", {"gated": 0.01, "residual": 0.005}),
-        lambda r: _runs(r, "block", {"gated": 0.004, "residual": 0.005}),
-    ),
-    "plain-trains-worst": (
-        lambda r: _set(r, test={"plain": 0.9, "highway": 0.2, "residual": 0.3}),
-        lambda r: _set(r, test={"plain": 0.35, "highway": 0.2, "residual": 0.3}),
-    ),
-}
 
 
-def test_every_claim_is_tested_once():
-    tables = [set(REAL), set(ALTERED), set(TRAINED)]
-    assert sum(len(t) for t in tables) == len(set().union(*tables))  # no claim in two tables
-    assert set().union(*tables) == set(CLAIMS)
+def test_every_claim_declares_where_it_holds_and_where_it_fails():
     assert len(CLAIMS) == sum(len(p.claims) for p in catalog.PAGES)  # ids are unique across pages
+    for exp, claim in catalog.claims():
+        assert claim.holds is not None and claim.fails is not None, claim.id
+        for setting in (claim.holds, claim.fails):
+            assert callable(setting) or set(setting) <= set(exp.bounds), (claim.id, setting)
+        assert catalog.owner(claim) is exp and claim in catalog.page_of(claim).claims
 
 
 def test_all_six_concept_pages_make_claims():
@@ -193,51 +39,53 @@ def test_all_six_concept_pages_make_claims():
 _RESULTS: dict[str, dict] = {}
 
 
-def result_for(claim_id: str, values: dict) -> dict:
-    exp = catalog.experiment(CLAIMS[claim_id].experiment)
-    kwargs = settings_for(exp, values)
+def run_once(exp, kwargs: dict) -> dict:
+    """``exp.func(**kwargs)``, computed once per test session."""
     key = json.dumps([exp.name, kwargs], sort_keys=True)
     if key not in _RESULTS:
         _RESULTS[key] = exp.func(**kwargs)
     return _RESULTS[key]
 
 
-@pytest.mark.parametrize("claim_id", list(REAL))
-def test_claim_holds_and_fails_on_real_settings(claim_id):
-    holds, fails = REAL[claim_id]
+def result_for(claim_id: str, values: dict) -> dict:
+    exp = OWNER[claim_id]
+    return run_once(exp, settings_for(exp, values))
+
+
+@pytest.mark.parametrize("claim_id", list(CLAIMS))
+def test_claim_holds_where_it_says_and_fails_where_it_says(claim_id):
+    """Every claim of every experiment, on its own ``holds`` and ``fails``: real runs at settings within the bounds,
+    or a real result (at ``holds``, else at the experiment's ``example``: a small training run) altered the way a
+    broken model would alter it."""
     claim = CLAIMS[claim_id]
-    yes, no = claim.check(result_for(claim_id, holds)), claim.check(result_for(claim_id, fails))
+    holding, failing = claims.cases(OWNER[claim_id], claim, run_once)
+    yes, no = claim.check(holding), claim.check(failing)
     assert yes.holds is True, yes.evidence
     assert no.holds is False, no.evidence
-    assert yes.evidence and no.evidence and yes.evidence != no.evidence
+    assert yes.evidence and no.evidence
+    if isinstance(claim.holds, dict) and isinstance(claim.fails, dict):
+        assert yes.evidence != no.evidence
 
 
-@pytest.mark.parametrize("claim_id", list(ALTERED))
-def test_claim_holds_on_a_real_result_and_fails_on_an_altered_one(claim_id):
-    values, alter = ALTERED[claim_id]
-    claim = CLAIMS[claim_id]
-    result = result_for(claim_id, values)
-    assert claim.check(result).holds is True, claim.check(result).evidence
-    assert claim.check(alter(result)).holds is False
+def test_cases_follow_the_declared_settings():
+    flow = catalog.experiment("gradient-flow")
+    claim = flow.claim("flow-plain-vanishes")
+    calls = []
 
+    def run(exp, kwargs):
+        calls.append(kwargs)
+        return run_once(exp, kwargs)
 
-def small_training_result(name: str) -> dict:
-    key = f"training:{name}"
-    if key not in _RESULTS:
-        exp = catalog.experiment(name)
-        kwargs = {k: b.default for k, b in exp.bounds.items()}
-        _RESULTS[key] = exp.func(**{**kwargs, **SMALL_TRAINING[name]})
-    return _RESULTS[key]
-
-
-@pytest.mark.parametrize("claim_id", list(TRAINED))
-def test_training_claim_on_a_run_where_it_holds_and_one_where_it_does_not(claim_id):
-    claim = CLAIMS[claim_id]
-    result = small_training_result(claim.experiment)
-    claim.check(result)  # the real run's shape is what the check reads
-    make_hold, make_fail = TRAINED[claim_id]
-    assert claim.check(make_hold(result)).holds is True
-    assert claim.check(make_fail(result)).holds is False
+    claims.cases(flow, claim, run)
+    defaults = {k: b.default for k, b in flow.bounds.items()}
+    assert calls == [defaults, {**defaults, "depth": 5}]  # holds={}, fails={"depth": 5}: real runs at the defaults
+    calls.clear()
+    scaling = catalog.experiment("scaling")
+    holding, failing = claims.cases(scaling, scaling.claim("larger-alpha-trains-faster"), run)
+    assert calls == [{**{k: b.default for k, b in scaling.bounds.items()}, **scaling.example}]  # one small run
+    assert holding is not failing and holding["runs"] != failing["runs"]
+    with pytest.raises(ValueError, match="no setting where it fails"):
+        claims.cases(flow, dataclasses.replace(claim, fails=None), run)
 
 
 # -- the two claims whose semantics are pinned -------------------------------------------------------------------------
@@ -296,7 +144,7 @@ def test_page_claims_runs_each_experiment_once_per_setting():
 
 def test_only_some_experiments():
     page = catalog.page("training")
-    assert [c.experiment for c in claims.claims_of(page, ["scaling"])] == ["scaling"]
+    assert [e.name for e, _ in claims.claims_of(page, ["scaling"])] == ["scaling"]
     assert set(claims.page_bounds(page, ["scaling"])) == set(catalog.experiment("scaling").bounds)
 
 
@@ -369,10 +217,9 @@ def test_claims_command_refuses_bad_input_in_one_line(capsys, args):
 def test_training_lab_run_result_is_what_the_claims_read():
     # the transformer claims read the run's own fields (chance loss, final losses and accuracies per variant)
     r = training_lab.transformer_experiment(layers=1, steps=10, d_model=16, seq_len=4, batch=8, seed=1)
-    for claim in catalog.page("training").claims:
-        if claim.experiment == "transformer":
-            verdict = claim.check(r)
-            assert isinstance(verdict.holds, bool) and "seed 1" in verdict.evidence
+    for claim in catalog.experiment("transformer").claims:
+        verdict = claim.check(r)
+        assert isinstance(verdict.holds, bool) and "seed 1" in verdict.evidence
     assert abs(r["chance_loss"] - LN10) < 1e-12  # sort: V = 10
 
 

@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from residual_core import cli
-from residual_core.bounds import PRODUCTS
 from residual_core.catalog import EXPERIMENTS
 from residual_core.experiments.vanishing import products_experiment
+from residual_core.options import PRODUCTS
 from tests.conftest import ROOT
 
 

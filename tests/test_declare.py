@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from residual_core import declare
-from residual_core.declare import Experiment, Figure, source_of
+from residual_core.declare import Experiment, Figure, Page, Section, source_of
 from residual_core.experiments.highway import highway_experiment
 from residual_core.models.layers import HighwayLayer, Stack, UncoupledHighway
 from residual_core.models.networks import DeepMLP, twins
@@ -98,3 +98,47 @@ def test_declared_figures_and_rows():
     assert not exp.takes_progress
     assert [s.qualname for s in exp.sources()] == ["twins", "Stack"]
     assert "import ast" not in source_of(declare.source_of).text and "ast." not in source_of(declare._class_line).text
+
+
+# -- sections -------------------------------------------------------------------------------------------------------
+def test_every_pages_sections_have_unique_names_and_name_real_figures():
+    from residual_core import catalog
+
+    for page in catalog.PAGES:
+        names = [s.name for s in page.sections]
+        assert len(names) == len(set(names)), page.key
+        for section in page.sections:
+            keys = [f.key for f in section.experiment.figures]
+            assert set(section.figures) <= set(keys), (page.key, section.name)
+            assert all(c in section.experiment.claims for c in section.shown_claims), (page.key, section.name)
+            assert page.section(section.name) is section
+
+
+def test_a_section_draws_its_experiments_figures_claims_and_question():
+    from residual_core.catalog import vanishing
+
+    exp = vanishing.PRODUCTS
+    whole = Section("products", "The product", exp)
+    assert whole.shown_figures == exp.figures and whole.shown_claims == exp.claims and whole.asks is exp.question
+    one = Section("gradients", "Gradients", exp, figures=("gradients",), claims=exp.claims[:1])
+    assert [f.key for f in one.shown_figures] == ["gradients"] and one.shown_claims == exp.claims[:1]
+    assert Section("none", "No claims", exp, claims=()).shown_claims == ()
+    page = Page("demo", "Demo", ":material/home:", "teaser", experiments=(exp,), sections=(whole, one))
+    assert page.section("gradients") is one
+    with pytest.raises(KeyError, match="no section 'nope'"):
+        page.section("nope")
+
+
+def test_a_section_refuses_what_its_experiment_does_not_have():
+    from residual_core.catalog import vanishing
+
+    exp = vanishing.PRODUCTS
+    with pytest.raises(KeyError, match="no figure 'nope'"):
+        Section("products", "The product", exp, figures=("nope",))
+    with pytest.raises(ValueError, match="no claims of products"):
+        Section("products", "The product", exp, claims=vanishing.INIT_COMPARE.claims)
+    with pytest.raises(ValueError, match="not kebab-case"):
+        Section("Per layer", "The product", exp)
+    twice = (Section("same", "A", exp), Section("same", "B", exp))
+    with pytest.raises(ValueError, match="two sections called same"):
+        Page("demo", "Demo", ":material/home:", "teaser", experiments=(exp,), sections=twice)

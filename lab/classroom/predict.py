@@ -19,6 +19,7 @@ import json
 
 import streamlit as st
 
+from residual_core.catalog import page_of
 from residual_core.charts.histogram import answers_chart
 from residual_core.declare import Question
 from residual_core.questions import histogram_rows, parse_number, short
@@ -35,7 +36,7 @@ def _instance(question: Question, settings: dict) -> tuple[str, str, room.Member
     """``(mode, view, member, ask)``: ``mode`` is ``"room"``, ``"solo"`` or ``"off"``; ``view`` names this view (a
     room's view, a lecture's scene, or these settings)."""
     member, cur = room.member(), lecture.current()
-    if member is not None and room.at_view(member, question.page) and member.position.get("ask", True):
+    if member is not None and room.at_view(member, page_of(question).key) and member.position.get("ask", True):
         return "room", str(member.position.get("view")), member, True
     if cur is not None and cur.on_scene and cur.scene.ask:
         return "solo", cur.view, None, True

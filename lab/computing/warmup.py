@@ -42,7 +42,7 @@ def plan() -> list[tuple]:
     runs, in navigation order)."""
     items, seen = [], set()
     for page in available_pages():
-        seeded = {c.experiment for c in page.claims if c.seeded}
+        seeded = {e.name for e in page.experiments if any(c.seeded for c in e.claims)}
         for exp in page.experiments:
             defaults = {name: _as_page_passes(bound) for name, bound in exp.bounds.items()}
             variants = [defaults]

@@ -7,7 +7,6 @@ import json
 
 import streamlit as st
 
-from residual_core import catalog
 from residual_core.claims import SEEDS, check
 from residual_core.declare import Claim, Experiment
 from residual_core.training import jobs
@@ -17,8 +16,8 @@ from .memo import PerResult
 
 
 def claims_of(experiment: Experiment) -> list[Claim]:
-    """The claims declared about ``experiment``'s result, on whichever page declares them."""
-    return [c for p in catalog.PAGES for c in p.claims if c.experiment == experiment.name]
+    """The claims declared about ``experiment``'s result (it owns them)."""
+    return list(experiment.claims)
 
 
 def seed_count(claim: Claim, experiment: Experiment, kwargs: dict) -> dict:

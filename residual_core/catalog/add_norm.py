@@ -1,10 +1,13 @@
 """/add-norm: the transformer's Add & Norm, Post-LN against Pre-LN, dropout before the add, the projection shortcut."""
 
-from ..bounds import ADD_NORM, ADD_NORM_BATCH, ADD_NORM_DROPOUT, ADD_NORM_SHAPE, ADD_NORM_TOKENS, SEED
-from ..declare import Claim, Experiment, Figure, Page, Verdict
+from ..altered import replaced, scaled
+from ..budget import Cost, fixed, net, number
+from ..declare import Claim, Experiment, Figure, Page, Question, Verdict
 from ..experiments import add_norm
+from ..experiments.add_norm import ADD_NORM_BATCH, ADD_NORM_TOKENS
 from ..models.blocks import ProjectedResidual, ResidualWithDropout
 from ..models.transformer import Encoder, NoResidualLayer, PostLNLayer, PreLNLayer, build_encoder
+from ..options import ADD_NORM, ADD_NORM_DROPOUT, ADD_NORM_SHAPE, SEED
 
 ENCODERS = (
     "Three transformer encoders of LAYERS layers (d_ff = 4 * D_MODEL, no dropout), built after\n"
@@ -71,6 +74,127 @@ def _dropout_takeaway(r: dict) -> str:
         + ("F(x) unchanged." if r["eval_equals_x_plus_f"] else "something other than F(x).")
     )
 
+
+# -- claims ------------------------------------------------------------------------------------------------------
+
+
+def _settings(r: dict) -> str:
+    return f"{r['layers']} layers, d_model {r['d_model']}, {r['heads']} heads, {r['init']} init, seed {r['seed']}"
+
+
+def _post_ln_grows(r: dict) -> Verdict:
+    first, last = r["per_layer"][0]["post_ln"], r["per_layer"][-1]["post_ln"]
+    return Verdict(last > first, f"Post-LN weight gradient, last / first layer = {last / first:.2f} ({_settings(r)})")
+
+
+def _pre_ln_shrinks(r: dict) -> Verdict:
+    ratio = _last_first(r, "pre_ln")
+    return Verdict(ratio < 1, f"Pre-LN weight gradient, last / first layer = {ratio:.2f} ({_settings(r)})")
+
+
+def _pre_ln_follows_stream(r: dict) -> Verdict:
+    follow = add_norm.follow_ratio(r, "pre_ln")
+    weights = [row["pre_ln"] for row in r["per_layer"]]
+    spread, weight_spread = max(follow) / min(follow), max(weights) / min(weights)
+    return Verdict(
+        spread < 1.5 and spread < weight_spread,
+        f"Pre-LN: ‖∂L/∂W_l‖ / ‖∂L/∂x_l‖ varies by {spread:.2f}× across the layers, ‖∂L/∂W_l‖ itself by "
+        f"{weight_spread:.2f}× ({_settings(r)})",
+    )
+
+
+def _post_steeper(r: dict) -> Verdict:
+    post, pre = _last_first(r, "post_ln"), _last_first(r, "pre_ln")
+    return Verdict(post > pre, f"last / first layer: Post-LN {post:.2f}, Pre-LN {pre:.2f} ({_settings(r)})")
+
+
+def _pre_stream_grows(r: dict) -> Verdict:
+    first, last = r["stream"][0]["pre_ln"], r["stream"][-1]["pre_ln"]
+    post = r["stream"][-1]["post_ln"]
+    return Verdict(
+        last > first,
+        f"Pre-LN mean token norm {first:.2f} at the input, {last:.2f} after the last layer (Post-LN: {post:.2f})",
+    )
+
+
+def _dropout_spares_skip(r: dict) -> Verdict:
+    return Verdict(
+        r["skip_exact"] and r["eval_runs_equal"] and r["eval_equals_x_plus_f"],
+        f"output == x exactly where F(x) was dropped: {'yes' if r['skip_exact'] else 'no'}; eval mode gives "
+        f"x + F(x) every time: {'yes' if r['eval_runs_equal'] and r['eval_equals_x_plus_f'] else 'no'} "
+        f"(p = {r['dropout']:g}, seed {r['seed']})",
+    )
+
+
+# -- the prediction question (section 3.4) -------------------------------------------------------------------------
+
+GROWTH = ("larger at the last layer", "about the same (within 0.8–1.25×)", "smaller at the last layer")
+
+
+def _post_ln_growth(r: dict) -> str:
+    ratio = r["per_layer"][-1]["post_ln"] / r["per_layer"][0]["post_ln"]
+    return GROWTH[0] if ratio > 1.25 else GROWTH[2] if ratio < 0.8 else GROWTH[1]
+
+
+POST_LN_GROWTH = Question(
+    id="post-ln-growth",
+    text=lambda kw: (
+        f"A {kw['layers']}-layer Post-LN encoder at initialisation ({kw['init']} init, seed {kw['seed']}): "
+        "how does the last layer's weight-gradient norm compare with the first layer's?"
+    ),
+    answer=_post_ln_growth,
+    kind="choice",
+    options=GROWTH,
+    explain=lambda r: (
+        f"Post-LN's last layer gets {r['per_layer'][-1]['post_ln'] / r['per_layer'][0]['post_ln']:.2f}× "
+        "the weight-gradient norm of its first."
+    ),
+)
+
+GRADIENTS_CLAIMS = (
+    Claim(
+        id="post-ln-grows-toward-output",
+        text="Post-LN's weight gradients are larger near the output than near the input.",
+        condition="at initialisation, Xavier weights, mean-squared-error loss on a random target; noisy from seed to "
+        "seed in a model this small",
+        check=_post_ln_grows,
+        holds={},
+        fails={"layers": 12, "seed": 2},
+    ),
+    Claim(
+        id="pre-ln-shrinks-toward-output",
+        text="Pre-LN's weight gradients shrink toward the output (Xiong et al. report them flat).",
+        condition="at initialisation, either initialisation, mean-squared-error loss on a random target",
+        check=_pre_ln_shrinks,
+        holds={},
+        fails={"layers": 2, "d_model": "32", "init": "default", "seed": 0},
+    ),
+    Claim(
+        id="pre-ln-follows-stream",
+        text="Pre-LN's weight gradients follow the gradient flowing down the stream: their ratio to ‖∂L/∂x_l‖ at "
+        "each layer's output varies by less than 1.5× across the layers, less than the weight gradients themselves.",
+        condition="at initialisation, up to about 16 layers (deeper stacks spread the ratio more)",
+        check=_pre_ln_follows_stream,
+        holds={},
+        fails={"layers": 24, "d_model": "32", "seed": 0},
+    ),
+    Claim(
+        id="post-ln-steeper-than-pre-ln",
+        text="With the same weights, Post-LN's last/first weight-gradient ratio lies above Pre-LN's.",
+        condition="at initialisation, same weights for both arrangements",
+        check=_post_steeper,
+        holds={},
+        fails=scaled("per_layer", "pre_ln", 100.0, slice(-1, None)),
+    ),
+    Claim(
+        id="pre-ln-stream-grows",
+        text="Pre-LN's residual stream grows with depth; Post-LN normalises it back after every sublayer.",
+        condition="at initialisation, any setting",
+        check=_pre_stream_grows,
+        holds={},
+        fails=scaled("stream", "pre_ln", 0.01, slice(-1, None)),
+    ),
+)
 
 GRADIENTS = Experiment(
     name="add-norm",
@@ -140,6 +264,10 @@ GRADIENTS = Experiment(
             takeaway=_stream_takeaway,
         ),
     ),
+    cost=Cost(net("layers", "d_model", 12, 64, copies=3), 4.7e-3, 4.7e-7, 0.01),
+    claims=GRADIENTS_CLAIMS,
+    question=POST_LN_GROWTH,
+    example={"layers": 2, "d_model": "32", "heads": "2"},
 )
 
 SEEDS = Experiment(
@@ -170,6 +298,20 @@ SEEDS = Experiment(
             takeaway=_band_takeaway,
         ),
     ),
+    cost=Cost(net("layers", "d_model", 12, 64, copies=15), 2.3e-3, 2.4e-7, 0.01),
+    example={"layers": 2, "d_model": "32", "heads": "2"},
+)
+
+DROPOUT_CLAIMS = (
+    Claim(
+        id="dropout-spares-skip",
+        text="Dropout never touches the skip path: where F(x) is dropped the output is exactly x, and in eval mode "
+        "the block adds F(x) unchanged.",
+        condition="ResidualWithDropout, any p",
+        check=_dropout_spares_skip,
+        holds={},
+        fails=replaced(skip_exact=False),
+    ),
 )
 
 DROPOUT = Experiment(
@@ -193,6 +335,8 @@ DROPOUT = Experiment(
             takeaway=lambda r: _dropout_takeaway(r),
         ),
     ),
+    cost=Cost(fixed, 0.0, 0.0, 0.01),
+    claims=DROPOUT_CLAIMS,
 )
 
 SHAPES = Experiment(
@@ -207,107 +351,10 @@ SHAPES = Experiment(
     ),
     code=(ProjectedResidual,),
     table=lambda r: [{k: v for k, v in r.items() if not isinstance(v, list)}],
+    cost=Cost(lambda kw: (1.0, number(kw, "d_in", 512) * number(kw, "d_out", 256)), 0.0048, 5.4e-8, 0.005),
+    example={"d_in": 16, "d_out": 8},
 )
 
-
-# -- claims ------------------------------------------------------------------------------------------------------
-
-
-def _settings(r: dict) -> str:
-    return f"{r['layers']} layers, d_model {r['d_model']}, {r['heads']} heads, {r['init']} init, seed {r['seed']}"
-
-
-def _post_ln_grows(r: dict) -> Verdict:
-    first, last = r["per_layer"][0]["post_ln"], r["per_layer"][-1]["post_ln"]
-    return Verdict(last > first, f"Post-LN weight gradient, last / first layer = {last / first:.2f} ({_settings(r)})")
-
-
-def _pre_ln_shrinks(r: dict) -> Verdict:
-    ratio = _last_first(r, "pre_ln")
-    return Verdict(ratio < 1, f"Pre-LN weight gradient, last / first layer = {ratio:.2f} ({_settings(r)})")
-
-
-def _pre_ln_follows_stream(r: dict) -> Verdict:
-    follow = add_norm.follow_ratio(r, "pre_ln")
-    weights = [row["pre_ln"] for row in r["per_layer"]]
-    spread, weight_spread = max(follow) / min(follow), max(weights) / min(weights)
-    return Verdict(
-        spread < 1.5 and spread < weight_spread,
-        f"Pre-LN: ‖∂L/∂W_l‖ / ‖∂L/∂x_l‖ varies by {spread:.2f}× across the layers, ‖∂L/∂W_l‖ itself by "
-        f"{weight_spread:.2f}× ({_settings(r)})",
-    )
-
-
-def _post_steeper(r: dict) -> Verdict:
-    post, pre = _last_first(r, "post_ln"), _last_first(r, "pre_ln")
-    return Verdict(post > pre, f"last / first layer: Post-LN {post:.2f}, Pre-LN {pre:.2f} ({_settings(r)})")
-
-
-def _pre_stream_grows(r: dict) -> Verdict:
-    first, last = r["stream"][0]["pre_ln"], r["stream"][-1]["pre_ln"]
-    post = r["stream"][-1]["post_ln"]
-    return Verdict(
-        last > first,
-        f"Pre-LN mean token norm {first:.2f} at the input, {last:.2f} after the last layer (Post-LN: {post:.2f})",
-    )
-
-
-def _dropout_spares_skip(r: dict) -> Verdict:
-    return Verdict(
-        r["skip_exact"] and r["eval_runs_equal"] and r["eval_equals_x_plus_f"],
-        f"output == x exactly where F(x) was dropped: {'yes' if r['skip_exact'] else 'no'}; eval mode gives "
-        f"x + F(x) every time: {'yes' if r['eval_runs_equal'] and r['eval_equals_x_plus_f'] else 'no'} "
-        f"(p = {r['dropout']:g}, seed {r['seed']})",
-    )
-
-
-CLAIMS = (
-    Claim(
-        id="post-ln-grows-toward-output",
-        text="Post-LN's weight gradients are larger near the output than near the input.",
-        condition="at initialisation, Xavier weights, mean-squared-error loss on a random target; noisy from seed to "
-        "seed in a model this small",
-        experiment="add-norm",
-        check=_post_ln_grows,
-    ),
-    Claim(
-        id="pre-ln-shrinks-toward-output",
-        text="Pre-LN's weight gradients shrink toward the output (Xiong et al. report them flat).",
-        condition="at initialisation, either initialisation, mean-squared-error loss on a random target",
-        experiment="add-norm",
-        check=_pre_ln_shrinks,
-    ),
-    Claim(
-        id="pre-ln-follows-stream",
-        text="Pre-LN's weight gradients follow the gradient flowing down the stream: their ratio to ‖∂L/∂x_l‖ at "
-        "each layer's output varies by less than 1.5× across the layers, less than the weight gradients themselves.",
-        condition="at initialisation, up to about 16 layers (deeper stacks spread the ratio more)",
-        experiment="add-norm",
-        check=_pre_ln_follows_stream,
-    ),
-    Claim(
-        id="post-ln-steeper-than-pre-ln",
-        text="With the same weights, Post-LN's last/first weight-gradient ratio lies above Pre-LN's.",
-        condition="at initialisation, same weights for both arrangements",
-        experiment="add-norm",
-        check=_post_steeper,
-    ),
-    Claim(
-        id="pre-ln-stream-grows",
-        text="Pre-LN's residual stream grows with depth; Post-LN normalises it back after every sublayer.",
-        condition="at initialisation, any setting",
-        experiment="add-norm",
-        check=_pre_stream_grows,
-    ),
-    Claim(
-        id="dropout-spares-skip",
-        text="Dropout never touches the skip path: where F(x) is dropped the output is exactly x, and in eval mode "
-        "the block adds F(x) unchanged.",
-        condition="ResidualWithDropout, any p",
-        experiment="dropout",
-        check=_dropout_spares_skip,
-    ),
-)
 
 PAGE = Page(
     key="add-norm",
@@ -315,5 +362,4 @@ PAGE = Page(
     icon=":material/add_circle:",
     teaser="The transformer's two residuals per layer, Post-LN against Pre-LN, dropout before the add.",
     experiments=(GRADIENTS, SEEDS, DROPOUT, SHAPES),
-    claims=CLAIMS,
 )

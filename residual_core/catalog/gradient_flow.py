@@ -2,13 +2,16 @@
 
 import math
 
-from ..bounds import DEPTH_ALPHA as DEPTH_ALPHA_BOUNDS
-from ..bounds import GRADIENT_FLOW, SEED
-from ..declare import Claim, Experiment, Figure, Page, Verdict
+from ..altered import scaled
+from ..budget import Cost, fixed, net, number
+from ..declare import Claim, Experiment, Figure, Page, Question, Verdict
 from ..experiments import gradient_flow
 from ..measure import gradient_profile, layer_input_grad_norms
 from ..models.layers import Branch, Plain, ScaledResidual
 from ..models.networks import branches, initialise_, twins
+from ..numbers import g3
+from ..options import DEPTH_ALPHA as DEPTH_ALPHA_BOUNDS
+from ..options import GRADIENT_FLOW, SEED
 
 NETWORKS = (
     "Networks: DeepNetwork(DEPTH, WIDTH) built after torch.manual_seed(SEED) with the initialisation INIT,\n"
@@ -20,11 +23,6 @@ BATCH = "Batch: one standard-normal input (1, WIDTH) from its own generator seed
 NETWORK_CODE = (gradient_profile, layer_input_grad_norms, twins, branches, initialise_, Branch, Plain, ScaledResidual)
 
 
-def _g(x: float) -> str:
-    """A gradient norm or a share of one, readable at any size."""
-    return f"{x:.3g}" if x == 0 or 1e-3 <= abs(x) < 1e4 else f"{x:.1e}"
-
-
 def _kept(per_layer: list[dict], name: str) -> float:
     """``||dL/dx_0|| / ||dL/dx_L||``: the share of the output's gradient that reaches the input."""
     return per_layer[0][name] / per_layer[-1][name]
@@ -34,9 +32,9 @@ def _band_takeaway(r: dict) -> str:
     lo = r["per_layer"][0]["plain_min"] / r["per_layer"][-1]["plain"]
     hi = r["per_layer"][0]["plain_max"] / r["per_layer"][-1]["plain"]
     return (
-        f"Seed {r['seeds'][0]}: the gradient at the input is {_g(_kept(r['per_layer'], 'plain'))} times the "
-        f"output's in the plain network and {_g(_kept(r['per_layer'], 'residual'))} times in the residual one; over "
-        f"seeds {r['seeds'][0]}–{r['seeds'][-1]} the plain ratio spans {_g(lo)} to {_g(hi)}."
+        f"Seed {r['seeds'][0]}: the gradient at the input is {g3(_kept(r['per_layer'], 'plain'))} times the "
+        f"output's in the plain network and {g3(_kept(r['per_layer'], 'residual'))} times in the residual one; over "
+        f"seeds {r['seeds'][0]}–{r['seeds'][-1]} the plain ratio spans {g3(lo)} to {g3(hi)}."
     )
 
 
@@ -48,16 +46,16 @@ def _ends(r: dict, key: str) -> dict:
 def _rms_takeaway(r: dict) -> str:
     e = _ends(r, "rms")
     return (
-        f"After {r['depth']} layers the activations' RMS is {_g(e['plain'])} in the plain stack and "
-        f"{_g(e['residual'])} in the residual one (input: {_g(e['input'])})."
+        f"After {r['depth']} layers the activations' RMS is {g3(e['plain'])} in the plain stack and "
+        f"{g3(e['residual'])} in the residual one (input: {g3(e['input'])})."
     )
 
 
 def _spread_takeaway(r: dict) -> str:
     e = _ends(r, "input_spread")
     return (
-        f"How much the {r['batch']} inputs still differ: from {_g(e['input'])} at the input to {_g(e['plain'])} after "
-        f"the plain stack and {_g(e['residual'])} after the residual one."
+        f"How much the {r['batch']} inputs still differ: from {g3(e['input'])} at the input to {g3(e['plain'])} after "
+        f"the plain stack and {g3(e['residual'])} after the residual one."
     )
 
 
@@ -65,11 +63,98 @@ def _heatmap_takeaway(r: dict) -> str:
     d = max(r["depths"])
     cell = gradient_flow.cell
     return (
-        f"At depth {d} the input gets {_g(cell(r, 'residual', d, 0.1))} with α = 0.1, "
-        f"{_g(cell(r, 'residual', d, 1.0))} with α = 1 and {_g(cell(r, 'plain', d))} without the skip path; the "
+        f"At depth {d} the input gets {g3(cell(r, 'residual', d, 0.1))} with α = 0.1, "
+        f"{g3(cell(r, 'residual', d, 1.0))} with α = 1 and {g3(cell(r, 'plain', d))} without the skip path; the "
         f"output's gradient is √{r['width']} = {r['identity_norm']:.3g}."
     )
 
+
+# -- claims ------------------------------------------------------------------------------------------------------
+
+
+def _setting(r: dict) -> str:
+    return f"depth {r['depth']}, {r['activation']}, α = {r['alpha']:g}, {r['init']} init, seed {r['seed']}"
+
+
+def _plain_vanishes(r: dict) -> Verdict:
+    kept = _kept(r["per_layer"], "plain")
+    return Verdict(kept < 1e-3, f"plain ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {g3(kept)} ({_setting(r)})")
+
+
+def _residual_kept(r: dict) -> Verdict:
+    kept = _kept(r["per_layer"], "residual")
+    return Verdict(0.1 <= kept <= 10, f"residual ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {g3(kept)} ({_setting(r)})")
+
+
+def _plain_forgets(r: dict) -> Verdict:
+    e = _ends(r, "input_spread")
+    share = e["plain"] / e["input"]
+    return Verdict(share < 0.01, f"plain spread across inputs: {g3(e['plain'])} of the input's {g3(e['input'])}")
+
+
+def _residual_keeps_apart(r: dict) -> Verdict:
+    e = _ends(r, "input_spread")
+    share = e["residual"] / e["input"]
+    return Verdict(
+        share >= 0.5, f"residual spread across inputs: {g3(e['residual'])} (input: {g3(e['input'])}, {share:.2f}×)"
+    )
+
+
+def _identity_at_zero(r: dict) -> Verdict:
+    values = [gradient_flow.cell(r, "residual", d, 0.0) for d in r["depths"]]
+    worst = max(abs(v / r["identity_norm"] - 1) for v in values)
+    return Verdict(worst < 1e-12, f"α = 0 at every depth: {g3(min(values))}–{g3(max(values))}, √width = "
+                   f"{r['identity_norm']:.6g}")  # fmt: skip
+
+
+def _large_alpha_explodes(r: dict) -> Verdict:
+    d = max(r["depths"])
+    value = gradient_flow.cell(r, "residual", d, 1.0)
+    factor = value / r["identity_norm"]
+    return Verdict(
+        factor > 10,
+        f"depth {d}, α = 1: ‖∂L/∂x₀‖ = {g3(value)}, {g3(factor)}× the output's ({r['activation']}, {r['init']} init, "
+        f"seed {r['seed']})",
+    )
+
+
+# -- the prediction question (section 3.8) -------------------------------------------------------------------------
+
+GRADIENT_RATIO = Question(
+    id="gradient-ratio",
+    text=lambda kw: (
+        f"Two {kw['depth']}-layer {kw['activation']} networks with the same weights ({kw['init']} init, "
+        f"seed {kw['seed']}), one with the skip path x + {kw['alpha']:g}·{kw['activation']}(Wx + b). How many times "
+        "larger is the gradient norm at the input with the skip path than without?"
+    ),
+    answer=lambda r: r["ratio"],
+    scale="log",
+    explain=lambda r: (
+        f"Gradient norm at the input: {r['input_grad_norm']['residual']:.4g} with the skip path, "
+        f"{r['input_grad_norm']['plain']:.4g} without; ratio {r['ratio']:.4g}."
+    ),
+)
+
+FLOW_CLAIMS = (
+    Claim(
+        id="flow-plain-vanishes",
+        text="Without the skip path the gradient vanishes: less than 1/1000 of the output's gradient reaches the "
+        "input.",
+        condition="tanh or sigmoid, PyTorch's default initialisation, depth 20 or more (ReLU: 10 or more)",
+        check=_plain_vanishes,
+        holds={},
+        fails={"depth": 5},
+    ),
+    Claim(
+        id="flow-residual-kept",
+        text="With the skip path the gradient neither vanishes nor explodes: between 1/10 and 10 times the output's "
+        "gradient reaches the input.",
+        condition="a small branch (α around 0.1) and tanh or sigmoid; with ReLU or α near 1 it explodes with depth",
+        check=_residual_kept,
+        holds={},
+        fails={"depth": 200, "alpha": 1.0},
+    ),
+)
 
 FLOW = Experiment(
     name="gradient-flow",
@@ -83,6 +168,10 @@ FLOW = Experiment(
     ),
     code=NETWORK_CODE,
     table=lambda r: r["per_layer"],
+    cost=Cost(net("depth", "width", 50, 64), 3.4e-4, 9.3e-9, 0.005),
+    claims=FLOW_CLAIMS,
+    question=GRADIENT_RATIO,
+    example={"depth": 5, "width": 8},
 )
 
 SEEDS = Experiment(
@@ -114,6 +203,8 @@ SEEDS = Experiment(
             takeaway=_band_takeaway,
         ),
     ),
+    cost=Cost(net("depth", "width", 50, 64, copies=5), 2.6e-4, 3.9e-8, 0.023),
+    example={"depth": 5, "width": 8},
 )
 
 VS_TEXT = Experiment(
@@ -129,6 +220,28 @@ VS_TEXT = Experiment(
     ),
     code=(gradient_flow.gradient_flow_vs_text, gradient_flow.gradient_seed_spread),
     table=lambda r: [{"quantity": k, "printed": v, "computed": r["computed"][k]} for k, v in r["printed"].items()],
+    cost=Cost(fixed, 0.0, 0.0, 0.1),
+)
+
+ACTIVATIONS_CLAIMS = (
+    Claim(
+        id="plain-forgets-input",
+        text="After the plain stack every input lands on nearly the same point: the spread across inputs falls "
+        "below 1/100 of the input's.",
+        condition="tanh or sigmoid, PyTorch's default initialisation, depth 50 or more",
+        check=_plain_forgets,
+        holds={},
+        fails={"depth": 5},
+    ),
+    Claim(
+        id="residual-keeps-inputs-apart",
+        text="The residual stack keeps the inputs apart: after the last layer their spread is at least half the "
+        "input's.",
+        condition="a small branch (α around 0.1)",
+        check=_residual_keeps_apart,
+        holds={"depth": 10},
+        fails=scaled("per_layer", "input_spread", 0.1, slice(12, 22)),  # the residual rows after layer 0
+    ),
 )
 
 ACTIVATIONS = Experiment(
@@ -167,6 +280,30 @@ ACTIVATIONS = Experiment(
             takeaway=_spread_takeaway,
         ),
     ),
+    cost=Cost(net("depth", "width", 50, 64), 5.4e-4, 2.3e-8, 0.005),
+    claims=ACTIVATIONS_CLAIMS,
+    example={"depth": 5, "width": 8},
+)
+
+DEPTH_ALPHA_CLAIMS = (
+    Claim(
+        id="identity-at-alpha-zero",
+        text="At α = 0 the residual network is the identity: every depth passes the output's gradient √width to the "
+        "input exactly.",
+        condition="any width, activation, initialisation and seed",
+        check=_identity_at_zero,
+        holds={"width": 8},
+        fails=scaled("cells", "grad_norm", 1 + 1e-9, slice(1, 2)),
+    ),
+    Claim(
+        id="large-branch-explodes",
+        text="Residual connections do not protect a stack whose branch is not small: at the deepest depth with α = 1 "
+        "the input gets more than 10 times the output's gradient.",
+        condition="tanh or ReLU; the identity path adds, it does not cap",
+        check=_large_alpha_explodes,
+        holds={"width": 16},
+        fails={"width": 16, "activation": "sigmoid"},
+    ),
 )
 
 DEPTH_ALPHA = Experiment(
@@ -204,106 +341,9 @@ DEPTH_ALPHA = Experiment(
             takeaway=_heatmap_takeaway,
         ),
     ),
-)
-
-# -- claims ------------------------------------------------------------------------------------------------------
-
-
-def _setting(r: dict) -> str:
-    return f"depth {r['depth']}, {r['activation']}, α = {r['alpha']:g}, {r['init']} init, seed {r['seed']}"
-
-
-def _plain_vanishes(r: dict) -> Verdict:
-    kept = _kept(r["per_layer"], "plain")
-    return Verdict(kept < 1e-3, f"plain ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {_g(kept)} ({_setting(r)})")
-
-
-def _residual_kept(r: dict) -> Verdict:
-    kept = _kept(r["per_layer"], "residual")
-    return Verdict(0.1 <= kept <= 10, f"residual ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {_g(kept)} ({_setting(r)})")
-
-
-def _plain_forgets(r: dict) -> Verdict:
-    e = _ends(r, "input_spread")
-    share = e["plain"] / e["input"]
-    return Verdict(share < 0.01, f"plain spread across inputs: {_g(e['plain'])} of the input's {_g(e['input'])}")
-
-
-def _residual_keeps_apart(r: dict) -> Verdict:
-    e = _ends(r, "input_spread")
-    share = e["residual"] / e["input"]
-    return Verdict(
-        share >= 0.5, f"residual spread across inputs: {_g(e['residual'])} (input: {_g(e['input'])}, {share:.2f}×)"
-    )
-
-
-def _identity_at_zero(r: dict) -> Verdict:
-    values = [gradient_flow.cell(r, "residual", d, 0.0) for d in r["depths"]]
-    worst = max(abs(v / r["identity_norm"] - 1) for v in values)
-    return Verdict(worst < 1e-12, f"α = 0 at every depth: {_g(min(values))}–{_g(max(values))}, √width = "
-                   f"{r['identity_norm']:.6g}")  # fmt: skip
-
-
-def _large_alpha_explodes(r: dict) -> Verdict:
-    d = max(r["depths"])
-    value = gradient_flow.cell(r, "residual", d, 1.0)
-    factor = value / r["identity_norm"]
-    return Verdict(
-        factor > 10,
-        f"depth {d}, α = 1: ‖∂L/∂x₀‖ = {_g(value)}, {_g(factor)}× the output's ({r['activation']}, {r['init']} init, "
-        f"seed {r['seed']})",
-    )
-
-
-CLAIMS = (
-    Claim(
-        id="flow-plain-vanishes",
-        text="Without the skip path the gradient vanishes: less than 1/1000 of the output's gradient reaches the "
-        "input.",
-        condition="tanh or sigmoid, PyTorch's default initialisation, depth 20 or more (ReLU: 10 or more)",
-        experiment="gradient-flow",
-        check=_plain_vanishes,
-    ),
-    Claim(
-        id="flow-residual-kept",
-        text="With the skip path the gradient neither vanishes nor explodes: between 1/10 and 10 times the output's "
-        "gradient reaches the input.",
-        condition="a small branch (α around 0.1) and tanh or sigmoid; with ReLU or α near 1 it explodes with depth",
-        experiment="gradient-flow",
-        check=_residual_kept,
-    ),
-    Claim(
-        id="plain-forgets-input",
-        text="After the plain stack every input lands on nearly the same point: the spread across inputs falls "
-        "below 1/100 of the input's.",
-        condition="tanh or sigmoid, PyTorch's default initialisation, depth 50 or more",
-        experiment="activations",
-        check=_plain_forgets,
-    ),
-    Claim(
-        id="residual-keeps-inputs-apart",
-        text="The residual stack keeps the inputs apart: after the last layer their spread is at least half the "
-        "input's.",
-        condition="a small branch (α around 0.1)",
-        experiment="activations",
-        check=_residual_keeps_apart,
-    ),
-    Claim(
-        id="identity-at-alpha-zero",
-        text="At α = 0 the residual network is the identity: every depth passes the output's gradient √width to the "
-        "input exactly.",
-        condition="any width, activation, initialisation and seed",
-        experiment="depth-alpha",
-        check=_identity_at_zero,
-    ),
-    Claim(
-        id="large-branch-explodes",
-        text="Residual connections do not protect a stack whose branch is not small: at the deepest depth with α = 1 "
-        "the input gets more than 10 times the output's gradient.",
-        condition="tanh or ReLU; the identity path adds, it does not cap",
-        experiment="depth-alpha",
-        check=_large_alpha_explodes,
-    ),
+    cost=Cost(lambda kw: (1.0, number(kw, "width", 64) ** 2), 0.25, 6.8e-6, 0.25),
+    claims=DEPTH_ALPHA_CLAIMS,
+    example={"width": 8},
 )
 
 PAGE = Page(
@@ -312,5 +352,4 @@ PAGE = Page(
     icon=":material/waterfall_chart:",
     teaser="Gradient norm at every layer, with and without the skip path, over depth, scale α and seeds.",
     experiments=(FLOW, SEEDS, VS_TEXT, ACTIVATIONS, DEPTH_ALPHA),
-    claims=CLAIMS,
 )

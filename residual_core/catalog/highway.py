@@ -2,19 +2,19 @@
 
 import math
 
-from ..bounds import HIGHWAY, HIGHWAY_BATCH, HIGHWAY_TRAIN, HIGHWAY_TRAIN_BATCH, HIGHWAY_TRAIN_LR, HIGHWAY_TRAIN_TEST
-from ..bounds import HIGHWAY_TRAIN_WIDTH as WIDTH
-from ..declare import Claim, Experiment, Figure, Page, Verdict
+from ..altered import replaced, scaled
+from ..budget import Cost, fixed, net, number
+from ..declare import Claim, Experiment, Figure, Page, Question, Verdict
 from ..experiments import highway
+from ..experiments.highway import HIGHWAY_BATCH, HIGHWAY_TRAIN_BATCH, HIGHWAY_TRAIN_LR, HIGHWAY_TRAIN_TEST
+from ..experiments.highway import HIGHWAY_TRAIN_WIDTH as WIDTH
 from ..measure import layer_input_grad_norms
 from ..models.layers import HighwayLayer, UncoupledHighway
 from ..models.networks import Regressor, highway_stack
+from ..numbers import g3
+from ..options import HIGHWAY, HIGHWAY_TRAIN
 from ..training.loop import train_models
 from ..training.tasks import StreamingRegressionTask
-
-
-def _g(x: float) -> str:
-    return f"{x:.3g}" if x == 0 or 1e-3 <= abs(x) < 1e4 else f"{x:.1e}"
 
 
 def _kept(r: dict, kind: str) -> float:
@@ -25,7 +25,7 @@ def _kept(r: dict, kind: str) -> float:
 def _gradients_takeaway(r: dict) -> str:
     return (
         f"Gradient at the input over the gradient at the output after {r['depth']} layers: plain "
-        f"{_g(_kept(r, 'plain'))}, highway {_g(_kept(r, 'highway'))}, residual {_g(_kept(r, 'residual'))}."
+        f"{g3(_kept(r, 'plain'))}, highway {g3(_kept(r, 'highway'))}, residual {g3(_kept(r, 'residual'))}."
     )
 
 
@@ -52,6 +52,101 @@ def _training_takeaway(r: dict) -> str:
         f"{t['residual']:.3f} (1 = learned nothing)."
     )
 
+
+# -- claims ------------------------------------------------------------------------------------------------------
+
+
+def _setting(r: dict) -> str:
+    return f"depth {r['depth']}, gate bias {r['gate_bias']:g}, width {r['width']}, seed {r['seed']}"
+
+
+def _plain_vanishes(r: dict) -> Verdict:
+    kept = _kept(r, "plain")
+    return Verdict(kept < 1e-3, f"plain ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {g3(kept)} ({_setting(r)})")
+
+
+def _highway_carries(r: dict) -> Verdict:
+    kept = _kept(r, "highway")
+    return Verdict(
+        kept >= 1e-2,
+        f"highway ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {g3(kept)}, mean gate in layer 1 {r['gate_mean'][0]:.3f} ({_setting(r)})",
+    )
+
+
+def _residual_grows(r: dict) -> Verdict:
+    kept = _kept(r, "residual")
+    return Verdict(kept > 1, f"residual ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {g3(kept)} ({_setting(r)})")
+
+
+def _uncoupled_exact(r: dict) -> Verdict:
+    return Verdict(
+        r["exact_residual"] and r["exact_plain"],
+        f"T = C = 1 equals the residual block: {'yes' if r['exact_residual'] else 'no'}; T = 1, C = 0 equals the "
+        f"plain layer: {'yes' if r['exact_plain'] else 'no'} (width {r['width']}, seed {r['seed']}, float32)",
+    )
+
+
+def _plain_trains_worst(r: dict) -> Verdict:
+    t = r["test"]
+    return Verdict(
+        t["plain"] > 2 * min(t["highway"], t["residual"]),
+        f"held-out loss: plain {t['plain']:.3f}, highway {t['highway']:.3f}, residual {t['residual']:.3f} "
+        f"({r['layers']} layers, {r['steps']} steps, gate bias {r['gate_bias']:g}, seed {r['seed']})",
+    )
+
+
+# -- the prediction question (section 3.3, highway networks) -----------------------------------------------------
+
+STACKS = ("plain", "highway", "residual")
+
+
+def _largest_input_gradient(r: dict) -> str:
+    first = r["per_layer"][0]
+    return max(STACKS, key=lambda k: first[k])
+
+
+LARGEST_GRADIENT = Question(
+    id="largest-input-gradient",
+    text=lambda kw: (
+        f"Three {kw['depth']}-layer stacks with the same transforms: plain, highway (gate bias "
+        f"{kw['gate_bias']:g}) and residual. Which one has the largest gradient norm at its input?"
+    ),
+    answer=_largest_input_gradient,
+    kind="choice",
+    options=STACKS,
+    explain=lambda r: (
+        "Gradient norm at the input: "
+        + ", ".join(f"{k} {r['per_layer'][0][k]:.3g}" for k in STACKS)
+        + " (the same output gradient in all three)."
+    ),
+)
+
+AT_INIT_CLAIMS = (
+    Claim(
+        id="highway-plain-vanishes",
+        text="Without a carry path the gradient vanishes: less than 1/1000 of it reaches the plain stack's input.",
+        condition="tanh transforms, PyTorch's default initialisation, 20 layers or more",
+        check=_plain_vanishes,
+        holds={},
+        fails={"depth": 5},
+    ),
+    Claim(
+        id="closed-gate-carries-gradient",
+        text="A highway whose gates start nearly shut carries the gradient: more than 1/100 of it reaches the input.",
+        condition="a negative gate bias, the more negative the deeper (−3 or below at 50 layers)",
+        check=_highway_carries,
+        holds={},
+        fails={"gate_bias": 2.0},
+    ),
+    Claim(
+        id="unscaled-residual-grows",
+        text="The residual stack's gradient does not vanish; with nothing scaling H down it grows toward the input.",
+        condition="x + H(x) with H = tanh(Wx + b) at full size (no α)",
+        check=_residual_grows,
+        holds={"depth": 5},
+        fails=scaled("per_layer", "residual", 1e-3, slice(0, 1)),
+    ),
+)
 
 AT_INIT = Experiment(
     name="highway",
@@ -114,6 +209,22 @@ AT_INIT = Experiment(
             takeaway=_change_takeaway,
         ),
     ),
+    cost=Cost(net("depth", "width", 50, 64, copies=3), 4.6e-4, 2.7e-8, 0.023),
+    claims=AT_INIT_CLAIMS,
+    question=LARGEST_GRADIENT,
+    example={"depth": 5, "width": 8},
+)
+
+GATE_CHECK_CLAIMS = (
+    Claim(
+        id="uncoupled-gates-reproduce",
+        text="Uncoupled gates contain both layers: T = C = 1 gives the residual block and T = 1, C = 0 the plain "
+        "layer, bit for bit.",
+        condition="any width and seed (float32, the text's own blocks as references)",
+        check=_uncoupled_exact,
+        holds={"width": 8},
+        fails=replaced(exact_residual=False),
+    ),
 )
 
 GATE_CHECK = Experiment(
@@ -129,6 +240,21 @@ GATE_CHECK = Experiment(
     ),
     code=(UncoupledHighway,),
     table=lambda r: r["rows"],
+    cost=Cost(fixed, 0.0, 0.0, 0.01),
+    claims=GATE_CHECK_CLAIMS,
+    example={"width": 8},
+)
+
+TRAINED_CLAIMS = (
+    Claim(
+        id="plain-trains-worst",
+        text="Trained side by side, the plain stack ends with more than twice the held-out loss of the better of "
+        "the highway and the residual stack.",
+        condition="30 layers or more, 100 steps; shallower stacks let the plain one keep up",
+        check=_plain_trains_worst,
+        holds=replaced(test={"plain": 0.9, "highway": 0.2, "residual": 0.3}),
+        fails=replaced(test={"plain": 0.35, "highway": 0.2, "residual": 0.3}),
+    ),
 )
 
 TRAINED = Experiment(
@@ -164,88 +290,9 @@ TRAINED = Experiment(
             takeaway=_training_takeaway,
         ),
     ),
-)
-
-# -- claims ------------------------------------------------------------------------------------------------------
-
-
-def _setting(r: dict) -> str:
-    return f"depth {r['depth']}, gate bias {r['gate_bias']:g}, width {r['width']}, seed {r['seed']}"
-
-
-def _plain_vanishes(r: dict) -> Verdict:
-    kept = _kept(r, "plain")
-    return Verdict(kept < 1e-3, f"plain ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {_g(kept)} ({_setting(r)})")
-
-
-def _highway_carries(r: dict) -> Verdict:
-    kept = _kept(r, "highway")
-    return Verdict(
-        kept >= 1e-2,
-        f"highway ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {_g(kept)}, mean gate in layer 1 {r['gate_mean'][0]:.3f} ({_setting(r)})",
-    )
-
-
-def _residual_grows(r: dict) -> Verdict:
-    kept = _kept(r, "residual")
-    return Verdict(kept > 1, f"residual ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ = {_g(kept)} ({_setting(r)})")
-
-
-def _uncoupled_exact(r: dict) -> Verdict:
-    return Verdict(
-        r["exact_residual"] and r["exact_plain"],
-        f"T = C = 1 equals the residual block: {'yes' if r['exact_residual'] else 'no'}; T = 1, C = 0 equals the "
-        f"plain layer: {'yes' if r['exact_plain'] else 'no'} (width {r['width']}, seed {r['seed']}, float32)",
-    )
-
-
-def _plain_trains_worst(r: dict) -> Verdict:
-    t = r["test"]
-    return Verdict(
-        t["plain"] > 2 * min(t["highway"], t["residual"]),
-        f"held-out loss: plain {t['plain']:.3f}, highway {t['highway']:.3f}, residual {t['residual']:.3f} "
-        f"({r['layers']} layers, {r['steps']} steps, gate bias {r['gate_bias']:g}, seed {r['seed']})",
-    )
-
-
-CLAIMS = (
-    Claim(
-        id="highway-plain-vanishes",
-        text="Without a carry path the gradient vanishes: less than 1/1000 of it reaches the plain stack's input.",
-        condition="tanh transforms, PyTorch's default initialisation, 20 layers or more",
-        experiment="highway",
-        check=_plain_vanishes,
-    ),
-    Claim(
-        id="closed-gate-carries-gradient",
-        text="A highway whose gates start nearly shut carries the gradient: more than 1/100 of it reaches the input.",
-        condition="a negative gate bias, the more negative the deeper (−3 or below at 50 layers)",
-        experiment="highway",
-        check=_highway_carries,
-    ),
-    Claim(
-        id="unscaled-residual-grows",
-        text="The residual stack's gradient does not vanish; with nothing scaling H down it grows toward the input.",
-        condition="x + H(x) with H = tanh(Wx + b) at full size (no α)",
-        experiment="highway",
-        check=_residual_grows,
-    ),
-    Claim(
-        id="uncoupled-gates-reproduce",
-        text="Uncoupled gates contain both layers: T = C = 1 gives the residual block and T = 1, C = 0 the plain "
-        "layer, bit for bit.",
-        condition="any width and seed (float32, the text's own blocks as references)",
-        experiment="gate-check",
-        check=_uncoupled_exact,
-    ),
-    Claim(
-        id="plain-trains-worst",
-        text="Trained side by side, the plain stack ends with more than twice the held-out loss of the better of "
-        "the highway and the residual stack.",
-        condition="30 layers or more, 100 steps; shallower stacks let the plain one keep up",
-        experiment="highway-train",
-        check=_plain_trains_worst,
-    ),
+    cost=Cost(lambda kw: (3 * number(kw, "layers", 30) * number(kw, "steps", 100), 0.0), 2.6e-4, 0.0, 0.07),
+    claims=TRAINED_CLAIMS,
+    example={"layers": 2, "steps": 10},
 )
 
 PAGE = Page(
@@ -254,5 +301,4 @@ PAGE = Page(
     icon=":material/alt_route:",
     teaser="Gated carry T·H(x) + (1 − T)·x against the always-open x + F(x).",
     experiments=(AT_INIT, GATE_CHECK, TRAINED),
-    claims=CLAIMS,
 )

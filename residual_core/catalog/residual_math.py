@@ -1,16 +1,15 @@
 """/residual-math: y = x + R(x) in one dimension, the unrolled sum, section 3.5, the Jacobian view, x ⊙ F(x)."""
 
-from ..bounds import MATH_NETWORK, RESIDUAL_1D, SEED
-from ..bounds import PRESERVATION as PRESERVATION_BOUNDS
-from ..declare import Claim, Experiment, Figure, Page, Verdict
+from ..altered import replaced
+from ..budget import Cost, fixed, net, number
+from ..declare import Claim, Experiment, Figure, Page, Question, Verdict
 from ..experiments import jacobian, preservation, residual_math
 from ..measure import layer_input_grad_norms
 from ..models.layers import Branch, Multiplicative, ScaledResidual
 from ..models.networks import twins
-
-
-def _g(x: float) -> str:
-    return f"{x:.3g}" if x == 0 or 1e-3 <= abs(x) < 1e4 else f"{x:.1e}"
+from ..numbers import g3
+from ..options import MATH_NETWORK, RESIDUAL_1D, SEED
+from ..options import PRESERVATION as PRESERVATION_BOUNDS
 
 
 def _one_d_takeaway(r: dict) -> str:
@@ -20,7 +19,7 @@ def _one_d_takeaway(r: dict) -> str:
 
 def _unrolled_takeaway(r: dict) -> str:
     return (
-        f"After {r['layers']} layers ‖x_L‖ = {_g(r['output_norm'])} (input {_g(r['input_norm'])}); adding the "
+        f"After {r['layers']} layers ‖x_L‖ = {g3(r['output_norm'])} (input {g3(r['input_norm'])}); adding the "
         f"{r['layers']} branch outputs to x₀ reproduces x_L to {r['max_abs_diff_float32']:.1e} in float32 and "
         f"{r['max_abs_diff_float64']:.1e} in float64."
     )
@@ -28,25 +27,25 @@ def _unrolled_takeaway(r: dict) -> str:
 
 def _preservation_takeaway(r: dict) -> str:
     return (
-        f"After {r['depth']} layers x ← {r['shrink']:g}·x keeps {_g(r['output_norm_plain'] / r['input_norm'])} of "
+        f"After {r['depth']} layers x ← {r['shrink']:g}·x keeps {g3(r['output_norm_plain'] / r['input_norm'])} of "
         f"the input's norm and x ← x + {r['update']:g}·x multiplies it by "
-        f"{_g(r['output_norm_residual'] / r['input_norm'])}."
+        f"{g3(r['output_norm_residual'] / r['input_norm'])}."
     )
 
 
 def _spectrum_takeaway(r: dict) -> str:
     last = r["per_layer"][-1]
     return (
-        f"The singular values of ∂x_{r['layers']}/∂x₀ span {_g(last['plain_min'])} to {_g(last['plain_max'])} "
-        f"without the skip path and {_g(last['residual_min'])} to {_g(last['residual_max'])} with it."
+        f"The singular values of ∂x_{r['layers']}/∂x₀ span {g3(last['plain_min'])} to {g3(last['plain_max'])} "
+        f"without the skip path and {g3(last['residual_min'])} to {g3(last['residual_max'])} with it."
     )
 
 
 def _jacobian_layers_takeaway(r: dict) -> str:
     last = r["per_layer"][-1]
     return (
-        f"Median singular value after {r['layers']} layers: {_g(last['plain_median'])} (plain) and "
-        f"{_g(last['residual_median'])} (residual)."
+        f"Median singular value after {r['layers']} layers: {g3(last['plain_median'])} (plain) and "
+        f"{g3(last['residual_median'])} (residual)."
     )
 
 
@@ -57,14 +56,98 @@ def _ends(r: dict, key: str) -> tuple[float, float]:
 def _mult_forward_takeaway(r: dict) -> str:
     a0, a1 = _ends(r, "additive_norm")
     _, m1 = _ends(r, "multiplicative_norm")
-    return f"After {r['layers']} layers ‖x‖ is {_g(m1)} for x ⊙ F(x) and {_g(a1)} for x + α·F(x) (input {_g(a0)})."
+    return f"After {r['layers']} layers ‖x‖ is {g3(m1)} for x ⊙ F(x) and {g3(a1)} for x + α·F(x) (input {g3(a0)})."
 
 
 def _mult_gradient_takeaway(r: dict) -> str:
     a0, _ = _ends(r, "additive_grad")
     m0, _ = _ends(r, "multiplicative_grad")
-    return f"The gradient reaching the input is {_g(m0)} for x ⊙ F(x) and {_g(a0)} for x + α·F(x)."
+    return f"The gradient reaching the input is {g3(m0)} for x ⊙ F(x) and {g3(a0)} for x + α·F(x)."
 
+
+# -- claims ------------------------------------------------------------------------------------------------------
+
+
+def _net(r: dict) -> str:
+    return f"{r['layers']} layers, width {r['width']}, α = {r['alpha']:g}, {r['activation']}, seed {r['seed']}"
+
+
+def _below_one(r: dict) -> Verdict:
+    return Verdict(
+        r["share_below_one"] > 0,
+        f"1 + R′(x) < 1 on {r['share_below_one']:.1%} of the grid (smallest {r['min_dy']:.4f}), R(x) = "
+        f"{r['a']:g}·{r['g']}({r['w']:g}·x)",
+    )
+
+
+def _unrolled_exact(r: dict) -> Verdict:
+    ok32 = r["max_abs_diff_float32"] <= 16 * r["float32_spacing"]
+    ok64 = r["max_abs_diff_float64"] <= 1e-9 * max(1.0, r["output_norm"])
+    return Verdict(
+        ok32 and ok64,
+        f"max |x_L − (x₀ + Σ Fᵢ)| = {r['max_abs_diff_float32']:.1e} in float32 (one rounding step there: "
+        f"{r['float32_spacing']:.1e}), {r['max_abs_diff_float64']:.1e} in float64 ({_net(r)})",
+    )
+
+
+def _blocks_below_one(r: dict) -> Verdict:
+    return Verdict(
+        r["blocks_below_one"] > 0,
+        f"{r['blocks_below_one']} of {r['layers']} residual blocks have σ_min(I + A) < 1 (smallest "
+        f"{r['smallest_block_sigma']:.4f}; bound 1 − ‖A‖₂ ≥ {r['smallest_lower_bound']:.4f}) ({_net(r)})",
+    )
+
+
+def _residual_keeps_directions(r: dict) -> Verdict:
+    last = r["per_layer"][-1]
+    return Verdict(
+        last["residual_min"] >= 0.1 and last["residual_max"] <= 10,
+        f"singular values of ∂x_L/∂x₀: residual {g3(last['residual_min'])}–{g3(last['residual_max'])}, plain "
+        f"{g3(last['plain_min'])}–{g3(last['plain_max'])} ({_net(r)})",
+    )
+
+
+def _multiplication_compounds(r: dict) -> Verdict:
+    m0, m1 = _ends(r, "multiplicative_norm")
+    a0, a1 = _ends(r, "additive_norm")
+    mult, add = m1 / m0, a1 / a0
+    return Verdict(
+        (mult < 1e-3 or mult > 1e3) and 0.1 <= add <= 10,
+        f"‖x_L‖ / ‖x₀‖ = {g3(mult)} for x ⊙ F(x), {g3(add)} for x + α·F(x) ({_net(r)})",
+    )
+
+
+# -- the prediction question (sections 3.2 and 3.3) ---------------------------------------------------------------
+
+
+def _branch(kw: dict) -> str:
+    return f"R(x) = {kw['a']:g}·{kw['g']}({kw['w']:g}·x)"
+
+
+BELOW_ONE = Question(
+    id="below-one",
+    text=lambda kw: (
+        f"y = x + R(x) with {_branch(kw)}, for x from −3 to 3. On what share of that range (in %) is "
+        "dy/dx = 1 + R′(x) below 1?"
+    ),
+    answer=lambda r: 100 * r["share_below_one"],
+    explain=lambda r: (
+        f"dy/dx < 1 on {r['share_below_one']:.0%} of the plot: exactly where R′(x) < 0 (the smallest "
+        f"dy/dx is {r['min_dy']:.3f})."
+    ),
+)
+
+ONE_D_CLAIMS = (
+    Claim(
+        id="derivative-below-one",
+        text="The derivative of x + R(x) is not at least 1: 1 + R′(x) drops below 1 wherever the branch decreases.",
+        condition="a branch with R′ < 0 somewhere (sin with a·w ≠ 0; tanh or relu with a·w < 0)",
+        check=_below_one,
+        seeded=False,
+        holds={},
+        fails={"g": "tanh"},
+    ),
+)
 
 ONE_D = Experiment(
     name="residual-1d",
@@ -94,9 +177,23 @@ ONE_D = Experiment(
             takeaway=_one_d_takeaway,
         ),
     ),
+    cost=Cost(fixed, 0.0, 0.0, 0.01),
+    claims=ONE_D_CLAIMS,
+    question=BELOW_ONE,
 )
 
 NETWORK_HELP = "Batch: one standard-normal input (1, WIDTH) from its own generator seeded from SEED."
+
+UNROLLED_CLAIMS = (
+    Claim(
+        id="unrolled-sum-exact",
+        text="x_L = x₀ + Σ Fᵢ(xᵢ): adding the branch outputs to the input reproduces the output up to rounding.",
+        condition="any residual network x ← x + α·F(x) (rounding: 16 float32 steps, 1e-9 relative in float64)",
+        check=_unrolled_exact,
+        holds={"layers": 5},
+        fails=replaced(max_abs_diff_float32=lambda r: 100 * r["float32_spacing"]),
+    ),
+)
 
 UNROLLED = Experiment(
     name="unrolled",
@@ -120,6 +217,9 @@ UNROLLED = Experiment(
             takeaway=_unrolled_takeaway,
         ),
     ),
+    cost=Cost(net("layers", "width", 30, 64), 3.7e-4, 2.7e-8, 0.005),
+    claims=UNROLLED_CLAIMS,
+    example={"layers": 5, "width": 8},
 )
 
 PRESERVATION = Experiment(
@@ -144,6 +244,7 @@ PRESERVATION = Experiment(
             takeaway=_preservation_takeaway,
         ),
     ),
+    cost=Cost(lambda kw: (number(kw, "depth", 100), 0.0), 1.0e-4, 0.0, 0.005),
 )
 
 PRESERVATION_VS_TEXT = Experiment(
@@ -158,6 +259,27 @@ PRESERVATION_VS_TEXT = Experiment(
     ),
     code=(preservation.preservation_experiment,),
     table=lambda r: [{"quantity": k, "printed": v, "computed": r["computed"][k]} for k, v in r["printed"].items()],
+    cost=Cost(fixed, 0.0, 0.0, 0.02),
+)
+
+JACOBIAN_CLAIMS = (
+    Claim(
+        id="residual-blocks-below-one",
+        text="In matrix form “at least 1” fails too: some residual blocks' Jacobians I + A have a singular value "
+        "below 1.",
+        condition="any α > 0: it needs only one direction that A shortens",
+        check=_blocks_below_one,
+        holds={"layers": 5, "width": 16},
+        fails={"layers": 5, "width": 16, "alpha": 0.0},
+    ),
+    Claim(
+        id="residual-keeps-directions",
+        text="The residual stack keeps every direction: the singular values of ∂x_L/∂x₀ stay between 0.1 and 10.",
+        condition="a small branch (α around 0.1); with α near 1 or ReLU they grow",
+        check=_residual_keeps_directions,
+        holds={},
+        fails={"alpha": 2.0, "activation": "relu"},
+    ),
 )
 
 JACOBIAN = Experiment(
@@ -202,6 +324,21 @@ JACOBIAN = Experiment(
             takeaway=_jacobian_layers_takeaway,
         ),
     ),
+    cost=Cost(net("layers", "width", 30, 64, power=3), 0.0, 1.8e-8, 0.068),
+    claims=JACOBIAN_CLAIMS,
+    example={"layers": 5, "width": 8},
+)
+
+MULTIPLICATIVE_CLAIMS = (
+    Claim(
+        id="multiplication-compounds",
+        text="Multiplying instead of adding makes depth compound again: x ⊙ F(x) ends below 1/1000 or above 1000 "
+        "times the input's norm, while x + α·F(x) stays within a factor of 10.",
+        condition="tanh or sigmoid branch (|F| < 1), α around 0.1, 20 layers or more",
+        check=_multiplication_compounds,
+        holds={},
+        fails={"layers": 1},
+    ),
 )
 
 MULTIPLICATIVE = Experiment(
@@ -233,99 +370,9 @@ MULTIPLICATIVE = Experiment(
             takeaway=_mult_gradient_takeaway,
         ),
     ),
-)
-
-# -- claims ------------------------------------------------------------------------------------------------------
-
-
-def _net(r: dict) -> str:
-    return f"{r['layers']} layers, width {r['width']}, α = {r['alpha']:g}, {r['activation']}, seed {r['seed']}"
-
-
-def _below_one(r: dict) -> Verdict:
-    return Verdict(
-        r["share_below_one"] > 0,
-        f"1 + R′(x) < 1 on {r['share_below_one']:.1%} of the grid (smallest {r['min_dy']:.4f}), R(x) = "
-        f"{r['a']:g}·{r['g']}({r['w']:g}·x)",
-    )
-
-
-def _unrolled_exact(r: dict) -> Verdict:
-    ok32 = r["max_abs_diff_float32"] <= 16 * r["float32_spacing"]
-    ok64 = r["max_abs_diff_float64"] <= 1e-9 * max(1.0, r["output_norm"])
-    return Verdict(
-        ok32 and ok64,
-        f"max |x_L − (x₀ + Σ Fᵢ)| = {r['max_abs_diff_float32']:.1e} in float32 (one rounding step there: "
-        f"{r['float32_spacing']:.1e}), {r['max_abs_diff_float64']:.1e} in float64 ({_net(r)})",
-    )
-
-
-def _blocks_below_one(r: dict) -> Verdict:
-    return Verdict(
-        r["blocks_below_one"] > 0,
-        f"{r['blocks_below_one']} of {r['layers']} residual blocks have σ_min(I + A) < 1 (smallest "
-        f"{r['smallest_block_sigma']:.4f}; bound 1 − ‖A‖₂ ≥ {r['smallest_lower_bound']:.4f}) ({_net(r)})",
-    )
-
-
-def _residual_keeps_directions(r: dict) -> Verdict:
-    last = r["per_layer"][-1]
-    return Verdict(
-        last["residual_min"] >= 0.1 and last["residual_max"] <= 10,
-        f"singular values of ∂x_L/∂x₀: residual {_g(last['residual_min'])}–{_g(last['residual_max'])}, plain "
-        f"{_g(last['plain_min'])}–{_g(last['plain_max'])} ({_net(r)})",
-    )
-
-
-def _multiplication_compounds(r: dict) -> Verdict:
-    m0, m1 = _ends(r, "multiplicative_norm")
-    a0, a1 = _ends(r, "additive_norm")
-    mult, add = m1 / m0, a1 / a0
-    return Verdict(
-        (mult < 1e-3 or mult > 1e3) and 0.1 <= add <= 10,
-        f"‖x_L‖ / ‖x₀‖ = {_g(mult)} for x ⊙ F(x), {_g(add)} for x + α·F(x) ({_net(r)})",
-    )
-
-
-CLAIMS = (
-    Claim(
-        id="derivative-below-one",
-        text="The derivative of x + R(x) is not at least 1: 1 + R′(x) drops below 1 wherever the branch decreases.",
-        condition="a branch with R′ < 0 somewhere (sin with a·w ≠ 0; tanh or relu with a·w < 0)",
-        experiment="residual-1d",
-        check=_below_one,
-        seeded=False,
-    ),
-    Claim(
-        id="unrolled-sum-exact",
-        text="x_L = x₀ + Σ Fᵢ(xᵢ): adding the branch outputs to the input reproduces the output up to rounding.",
-        condition="any residual network x ← x + α·F(x) (rounding: 16 float32 steps, 1e-9 relative in float64)",
-        experiment="unrolled",
-        check=_unrolled_exact,
-    ),
-    Claim(
-        id="residual-blocks-below-one",
-        text="In matrix form “at least 1” fails too: some residual blocks' Jacobians I + A have a singular value "
-        "below 1.",
-        condition="any α > 0: it needs only one direction that A shortens",
-        experiment="jacobian",
-        check=_blocks_below_one,
-    ),
-    Claim(
-        id="residual-keeps-directions",
-        text="The residual stack keeps every direction: the singular values of ∂x_L/∂x₀ stay between 0.1 and 10.",
-        condition="a small branch (α around 0.1); with α near 1 or ReLU they grow",
-        experiment="jacobian",
-        check=_residual_keeps_directions,
-    ),
-    Claim(
-        id="multiplication-compounds",
-        text="Multiplying instead of adding makes depth compound again: x ⊙ F(x) ends below 1/1000 or above 1000 "
-        "times the input's norm, while x + α·F(x) stays within a factor of 10.",
-        condition="tanh or sigmoid branch (|F| < 1), α around 0.1, 20 layers or more",
-        experiment="multiplicative",
-        check=_multiplication_compounds,
-    ),
+    cost=Cost(net("layers", "width", 30, 64), 5.8e-4, 5.4e-9, 0.005),
+    claims=MULTIPLICATIVE_CLAIMS,
+    example={"layers": 5, "width": 8},
 )
 
 PAGE = Page(
@@ -334,5 +381,4 @@ PAGE = Page(
     icon=":material/function:",
     teaser="y = x + F(x): the derivative 1 + F′, the unrolled sum x₀ + Σ Fᵢ, and what survives a hundred layers.",
     experiments=(ONE_D, UNROLLED, PRESERVATION, PRESERVATION_VS_TEXT, JACOBIAN, MULTIPLICATIVE),
-    claims=CLAIMS,
 )

@@ -2,7 +2,8 @@
 
 import math
 
-from .. import bounds
+from .. import options
+from ..budget import Cost, depth_list, mlp, number, sequence
 from ..declare import Experiment, Figure, Page
 from ..experiments import training_lab as lab
 from ..models.layers import GatedResidual, Plain, ReZero, ScaledResidual
@@ -10,7 +11,8 @@ from ..models.networks import DeepMLP
 from ..models.transformer import NoResidualLayer, PostLNLayer, PreLNLayer, SequenceModel
 from ..training.loop import train_models
 from ..training.tasks import RegressionTask, SequenceTask
-from .training_claims import CLAIMS, loss_text
+from . import training_claims as says
+from .training_claims import loss_text
 
 SEQUENCE = (
     "Network: token + learned position embeddings (d_model), LAYERS encoder layers of\n"
@@ -27,6 +29,12 @@ MLP = (
 )
 SEQUENCE_CODE = (train_models, SequenceModel, SequenceTask, PostLNLayer, PreLNLayer, NoResidualLayer)
 MLP_CODE = (DeepMLP, RegressionTask, train_models)
+# The cost coefficients (seconds per op, per multiply-add, and a base) are fitted by ``python benchmarks/budget.py``.
+# The two transformer experiments share the fit of `train` (the same network, trained once per variant), the most
+# sampled of them (16 runs).
+SEQUENCE_FIT = (1.86e-3, 2.66e-10, 0.13)
+SMALL_SEQUENCE = {"layers": 1, "steps": 10, "d_model": 16, "seq_len": 4, "batch": 8}  # the tests' cheap runs
+SMALL_MLP = {"steps": 10, "width": 8, "samples": 32}
 
 
 def status(r: dict) -> str:
@@ -99,7 +107,7 @@ def loss_curves(r: dict) -> dict:
 TRAIN_ONE = Experiment(
     name="train",
     func=lab.train,
-    bounds=bounds.TRAIN,
+    bounds=options.TRAIN,
     summary="train one transformer variant (post-ln, pre-ln, none) and print its training curve",
     help=(
         "Exercise 4: train one transformer VARIANT and print its curve [{step, loss, accuracy}] and\n"
@@ -107,12 +115,14 @@ TRAIN_ONE = Experiment(
     ),
     code=(lab.transformer_experiment, *SEQUENCE_CODE),
     table=lambda r: r["curve"],
+    cost=Cost(sequence(1), *SEQUENCE_FIT),
+    example=SMALL_SEQUENCE,
 )
 
 TRANSFORMER = Experiment(
     name="transformer",
     func=lab.transformer_experiment,
-    bounds=bounds.TRANSFORMER_TRAINING,
+    bounds=options.TRANSFORMER_TRAINING,
     summary="the three transformer variants trained side by side on the same batches",
     help="Exercise 4: Post-LN, Pre-LN and no residual, trained side by side.\n\n" + SEQUENCE,
     code=SEQUENCE_CODE,
@@ -137,12 +147,16 @@ TRANSFORMER = Experiment(
         ),
     ),
     live=True,
+    cost=Cost(sequence(3), *SEQUENCE_FIT),
+    claims=says.TRANSFORMER_CLAIMS,
+    question=says.TRANSFORMER_QUESTION,
+    example=SMALL_SEQUENCE,
 )
 
 DEPTH = Experiment(
     name="depth-sweep",
     func=lab.depth_experiment,
-    bounds=bounds.DEPTH_SWEEP,
+    bounds=options.DEPTH_SWEEP,
     summary="final training loss of plain and residual MLPs of depth 2, 4, 8, ... MAX_DEPTH",
     help=(
         "Exercise 1: plain (x <- tanh(Wx+b)) and residual (x <- x + tanh(Wx+b)) MLPs with the same weights,\n"
@@ -179,12 +193,16 @@ DEPTH = Experiment(
         ),
     ),
     live=True,
+    cost=Cost(mlp(lambda kw: 2 * sum(depth_list(kw))), 2.37e-4, 1.17e-10, 0.16),
+    claims=says.DEPTH_CLAIMS,
+    question=says.DEPTH_QUESTION,
+    example={"max_depth": 4, **SMALL_MLP},
 )
 
 SCALING = Experiment(
     name="scaling",
     func=lab.scaling_experiment,
-    bounds=bounds.SCALING,
+    bounds=options.SCALING,
     summary="residual scaling x + α·F(x) for α in 0.1, 0.5, 1, 2 and a learned α from 0 (ReZero)",
     help=(
         "Exercise 6: x <- x + α·tanh(Wx+b) for α = 0.1, 0.5, 1, 2, and a learned α per layer starting at 0\n"
@@ -228,12 +246,16 @@ SCALING = Experiment(
         ),
     ),
     live=True,
+    cost=Cost(mlp(lambda kw: 5 * number(kw, "depth", 16)), 1.88e-4, 1.34e-10, 0.37),
+    claims=says.SCALING_CLAIMS,
+    question=says.SCALING_QUESTION,
+    example={"depth": 2, **SMALL_MLP},
 )
 
 GATED = Experiment(
     name="gated",
     func=lab.gated_experiment,
-    bounds=bounds.GATED,
+    bounds=options.GATED,
     summary="gated residual x + g(x)·F(x) against residual and plain, with the gate per layer",
     help=(
         "Exercise 7: x <- x + g(x)·tanh(Wx+b), g(x) = sigmoid(u·x + c) learned per layer, against the\n"
@@ -262,6 +284,10 @@ GATED = Experiment(
         ),
     ),
     live=True,
+    cost=Cost(mlp(lambda kw: 3 * number(kw, "depth", 16)), 1.86e-4, 1.32e-10, 0.08),
+    claims=says.GATED_CLAIMS,
+    question=says.GATED_QUESTION,
+    example={"depth": 2, **SMALL_MLP},
 )
 
 PAGE = Page(
@@ -270,6 +296,5 @@ PAGE = Page(
     icon=":material/model_training:",
     teaser="Train networks live with and without residuals: transformers, residual scaling α, gated residuals.",
     experiments=(TRANSFORMER, TRAIN_ONE, DEPTH, SCALING, GATED),
-    claims=CLAIMS,
-    selectors=(bounds.TRAINING_EXPERIMENT,),
+    selectors=(options.TRAINING_EXPERIMENT,),
 )

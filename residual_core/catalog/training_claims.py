@@ -1,9 +1,13 @@
 """The training lab's claims (/training), each evaluated on a finished run: what its "what you should see" text
-says, the conditions it is stated for, and the check. Declared on the page in :mod:`residual_core.catalog.training`."""
+says, the conditions it is stated for, the check and where it holds and fails; and the lab's prediction questions,
+one per experiment. Each experiment of :mod:`residual_core.catalog.training` owns its claims and its question."""
 
 import math
 
-from ..declare import Claim, Verdict
+from ..altered import final_at, final_losses
+from ..declare import Claim, Question, Verdict
+from ..experiments.training_lab import ALPHAS, GATED_BLOCKS
+from ..models.transformer import VARIANT_LABELS
 
 
 def loss_text(x) -> str:
@@ -18,6 +22,11 @@ def final_loss(r: dict, key: str, value) -> float:
 
 def _finite(x) -> float:
     return x if x is not None and x == x else math.inf
+
+
+def _chance(share: float):
+    """``share`` of the run's chance loss (a final loss for :func:`~residual_core.altered.final_losses`)."""
+    return lambda r: share * r["chance_loss"]
 
 
 def _variant(r: dict, variant: str) -> dict:
@@ -125,79 +134,169 @@ def _gated_slower(r: dict) -> Verdict:
     )
 
 
-CLAIMS = (
+TRANSFORMER_CLAIMS = (
     Claim(
         id="residual-beats-no-residual",
         text="Both residual arrangements end with a lower training loss than the same network without residuals.",
         condition="6 layers, 100 steps, any of the three tasks",
-        experiment="transformer",
         check=_residual_beats_none,
+        holds=final_losses("variant", {"post-ln": 0.3, "pre-ln": 0.2, "none": 2.2}),
+        fails=final_losses("variant", {"post-ln": 2.3, "pre-ln": 0.2, "none": 2.2}),
     ),
     Claim(
         id="no-residual-stays-near-chance",
         text="Without residuals the network barely learns: its loss ends above 90% of chance (ln V).",
         condition="sort and reverse, 6 layers, 100 steps (on text it learns which letters are common)",
-        experiment="transformer",
         check=_none_near_chance,
+        holds=final_losses("variant", {"none": _chance(0.95)}),
+        fails=final_losses("variant", {"none": _chance(0.8)}),
     ),
     Claim(
         id="residual-below-half-chance",
         text="With residuals the loss falls below half of chance within the run.",
         condition="sort, 100 steps (reverse and text need more steps)",
-        experiment="transformer",
         check=_residual_below_half_chance,
+        holds=final_losses("variant", {"post-ln": _chance(0.4), "pre-ln": _chance(0.3)}),
+        fails=final_losses("variant", {"post-ln": _chance(0.4), "pre-ln": _chance(0.6)}),
     ),
     Claim(
         id="residual-accuracy-above-guessing",
         text="With residuals the token accuracy ends at more than twice that of guessing (1/V).",
         condition="any task, 100 steps",
-        experiment="transformer",
         check=_residual_accuracy,
+        holds=final_losses("variant", {}, {"post-ln": 0.9, "pre-ln": 0.9}),
+        fails=final_losses("variant", {}, {"post-ln": 0.9, "pre-ln": 0.0}),
     ),
+)
+
+DEPTH_CLAIMS = (
     Claim(
         id="deep-plain-trains-worse",
         text="The deepest plain network trains far worse than the residual one: its final loss is at least 0.1 and "
         "at least 10 times the residual's.",
         condition="32 layers or more, 100 steps",
-        experiment="depth-sweep",
         check=_deep_plain_worse,
+        holds=final_at(-1, 0.8, 0.01),
+        fails=final_at(-1, 0.05, 0.001),
     ),
     Claim(
         id="shallow-plain-keeps-up",
         text="The shallowest plain network trains about as well as the residual one (its final loss at most twice "
         "the residual's).",
         condition="2 hidden layers",
-        experiment="depth-sweep",
         check=_shallow_plain_keeps_up,
+        holds=final_at(0, 0.06, 0.05),
+        fails=final_at(0, 0.3, 0.05),
     ),
     Claim(
         id="plain-degrades-without-vanishing",
         text="The deepest plain network trains far worse although its gradient has not vanished (at least 1/100 "
         "reaches its first layer before training): degradation, not vanishing.",
         condition="Xavier or orthogonal initialisation, 64 layers (with PyTorch's default the gradient does vanish)",
-        experiment="depth-sweep",
         check=_degradation,
+        holds=final_at(-1, 0.7, 0.001, kept=0.07),
+        fails=final_at(-1, 0.7, 0.001, kept=1e-17),
     ),
+)
+
+SCALING_CLAIMS = (
     Claim(
         id="larger-alpha-trains-faster",
         text="A larger branch scale trains faster here: α = 2 ends below α = 0.1.",
         condition="tanh branches, Adam, 16 layers, 100 steps",
-        experiment="scaling",
         check=_larger_alpha_faster,
+        holds=final_losses("alpha", {0.1: 0.1, 2.0: 0.001}),
+        fails=final_losses("alpha", {0.1: 0.001, 2.0: 0.1}),
     ),
+)
+
+GATED_CLAIMS = (
     Claim(
         id="gated-and-residual-beat-plain",
         text="The gated and the plain residual network both end below the network without a skip path.",
         condition="16 layers, 100 steps",
-        experiment="gated",
         check=_gated_beat_plain,
+        holds=final_losses("block", {"gated": 0.01, "residual": 0.005, "plain": 0.1}),
+        fails=final_losses("block", {"gated": 0.2, "residual": 0.005, "plain": 0.1}),
     ),
     Claim(
         id="gated-slower-than-residual",
         text="The gated residual trains more slowly than the plain residual (its gates start near 0.5, halving "
         "every branch at first).",
         condition="16 layers, 100 steps",
-        experiment="gated",
         check=_gated_slower,
+        holds=final_losses("block", {"gated": 0.01, "residual": 0.005}),
+        fails=final_losses("block", {"gated": 0.004, "residual": 0.005}),
     ),
+)
+
+
+# -- the prediction questions: one per experiment (exercises 1, 4, 6 and 7) -----------------------------------------
+
+
+def _lowest(r: dict) -> str:
+    finite = [run for run in r["runs"] if run["final_loss"] is not None and math.isfinite(run["final_loss"])]
+    return min(finite, key=lambda run: run["final_loss"])["label"] if finite else "none"
+
+
+def _losses(r: dict) -> str:
+    return "Loss at the last step: " + ", ".join(
+        f"{run['label']} {run['final_loss']:.3g}" if run["final_loss"] is not None else f"{run['label']} —"
+        for run in r["runs"]
+    )
+
+
+def _deepest_lower(r: dict) -> str:
+    last = r["final"][-1]
+    loss = {k: last[k] if last[k] is not None and math.isfinite(last[k]) else math.inf for k in ("plain", "residual")}
+    return "plain" if loss["plain"] < loss["residual"] else "residual"
+
+
+def _lowest_loss(experiment: str, text, options, answer=_lowest, explain=_losses) -> Question:
+    return Question(
+        id=f"lowest-loss-{experiment}",
+        text=text,
+        answer=answer,
+        kind="choice",
+        options=tuple(options),
+        explain=explain,
+    )
+
+
+TRANSFORMER_QUESTION = _lowest_loss(
+    "transformer",
+    lambda kw: (
+        f"A {kw['layers']}-layer transformer trained for {kw['steps']} steps on the {kw['task']} task as "
+        "Post-LN, Pre-LN and without residuals (same weights, same batches). Which ends with the lowest loss?"
+    ),
+    VARIANT_LABELS.values(),
+)
+DEPTH_QUESTION = _lowest_loss(
+    "depth-sweep",
+    lambda kw: (
+        f"Plain and residual tanh MLPs {kw['max_depth']} layers deep ({kw['init']} init), "
+        f"{kw['steps']} Adam steps each. Which ends with the lower loss?"
+    ),
+    ("plain", "residual"),
+    answer=_deepest_lower,
+    explain=lambda r: (
+        f"At depth {r['final'][-1]['depth']}: plain {r['final'][-1]['plain']:.3g}, residual "
+        f"{r['final'][-1]['residual']:.3g}."
+    ),
+)
+SCALING_QUESTION = _lowest_loss(
+    "scaling",
+    lambda kw: (
+        f"Residual MLPs x + α·tanh(Wx + b), {kw['depth']} layers, {kw['steps']} Adam steps. Which α ends "
+        "with the lowest loss?"
+    ),
+    [*(f"α = {a:g}" for a in ALPHAS), "learned α (ReZero)"],
+)
+GATED_QUESTION = _lowest_loss(
+    "gated",
+    lambda kw: (
+        f"{kw['depth']}-layer MLPs, {kw['steps']} Adam steps: a gated residual x + g(x)·F(x), a residual "
+        "and a plain network. Which ends with the lowest loss?"
+    ),
+    GATED_BLOCKS.values(),
 )

@@ -1,72 +1,13 @@
 """/vanishing: vanishing and exploding products, and a real network that shows them."""
 
-from .. import bounds
-from ..declare import Claim, Experiment, Figure, Page, Verdict
+from .. import options
+from ..altered import replaced
+from ..budget import Cost, number
+from ..declare import Claim, Experiment, Figure, Page, Question, Verdict
 from ..experiments import vanishing
 from ..measure import geometric_fit, gradient_profile, layer_input_grad_norms
 from ..models.layers import Branch, Plain, ScaledResidual
 from ..models.networks import branches, initialise_, twins
-
-PRODUCTS = Experiment(
-    name="products",
-    func=vanishing.products_experiment,
-    bounds=bounds.PRODUCTS,
-    summary="factor ** depth, layer by layer, and a real network's per-layer gradient norms",
-    help=(
-        "The product of DEPTH equal per-layer factors, exact (decimal arithmetic), with its log10 and the\n"
-        "running product for every layer 0..DEPTH.\n\n"
-        "measured: a plain tanh DeepNetwork(DEPTH, width=64) built after torch.manual_seed(SEED) with the\n"
-        "initialisation INIT, and its residual twin with the same weights (x + 0.1 * tanh(W x + b)). INIT:\n"
-        "default (PyTorch's nn.Linear: variance 1/(3 fan_in), a third of LeCun's), xavier (gain 1), he (for\n"
-        "ReLU) or orthogonal; all but default zero the biases. Batch: one standard-normal\n"
-        "input (1, 64) from its own generator seeded from SEED. Loss: output.sum(). Reported: the float64\n"
-        "norm of the loss gradient at the input of every layer, layer 0 being the network's input."
-    ),
-    code=(
-        vanishing.product_series,
-        vanishing.exact_product,
-        geometric_fit,
-        gradient_profile,
-        layer_input_grad_norms,
-        twins,
-        branches,
-        initialise_,
-        Branch,
-        Plain,
-        ScaledResidual,
-    ),
-    table=vanishing.products_table,
-    figures=(
-        Figure(
-            "running-product",
-            "line",
-            vanishing.running_product_rows,
-            lambda r: {
-                "x": "layer",
-                "y": "product",
-                "x_title": "layers l",
-                "y_title": "product of l factors",
-                "marker_x": r["depth"],
-                "marker_label": f"depth {r['depth']}",
-            },
-            takeaway=lambda r: _product_takeaway(r),
-        ),
-        Figure(
-            "gradients",
-            "line",
-            vanishing.gradient_rows,
-            {
-                "x": "layer",
-                "y": "grad_norm",
-                "x_title": "layer l (0 = network input)",
-                "y_title": "‖∂loss/∂x_l‖",
-                "dashed": (vanishing.FITTED,),
-            },
-            takeaway=lambda r: _gradient_takeaway(r),
-        ),
-    ),
-)
-
 
 # -- takeaways ---------------------------------------------------------------------------------------------------
 
@@ -112,41 +53,6 @@ def _init_takeaway(network: str):
 
     return takeaway
 
-
-INIT_COMPARE = Experiment(
-    name="init-compare",
-    func=vanishing.init_compare,
-    bounds=bounds.INIT_COMPARE,
-    summary="the page's network under every initialisation (default, xavier, he, orthogonal): gradient per layer",
-    help=(
-        "The measured network of `products` (plain tanh DeepNetwork(DEPTH, width=64) and its residual twin\n"
-        "x + 0.1 * tanh(W x + b), same weights) built after torch.manual_seed(SEED) with each initialisation:\n"
-        "default (PyTorch's nn.Linear: uniform, variance 1/(3 fan_in)), xavier (Xavier uniform, gain 1:\n"
-        "variance 1/width), he (Kaiming normal for ReLU: variance 2/width), orthogonal (gain 1); all but\n"
-        "default zero the biases. Batch: one standard-normal input (1, 64) from its own generator seeded from\n"
-        "SEED. Loss: output.sum(). Reported: the float64 gradient norm at the input of every layer per init,\n"
-        "the share ||dL/dx_0|| / ||dL/dx_L|| that reaches the input and the fitted factor per layer."
-    ),
-    code=(initialise_, branches, gradient_profile, geometric_fit),
-    table=lambda r: r["per_layer"],
-    figures=tuple(
-        Figure(
-            network,
-            "line",
-            vanishing.init_rows(network),
-            lambda r, network=network: {
-                "x": "layer",
-                "y": "grad_norm",
-                "x_title": "layer l (0 = network input)",
-                "y_title": "‖∂loss/∂x_l‖",
-                "title": f"{network.capitalize()} network, by initialisation",
-                "height": 300,
-            },
-            takeaway=_init_takeaway(network),
-        )
-        for network in ("plain", "residual")
-    ),
-)
 
 # -- claims ------------------------------------------------------------------------------------------------------
 
@@ -199,46 +105,178 @@ def _residual_ignores_init(r: dict) -> Verdict:
     )
 
 
-CLAIMS = (
+# -- the prediction question (section 3.1) -------------------------------------------------------------------------
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def power_text(base: float, exponent: int) -> str:
+    """``0.9¹⁰⁰``."""
+    return f"{base:g}{str(exponent).translate(_SUPERSCRIPT)}"
+
+
+def _ratio(kw: dict) -> str:
+    return power_text(kw["factor"], kw["depth"])
+
+
+POWER = Question(
+    id="power",
+    text=lambda kw: f"What is {_ratio(kw)}, the product of {kw['depth']} factors of {kw['factor']:g}?",
+    answer=lambda r: r["product"],
+    scale="log",
+    explain=lambda r: f"{_ratio(r)} = {r['product']:.4g}, that is 10^{r['log10_product']:.2f} (computed exactly).",
+)
+
+PRODUCTS_CLAIMS = (
     Claim(
         id="plain-gradient-vanishes",
         text="The plain network's gradient vanishes: less than 1/1000 of it reaches the input.",
         condition="tanh, width 64, PyTorch's default nn.Linear initialisation, depth 20 or more",
-        experiment="products",
         check=_plain_vanishes,
+        holds={"depth": 50},
+        fails={"depth": 50, "init": "xavier"},
     ),
     Claim(
         id="residual-gradient-kept",
         text="The residual twin's gradient neither vanishes nor explodes: between half and twice the output's "
         "gradient reaches the input.",
         condition="x + 0.1·tanh(Wx + b), width 64; at 500 layers Xavier and He weights take it above 2",
-        experiment="products",
         check=_residual_kept,
+        holds={"depth": 50},
+        fails={"depth": 500, "init": "he"},
     ),
+)
+
+PRODUCTS = Experiment(
+    name="products",
+    func=vanishing.products_experiment,
+    bounds=options.PRODUCTS,
+    summary="factor ** depth, layer by layer, and a real network's per-layer gradient norms",
+    help=(
+        "The product of DEPTH equal per-layer factors, exact (decimal arithmetic), with its log10 and the\n"
+        "running product for every layer 0..DEPTH.\n\n"
+        "measured: a plain tanh DeepNetwork(DEPTH, width=64) built after torch.manual_seed(SEED) with the\n"
+        "initialisation INIT, and its residual twin with the same weights (x + 0.1 * tanh(W x + b)). INIT:\n"
+        "default (PyTorch's nn.Linear: variance 1/(3 fan_in), a third of LeCun's), xavier (gain 1), he (for\n"
+        "ReLU) or orthogonal; all but default zero the biases. Batch: one standard-normal\n"
+        "input (1, 64) from its own generator seeded from SEED. Loss: output.sum(). Reported: the float64\n"
+        "norm of the loss gradient at the input of every layer, layer 0 being the network's input."
+    ),
+    code=(
+        vanishing.product_series,
+        vanishing.exact_product,
+        geometric_fit,
+        gradient_profile,
+        layer_input_grad_norms,
+        twins,
+        branches,
+        initialise_,
+        Branch,
+        Plain,
+        ScaledResidual,
+    ),
+    table=vanishing.products_table,
+    figures=(
+        Figure(
+            "running-product",
+            "line",
+            vanishing.running_product_rows,
+            lambda r: {
+                "x": "layer",
+                "y": "product",
+                "x_title": "layers l",
+                "y_title": "product of l factors",
+                "marker_x": r["depth"],
+                "marker_label": f"depth {r['depth']}",
+            },
+            takeaway=_product_takeaway,
+        ),
+        Figure(
+            "gradients",
+            "line",
+            vanishing.gradient_rows,
+            {
+                "x": "layer",
+                "y": "grad_norm",
+                "x_title": "layer l (0 = network input)",
+                "y_title": "‖∂loss/∂x_l‖",
+                "dashed": (vanishing.FITTED,),
+            },
+            takeaway=_gradient_takeaway,
+        ),
+    ),
+    cost=Cost(lambda kw: (number(kw, "depth", 100), 64.0**2), 2.21e-4, 5.4e-8, 0.018),
+    claims=PRODUCTS_CLAIMS,
+    question=POWER,
+    example={"depth": 20},
+)
+
+
+INIT_COMPARE_CLAIMS = (
     Claim(
         id="init-postpones-vanishing",
         text="Good initialisation postpones vanishing: with Xavier or orthogonal weights at least 100 times more of "
         "the plain network's gradient reaches the input than with PyTorch's default.",
         condition="plain tanh network, width 64, depth 10 or more",
-        experiment="init-compare",
         check=_init_postpones,
+        holds={"depth": 50},
+        fails={"depth": 1},
     ),
     Claim(
         id="depth-still-costs",
         text="Good initialisation does not remove the cost of depth: with Xavier or orthogonal weights the plain "
         "network's gradient still shrinks by a factor below 1 per layer, so a deeper network keeps less of it.",
         condition="plain tanh network, width 64, fitted over all layers",
-        experiment="init-compare",
         check=_depth_still_costs,
+        holds={"depth": 20},
+        fails=replaced(rate=lambda r: {**r["rate"], "xavier": {"plain": 1.01, "residual": 1.0}}),
     ),
     Claim(
         id="residual-ignores-init",
         text="The residual twin's gradient barely depends on the initialisation: the gradient reaching its input "
         "changes by less than a factor of 2 across the four.",
         condition="x + 0.1·tanh(Wx + b), width 64, up to a few hundred layers",
-        experiment="init-compare",
         check=_residual_ignores_init,
+        holds={"depth": 50},
+        fails={"depth": 500},
     ),
+)
+
+INIT_COMPARE = Experiment(
+    name="init-compare",
+    func=vanishing.init_compare,
+    bounds=options.INIT_COMPARE,
+    summary="the page's network under every initialisation (default, xavier, he, orthogonal): gradient per layer",
+    help=(
+        "The measured network of `products` (plain tanh DeepNetwork(DEPTH, width=64) and its residual twin\n"
+        "x + 0.1 * tanh(W x + b), same weights) built after torch.manual_seed(SEED) with each initialisation:\n"
+        "default (PyTorch's nn.Linear: uniform, variance 1/(3 fan_in)), xavier (Xavier uniform, gain 1:\n"
+        "variance 1/width), he (Kaiming normal for ReLU: variance 2/width), orthogonal (gain 1); all but\n"
+        "default zero the biases. Batch: one standard-normal input (1, 64) from its own generator seeded from\n"
+        "SEED. Loss: output.sum(). Reported: the float64 gradient norm at the input of every layer per init,\n"
+        "the share ||dL/dx_0|| / ||dL/dx_L|| that reaches the input and the fitted factor per layer."
+    ),
+    code=(initialise_, branches, gradient_profile, geometric_fit),
+    table=lambda r: r["per_layer"],
+    figures=tuple(
+        Figure(
+            network,
+            "line",
+            vanishing.init_rows(network),
+            lambda r, network=network: {
+                "x": "layer",
+                "y": "grad_norm",
+                "x_title": "layer l (0 = network input)",
+                "y_title": "‖∂loss/∂x_l‖",
+                "title": f"{network.capitalize()} network, by initialisation",
+                "height": 300,
+            },
+            takeaway=_init_takeaway(network),
+        )
+        for network in ("plain", "residual")
+    ),
+    cost=Cost(lambda kw: (8 * number(kw, "depth", 100), 8 * number(kw, "depth", 100) * 64.0**2), 9.4e-5, 2.3e-8, 0.055),
+    claims=INIT_COMPARE_CLAIMS,
 )
 
 PAGE = Page(
@@ -247,5 +285,4 @@ PAGE = Page(
     icon=":material/trending_down:",
     teaser="0.9¹⁰⁰ and 1.1¹⁰⁰: why a product of many layer factors vanishes or explodes, measured in a real network.",
     experiments=(PRODUCTS, INIT_COMPARE),
-    claims=CLAIMS,
 )

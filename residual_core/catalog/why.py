@@ -1,14 +1,17 @@
 """/why: why residual networks train -- delete a block (Veit et al. 2016), slice the loss landscape (Li et al.
 2018), see shattered gradients (Balduzzi et al. 2017)."""
 
-from .. import bounds
+from .. import options
+from ..budget import Cost, landscape_units, lesion_units, number
 from ..declare import Experiment, Figure, Page
 from ..experiments import landscape, lesion, shattered
+from ..experiments.landscape import LANDSCAPE_LINE, LANDSCAPE_POINTS, LANDSCAPE_SPAN, LANDSCAPE_STEPS, LANDSCAPE_WIDTH
+from ..experiments.lesion import WHY_BATCH, WHY_CHECK_EVERY, WHY_DELETE_DRAWS, WHY_LR
+from ..experiments.shattered import SHATTERED_DEPTHS, SHATTERED_INPUTS, SHATTERED_MAX_LAG, SHATTERED_RANGE
 from ..models.bn_mlp import BlockMLP, PlainBNLayer, ResidualBNBlock
 from ..training.loop import train_models
 from ..training.mnist1d import MNIST1DTask, held_out_accuracy
 from . import why_claims as says
-from .why_claims import CLAIMS
 
 NETWORKS = (
     "Networks: BlockMLP, Linear(IN, WIDTH) -> DEPTH blocks -> Linear(WIDTH, OUT). Plain block: x <- relu(BN(W x));\n"
@@ -18,22 +21,22 @@ NETWORKS = (
 )
 TRAINING = (
     f"Data: MNIST-1D (Greydanus 2020; 4000 training and 1000 test signals of 40 features, 10 classes), shipped as\n"
-    f"residual_core/data/mnist1d.npz. Training: Adam (learning rate {bounds.WHY_LR:g}), minibatches of "
-    f"{bounds.WHY_BATCH}, cross-entropy; the\nplain network for STEPS steps, then the residual one on the same "
-    f"batches until its test accuracy reaches\nthe plain network's (checked every {bounds.WHY_CHECK_EVERY} steps, "
+    f"residual_core/data/mnist1d.npz. Training: Adam (learning rate {WHY_LR:g}), minibatches of "
+    f"{WHY_BATCH}, cross-entropy; the\nplain network for STEPS steps, then the residual one on the same "
+    f"batches until its test accuracy reaches\nthe plain network's (checked every {WHY_CHECK_EVERY} steps, "
     "at most STEPS): compared at comparable accuracy."
 )
 
 LESION = Experiment(
     name="lesion",
     func=lesion.lesion_experiment,
-    bounds=bounds.LESION,
+    bounds=options.LESION,
     summary="delete or swap blocks of a trained plain and residual MLP (Veit et al. 2016) and count paths by length",
     help=(
         "Delete a block: test accuracy of a trained plain and residual network with each block deleted in turn\n"
         "(left out of the forward pass: a residual block passes x through, a plain layer becomes the identity),\n"
         f"with each pair of adjacent blocks swapped, and with k random blocks deleted (mean of "
-        f"{bounds.WHY_DELETE_DRAWS} draws).\nPaths: C(DEPTH, k) of the 2^DEPTH paths through a residual stack pass "
+        f"{WHY_DELETE_DRAWS} draws).\nPaths: C(DEPTH, k) of the 2^DEPTH paths through a residual stack pass "
         "k blocks.\n\n" + NETWORKS.replace("IN", "40").replace("OUT", "10") + "\n" + TRAINING
     ),
     code=(
@@ -125,26 +128,30 @@ LESION = Experiment(
             takeaway=says.training_takeaway,
         ),
     ),
+    cost=Cost(lesion_units, 9.6e-5, 6.4e-11, 0.47),
+    claims=says.LESION_CLAIMS,
+    question=says.KEEPS_MORE,
+    example={"depth": 4, "width": 32, "steps": 100},
 )
 
 LANDSCAPE = Experiment(
     name="landscape",
     func=landscape.landscape_experiment,
-    bounds=bounds.LANDSCAPE,
+    bounds=options.LANDSCAPE,
     summary="the loss on a 2-D slice around the trained plain and residual networks (Li et al. 2018)",
     help=(
-        f"The loss landscape: the networks of `lesion` (DEPTH blocks, width {bounds.LANDSCAPE_WIDTH}, "
-        f"{bounds.LANDSCAPE_STEPS} steps), trained, then the\ncross-entropy on the first "
-        f"{bounds.LANDSCAPE_POINTS} training signals at theta + a u + b v for a, b on a GRID x GRID grid\n"
-        f"from -{bounds.LANDSCAPE_SPAN:g} to {bounds.LANDSCAPE_SPAN:g}; u, v random directions, filter-normalised "
+        f"The loss landscape: the networks of `lesion` (DEPTH blocks, width {LANDSCAPE_WIDTH}, "
+        f"{LANDSCAPE_STEPS} steps), trained, then the\ncross-entropy on the first "
+        f"{LANDSCAPE_POINTS} training signals at theta + a u + b v for a, b on a GRID x GRID grid\n"
+        f"from -{LANDSCAPE_SPAN:g} to {LANDSCAPE_SPAN:g}; u, v random directions, filter-normalised "
         "row by row (each unit's weights); biases and\nbatch-norm parameters fixed; evaluation mode. Also the 1-D "
-        f"slice (b = 0, {bounds.LANDSCAPE_LINE} points) and three measures:\nroughness = mean |Laplacian of log loss| "
+        f"slice (b = 0, {LANDSCAPE_LINE} points) and three measures:\nroughness = mean |Laplacian of log loss| "
         "/ step^2 over the interior, the share of non-convex points (a\nnegative eigenvalue of the 2x2 "
         "finite-difference Hessian beyond 1/20 of the largest), the share of points under\ntwice the centre's "
         "loss.\n\n"
-        + NETWORKS.replace("IN", "40").replace("OUT", "10").replace("WIDTH", str(bounds.LANDSCAPE_WIDTH))
+        + NETWORKS.replace("IN", "40").replace("OUT", "10").replace("WIDTH", str(LANDSCAPE_WIDTH))
         + "\n"
-        + TRAINING.replace("STEPS", str(bounds.LANDSCAPE_STEPS))
+        + TRAINING.replace("STEPS", str(LANDSCAPE_STEPS))
     ),
     code=(
         landscape.filter_normalised_direction,
@@ -194,17 +201,27 @@ LANDSCAPE = Experiment(
             takeaway=says.line_takeaway,
         ),
     ),
+    cost=Cost(landscape_units, 3.8e-5, 7.3e-11, 0.95),
+    claims=says.LANDSCAPE_CLAIMS,
+    example={"depth": 4, "grid": 11},
 )
+
+
+def _shattered_units(kw: dict) -> tuple[float, float]:
+    """The cost units of `shattered`: two networks of DEPTH layers of WIDTH, once, on 256 inputs."""
+    ops = 2 * number(kw, "depth", 50)
+    return ops, ops * 256 * number(kw, "width", 200) ** 2
+
 
 SHATTERED = Experiment(
     name="shattered",
     func=shattered.shattered_experiment,
-    bounds=bounds.SHATTERED,
+    bounds=options.SHATTERED,
     summary="d output / d input over 256 inputs of a plain and a residual network at initialisation (Balduzzi 2017)",
     help=(
         f"Shattered gradients: a network with one input and one output, at initialisation, float64; the gradient\n"
-        f"d output / d input at {bounds.SHATTERED_INPUTS} evenly spaced inputs on [{bounds.SHATTERED_RANGE[0]:g}, "
-        f"{bounds.SHATTERED_RANGE[1]:g}], and its autocorrelation along the\ngrid (lags 0..{bounds.SHATTERED_MAX_LAG})."
+        f"d output / d input at {SHATTERED_INPUTS} evenly spaced inputs on [{SHATTERED_RANGE[0]:g}, "
+        f"{SHATTERED_RANGE[1]:g}], and its autocorrelation along the\ngrid (lags 0..{SHATTERED_MAX_LAG})."
         " Batch normalisation standardises every unit over the inputs (statistics\nmeasured on them, then held "
         "fixed, so each gradient is that input's own).\n\n" + NETWORKS.replace("IN", "1").replace("OUT", "1")
     ),
@@ -261,15 +278,18 @@ SHATTERED = Experiment(
             takeaway=says.autocorrelation_takeaway,
         ),
     ),
+    cost=Cost(_shattered_units, 8.8e-4, 2.6e-10, 0.0),
+    claims=says.SHATTERED_CLAIMS,
+    example={"depth": 5, "width": 16},
 )
 
 SHATTERED_DEPTHS = Experiment(
     name="shattered-depths",
     func=shattered.shattered_depths_experiment,
-    bounds=bounds.SHATTERED_SWEEP,
+    bounds=options.SHATTERED_SWEEP,
     summary="lag-1 autocorrelation of the input gradient against depth, with and without batch normalisation",
     help=(
-        "The networks of `shattered` at depths " + ", ".join(map(str, bounds.SHATTERED_DEPTHS)) + ", with and "
+        "The networks of `shattered` at depths " + ", ".join(map(str, SHATTERED_DEPTHS)) + ", with and "
         "without batch normalisation (without: every\nBN is the identity, nothing else changes): the lag-1 "
         "autocorrelation of d output / d input over the inputs."
     ),
@@ -292,6 +312,9 @@ SHATTERED_DEPTHS = Experiment(
             takeaway=says.depths_takeaway,
         ),
     ),
+    cost=Cost(lambda kw: (4 * 137, 4 * 137 * 256 * number(kw, "width", 200) ** 2), 2.5e-4, 2.6e-10, 0.1),
+    claims=says.SHATTERED_DEPTHS_CLAIMS,
+    example={"width": 16},
 )
 
 PAGE = Page(
@@ -301,5 +324,4 @@ PAGE = Page(
     teaser="Delete a block, slice the loss landscape, see shattered gradients: three results that explain why "
     "residual networks train, run live on MNIST-1D and at initialisation.",
     experiments=(LESION, LANDSCAPE, SHATTERED, SHATTERED_DEPTHS),
-    claims=CLAIMS,
 )

@@ -1,9 +1,11 @@
-"""The claims of /why, each checked on the live result of its experiment (declared in :mod:`.why`), and the
-one-sentence takeaways under its figures, read from the same results."""
+"""The claims of /why, each checked on the live result of its experiment and owned by it (declared in :mod:`.why`),
+the one-sentence takeaways under its figures, read from the same results, and the page's prediction question."""
 
-from ..bounds import WHY_CHECK_EVERY
-from ..declare import Claim, Verdict
-from ..experiments.lesion import kept, mean_of
+import copy
+
+from ..altered import replaced, scaled
+from ..declare import Claim, Question, Verdict
+from ..experiments.lesion import WHY_CHECK_EVERY, kept, mean_of
 
 LESION_NETS = "plain relu(BN(W x)) and residual x + V relu(BN(W x)) + c blocks, He-normal W, trained on MNIST-1D"
 SLICE = "; filter-normalised directions, α, β in [-1, 1], evaluation mode; 16 blocks or more (no difference at 4)"
@@ -81,95 +83,127 @@ def _residual_all_depths(r: dict) -> Verdict:
     return Verdict(worst > 0.5, f"lowest residual lag-1 autocorrelation over depths 1-{max(r['depths'])}: {worst:+.3f}")
 
 
-CLAIMS = (
+def _with_lag1(network: str, batch_norm: bool, depth, value: float):
+    """A ``shattered-depths`` result with one network's lag-1 autocorrelation set at ``depth(r["depths"])``."""
+
+    def alter(result: dict) -> dict:
+        out = copy.deepcopy(result)
+        for row in out["rows"]:
+            if (row["network"], row["batch_norm"], row["depth"]) == (network, batch_norm, depth(result["depths"])):
+                row["lag1"] = value
+        return out
+
+    return alter
+
+
+LESION_CLAIMS = (
     Claim(
         id="plain-collapses-without-a-block",
         text="Deleting a single layer of the plain network leaves it near chance: on average below 0.2 test accuracy "
         "(chance is 0.1).",
         condition=LESION_NETS,
-        experiment="lesion",
         check=_collapse,
+        holds={},
+        fails=scaled("deleted", "plain", 10.0),
     ),
     Claim(
         id="residual-degrades-gracefully",
         text="Deleting a single block of the residual network costs it little: on average it keeps at least 75% of "
         "its test accuracy.",
         condition=LESION_NETS + "; 12 blocks or more (measured: about 70% kept at 8 blocks, about half at 4)",
-        experiment="lesion",
         check=_graceful,
+        holds={},
+        fails=scaled("deleted", "residual", 0.5),
     ),
     Claim(
         id="residual-ahead-for-every-block",
         text="Whichever block is deleted, the residual network stays more accurate than the plain network without "
         "the same block.",
         condition=LESION_NETS + "; measured 5/5 at 4, 12, 16 and 24 blocks, 4/5 at 8",
-        experiment="lesion",
         check=_every_block,
+        holds={},
+        fails=scaled("deleted", "residual", 0.0, slice(0, 1)),
     ),
     Claim(
         id="swapping-blocks",
         text="Swapping two adjacent blocks: the residual network keeps at least 80% of its accuracy on average, "
         "the plain network falls below 0.2.",
         condition=LESION_NETS + "; 8 blocks or more (at 4 the residual network keeps about 60%)",
-        experiment="lesion",
         check=_swap,
+        holds={},
+        fails=scaled("swapped", "residual", 0.5),
     ),
     Claim(
         id="comparable-accuracy",
         text="The two intact networks are compared at comparable test accuracy (within 0.03 of each other).",
         condition=f"the residual network stops training once it matches the plain one (checked every {WHY_CHECK_EVERY} "
         "steps)",
-        experiment="lesion",
         check=_comparable,
+        holds={},
+        fails=replaced(baseline=lambda r: {**r["baseline"], "residual": r["baseline"]["plain"] - 0.1}),
     ),
+)
+
+LANDSCAPE_CLAIMS = (
     Claim(
         id="residual-landscape-smoother",
         text="The residual network's loss surface is smoother: its mean |∇² log L| over the slice is at least 15% "
         "lower than the plain network's.",
         condition=LESION_NETS + SLICE,
-        experiment="landscape",
         check=_smoother,
+        holds={},
+        fails=replaced(roughness=lambda r: {**r["roughness"], "residual": r["roughness"]["plain"]}),
     ),
     Claim(
         id="residual-landscape-convex",
         text="The residual slice is nearly convex: at most 3% of its points are not, fewer than in the plain slice.",
         condition=LESION_NETS + SLICE + "; a grid of 25 points or more (coarser grids count more in both)",
-        experiment="landscape",
         check=_convex,
+        holds={},
+        fails=replaced(nonconvex={"plain": 0.2, "residual": 0.1}),
     ),
+)
+
+SHATTERED_CLAIMS = (
     Claim(
         id="plain-gradient-shatters",
         text="The plain network's input gradient is white noise: its lag-1 autocorrelation is within 0.2 of zero.",
         condition=AT_INIT + "; with batch normalisation; depth 16 or more",
-        experiment="shattered",
         check=_white,
+        holds={},
+        fails=replaced(lag1=lambda r: {**r["lag1"], "plain": 0.9}),
     ),
     Claim(
         id="residual-gradient-correlated",
         text="The residual network's input gradient stays correlated from one input to the next: lag-1 "
         "autocorrelation above 0.5.",
         condition=AT_INIT + "; with batch normalisation",
-        experiment="shattered",
         check=_brown,
+        holds={},
+        fails=replaced(lag1=lambda r: {**r["lag1"], "residual": 0.1}),
     ),
+)
+
+SHATTERED_DEPTHS_CLAIMS = (
     Claim(
         id="shattering-needs-batch-norm",
         text="At depth 50 the plain network's gradient shatters with batch normalisation and does not without it "
         "(lag-1 autocorrelation above 0.5).",
         condition=AT_INIT + "; the same weights with every BN replaced by the identity",
-        experiment="shattered-depths",
         check=_needs_batch_norm,
+        holds={},
+        fails=_with_lag1("plain", False, max, 0.0),
     ),
     Claim(
         id="residual-correlated-at-every-depth",
         text="With batch normalisation the residual network's gradient keeps a lag-1 autocorrelation above 0.5 at "
         "every depth up to 50.",
         condition=AT_INIT,
-        experiment="shattered-depths",
         check=_residual_all_depths,
+        holds={},
+        fails=_with_lag1("residual", True, min, 0.2),
     ),
 )
-
 
 # -- takeaways: one sentence under each figure, read from the result it draws ----------------------------------------
 
@@ -267,3 +301,29 @@ def depths_takeaway(r: dict) -> str:
         f"{rows[('residual', True)]:+.3f}; without: plain {rows[('plain', False)]:+.3f}, residual "
         f"{rows[('residual', False)]:+.3f}."
     )
+
+
+# -- the prediction question: delete a block (Veit et al. 2016) ------------------------------------------------------
+
+KEEPS = ("the plain network", "the residual network", "about the same (shares within 5 points)")
+
+
+def _keeps_more(r: dict) -> str:
+    plain, residual = (kept(r, "deleted", kind) for kind in ("plain", "residual"))
+    return KEEPS[2] if abs(residual - plain) <= 0.05 else KEEPS[1] if residual > plain else KEEPS[0]
+
+
+KEEPS_MORE = Question(
+    id="keeps-more",
+    text=lambda kw: (
+        f"A plain and a residual network of {kw['depth']} blocks, trained on MNIST-1D (seed {kw['seed']}). Delete one "
+        "block at a time: which keeps the larger share of its test accuracy, on average over the blocks?"
+    ),
+    answer=_keeps_more,
+    kind="choice",
+    options=KEEPS,
+    explain=lambda r: (
+        f"With one block deleted the plain network keeps {kept(r, 'deleted', 'plain'):.0%} of its intact accuracy "
+        f"on average, the residual one {kept(r, 'deleted', 'residual'):.0%}."
+    ),
+)

@@ -15,11 +15,14 @@ import math
 import torch
 from torch import nn
 
-from ..bounds import ADD_NORM_BATCH, ADD_NORM_SEED_COUNT, ADD_NORM_TOKENS, VARIANTS
 from ..models.blocks import ProjectedResidual, ResidualWithDropout, SimpleFFN, count_parameters
-from ..models.transformer import VARIANT_LABELS, Encoder, build_encoder
+from ..models.transformer import VARIANT_LABELS, VARIANTS, Encoder, build_encoder
 from ..seeding import generator, seeded
 from ..tables import melt, merge_by_layer
+
+ADD_NORM_BATCH = 4  # sequences per batch
+ADD_NORM_TOKENS = 16  # tokens per sequence
+ADD_NORM_SEED_COUNT = 5  # seeds seed .. seed + 4 for the robustness check
 
 # JSON/CSV column per variant
 COLUMNS = {"post-ln": "post_ln", "pre-ln": "pre_ln", "none": "no_residual"}

@@ -17,10 +17,15 @@ import statistics
 
 import torch
 
-from ..bounds import ACTIVATIONS_BATCH, DEPTH_ALPHA_ALPHAS, DEPTH_ALPHA_DEPTHS, GRADIENT_SEEDS_COUNT
 from ..measure import gradient_profile, layer_input_grad_norms
 from ..models.networks import branches, stack, twins
 from ..seeding import seeded_input
+
+GRADIENT_SEEDS_COUNT = 5  # the seed band: seeds seed, seed + 1, ..., seed + 4
+ACTIVATIONS_BATCH = 64  # inputs drawn for the activation statistics
+# `depth-alpha`: the heatmap grid (fixed, so its cost is bounded; it does not depend on depth or alpha).
+DEPTH_ALPHA_DEPTHS = (1, 2, 5, 10, 20, 50, 100, 200)
+DEPTH_ALPHA_ALPHAS = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0, 1.5, 2.0)
 
 # Quoted from the reference text (section 3.8, "as printed in the original", unseeded weights). Shown as quotations
 # only; every number the app puts beside them is computed.
@@ -189,7 +194,7 @@ def activation_profile(
 def depth_alpha_map(
     width: int = 64, activation: str = "tanh", seed: int = 0, init: str = "default", progress=None
 ) -> dict:
-    """Gradient norm at the input over the grid :data:`bounds.DEPTH_ALPHA_DEPTHS` x :data:`bounds.DEPTH_ALPHA_ALPHAS`.
+    """Gradient norm at the input over the grid :data:`DEPTH_ALPHA_DEPTHS` x :data:`DEPTH_ALPHA_ALPHAS`.
 
     Networks: residual layers ``x + alpha * act(W x + b)`` for every cell and plain layers ``act(W x + b)`` for
     reference, all around the same seeded branches per depth (:func:`~residual_core.models.networks.branches`). Batch:

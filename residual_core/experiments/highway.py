@@ -26,13 +26,6 @@ import itertools
 import torch
 from torch import nn
 
-from ..bounds import (
-    HIGHWAY_BATCH,
-    HIGHWAY_TRAIN_BATCH,
-    HIGHWAY_TRAIN_LR,
-    HIGHWAY_TRAIN_TEST,
-    HIGHWAY_TRAIN_WIDTH,
-)
 from ..measure import layer_input_grad_norms
 from ..models.blocks import ResidualBlock
 from ..models.layers import UncoupledHighway
@@ -42,6 +35,12 @@ from ..seeding import generator, seeded, seeded_input
 from ..tables import melt, merge_by_layer
 from ..training.loop import train_models
 from ..training.tasks import StreamingRegressionTask
+
+HIGHWAY_BATCH = 16  # seeded standard-normal inputs per gradient measurement
+HIGHWAY_TRAIN_WIDTH = 32  # `highway-train`: width of the trained stacks
+HIGHWAY_TRAIN_TEST = 1024  # fresh points for the final test error
+HIGHWAY_TRAIN_BATCH = 64
+HIGHWAY_TRAIN_LR = 3e-3
 
 
 def relative_changes(states: list[torch.Tensor]) -> list[float]:

@@ -15,18 +15,16 @@ import torch
 from torch.func import functional_call, vmap
 from torch.nn import functional as F
 
-from ..bounds import (
-    LANDSCAPE,
-    LANDSCAPE_LINE,
-    LANDSCAPE_POINTS,
-    LANDSCAPE_SPAN,
-    LANDSCAPE_STEPS,
-    LANDSCAPE_WIDTH,
-)
+from ..options import LANDSCAPE, LESION
 from ..seeding import generator, single_thread
 from ..training.mnist1d import load_mnist1d
 from .lesion import NETWORKS, trained_pair
 
+LANDSCAPE_WIDTH = LESION["width"].default  # the landscape slices the lesion experiment's default networks
+LANDSCAPE_STEPS = LESION["steps"].default
+LANDSCAPE_SPAN = 1.0  # α, β from -1 to 1 (Li et al. 2018)
+LANDSCAPE_POINTS = 128  # fixed training signals the loss is computed on
+LANDSCAPE_LINE = 51  # points of the 1-D slice
 CHUNK = 25  # grid points evaluated at once (vectorised with torch.func.vmap)
 
 

@@ -15,14 +15,18 @@ import math
 
 import torch
 
-from ..bounds import LESION, WHY_BATCH, WHY_CHECK_EVERY, WHY_DELETE_DRAWS, WHY_LR
 from ..lru import LRU
 from ..models.bn_mlp import BlockMLP
+from ..options import LESION
 from ..seeding import generator
 from ..training.loop import last, train_models
 from ..training.mnist1d import CHANCE, MNIST1DTask, describe, held_out_accuracy
 
 NETWORKS = ("plain", "residual")
+WHY_BATCH = 128  # MNIST-1D minibatch
+WHY_LR = 1e-3  # Adam's step size
+WHY_CHECK_EVERY = 2  # steps between checks of the residual network's test accuracy against the plain one's
+WHY_DELETE_DRAWS = 2  # random subsets averaged per number of deleted blocks
 
 # -- the two trained networks, shared by the lesion and the landscape experiments ---------------------------------
 
@@ -32,7 +36,7 @@ _TRAINED = LRU(MAX_TRAINED)  # (depth, width, steps, seed) -> (state dicts, trai
 
 def train_to_comparable_accuracy(depth: int, width: int, steps: int, seed: int, progress=None) -> tuple[dict, dict]:
     """Train the plain network for ``steps`` steps, then the residual one until its test accuracy reaches the plain
-    network's (checked every :data:`~residual_core.bounds.WHY_CHECK_EVERY` steps; at most ``steps``)."""
+    network's (checked every :data:`WHY_CHECK_EVERY` steps; at most ``steps``)."""
     nets = {kind: BlockMLP(kind, depth, width, seed=seed) for kind in NETWORKS}
     task = MNIST1DTask(WHY_BATCH)
     total = 2 * steps

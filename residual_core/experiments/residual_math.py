@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import torch
 
-from ..bounds import RESIDUAL_1D_GRID
 from ..measure import geometric_fit, layer_input_grad_norms
 from ..models.networks import twins
 from ..seeding import seeded_input
 from ..tables import melt
+
+RESIDUAL_1D_GRID = (-3.0, 3.0, 241)  # x from, x to, number of points
 
 # -- 1. y = x + R(x) in one dimension -------------------------------------------------------------------------------
 
@@ -26,7 +27,7 @@ _BRANCHES = {"sin": torch.sin, "tanh": torch.tanh, "relu": torch.relu}
 
 
 def residual_1d(g: str = "sin", a: float = 0.5, w: float = 1.5) -> dict:
-    """``R(x) = a * g(w * x)`` for ``g`` in sin, tanh, relu, on the grid of :data:`bounds.RESIDUAL_1D_GRID`.
+    """``R(x) = a * g(w * x)`` for ``g`` in sin, tanh, relu, on the grid of :data:`RESIDUAL_1D_GRID`.
 
     The derivative ``dy/dx = 1 + R'(x)`` is computed by autograd (float64), not from a formula.
 

@@ -12,11 +12,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..bounds import SHATTERED, SHATTERED_DEPTHS, SHATTERED_INPUTS, SHATTERED_MAX_LAG, SHATTERED_RANGE
 from ..models.bn_mlp import BlockMLP
+from ..options import SHATTERED
 from ..seeding import single_thread
 
 NETWORKS = ("plain", "residual")
+SHATTERED_INPUTS = 256  # grid of inputs on [-2, 2]
+SHATTERED_RANGE = (-2.0, 2.0)
+SHATTERED_MAX_LAG = 64  # autocorrelation lags 0..64
+SHATTERED_DEPTHS = (1, 2, 4, 8, 16, 24, 32, 50)  # `shattered-depths`: the sweep (cost fixed by these)
 
 
 def inputs() -> torch.Tensor:

@@ -13,9 +13,9 @@ results, cancellation) every experiment passes on. Plain arguments in, JSON-read
 
 from __future__ import annotations
 
-from ..bounds import DEPTH_SWEEP, GATED, SCALING, TRAIN_VARIANT, TRANSFORMER_TRAINING
 from ..models.networks import DeepMLP
 from ..models.transformer import VARIANT_LABELS, SequenceModel
+from ..options import DEPTH_SWEEP, GATED, SCALING, TRAIN_VARIANT, TRANSFORMER_TRAINING
 from ..training.loop import last, train_models
 from ..training.tasks import RegressionTask, SequenceTask
 
@@ -23,7 +23,7 @@ from ..training.tasks import RegressionTask, SequenceTask
 
 
 def _checked(bounds: dict, *, lr, **values) -> float:
-    """Check every value against its bound in :mod:`residual_core.bounds` (raises ``BoundError`` naming it) and
+    """Check every value against its bound in :mod:`residual_core.options` (raises ``BoundError`` naming it) and
     return the learning rate as a float. The learning rate is a choice of texts (for the URL and the command line);
     the same numbers are accepted as floats."""
     for name, value in values.items():

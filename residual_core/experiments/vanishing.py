@@ -15,11 +15,14 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
-from ..bounds import NETWORK_INITS, PRODUCTS_NETWORK_ALPHA, PRODUCTS_NETWORK_WIDTH
 from ..measure import geometric_fit, gradient_profile
+from ..models.networks import NETWORK_INITS
 from ..tables import melt
 
 _PRECISION = 60  # significant digits kept by the decimal arithmetic
+# The page's measured network: width of the plain/residual tanh DeepNetwork and its branch scale.
+PRODUCTS_NETWORK_WIDTH = 64
+PRODUCTS_NETWORK_ALPHA = 0.1
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ def products_experiment(factor: float = 0.9, depth: int = 100, seed: int = 0, in
 
 def init_compare(depth: int = 100, seed: int = 0, progress=None) -> dict:
     """The page's network (plain tanh and its residual twin, width 64, ``alpha = 0.1``) under every initialisation of
-    :data:`~residual_core.bounds.NETWORK_INITS`, same depth, seed and input.
+    :data:`~residual_core.models.networks.NETWORK_INITS`, same depth, seed and input.
 
     Returns:
         ``depth``, ``seed``, ``inits``; ``per_layer``: ``[{layer, init, plain, residual}]``, the float64 gradient norm

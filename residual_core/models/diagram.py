@@ -13,9 +13,8 @@ import threading
 import torch.fx as fx
 from torch import nn
 
-from ..bounds import VARIANTS
 from ..seeding import seeded
-from .transformer import VARIANT_LABELS, Encoder, FeedForward, MultiHeadSelfAttention
+from .transformer import VARIANT_LABELS, VARIANTS, Encoder, FeedForward, MultiHeadSelfAttention
 
 _STYLE = {
     "io": 'shape=box, style="rounded", color="#555555"',

@@ -25,7 +25,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-ACTIVATIONS = {
+ACTIVATION_FUNCTIONS = {
     "tanh": torch.tanh,
     "relu": torch.relu,
     "sigmoid": torch.sigmoid,
@@ -46,13 +46,13 @@ class Branch(nn.Module):
 
     def __init__(self, linear: nn.Linear, activation: str = "tanh"):
         super().__init__()
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)} (got {activation!r})")
+        if activation not in ACTIVATION_FUNCTIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATION_FUNCTIONS)} (got {activation!r})")
         self.linear = linear
         self.activation = activation
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return ACTIVATIONS[self.activation](self.linear(x))
+        return ACTIVATION_FUNCTIONS[self.activation](self.linear(x))
 
 
 class Plain(nn.Module):

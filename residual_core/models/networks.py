@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from torch import nn
 
-from ..bounds import NETWORK_INITS
 from ..seeding import seeded
 from .layers import (
     Branch,
@@ -22,6 +21,11 @@ from .layers import (
     ScaledResidual,
     Stack,
 )
+
+# The stacks' weight initialisations (/vanishing, /gradient-flow, the training lab's depth sweep): PyTorch's default
+# (uniform, variance 1 / (3 fan_in): a third of LeCun's), Xavier / LeCun (variance 1 / width for these square layers),
+# He (variance 2 / fan_in, for ReLU) and orthogonal (gain 1); all but the default start with zero biases.
+NETWORK_INITS = ("default", "xavier", "he", "orthogonal")
 
 
 def initialise_(linear: nn.Linear, init: str) -> nn.Linear:

@@ -24,10 +24,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..bounds import INITS, VARIANTS
 from ..seeding import seeded
 from .blocks import SimpleFFN
 
+VARIANTS = ("post-ln", "pre-ln", "none")  # where a layer puts its residual adds and LayerNorms
+INITS = ("default", "xavier")  # the encoders' weight initialisations
 VARIANT_LABELS = {"post-ln": "Post-LN", "pre-ln": "Pre-LN", "none": "no residual"}
 
 

@@ -9,8 +9,9 @@ import math
 import pytest
 
 from residual_core import cli
-from residual_core.bounds import DEPTH_ALPHA_ALPHAS, DEPTH_ALPHA_DEPTHS
 from residual_core.experiments.gradient_flow import (
+    DEPTH_ALPHA_ALPHAS,
+    DEPTH_ALPHA_DEPTHS,
     TEXT_PRINTED,
     TEXT_SETTINGS,
     activation_profile,

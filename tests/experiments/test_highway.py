@@ -49,7 +49,7 @@ def test_highway_experiment_contract():
     assert [row["layer"] for row in r["per_layer"]] == list(range(8))
     assert set(r["per_layer"][0]) == {"layer", *KINDS}
     # the loss is output.sum(): the gradient at the output is all ones, norm sqrt(batch * width)
-    from residual_core.bounds import HIGHWAY_BATCH
+    from residual_core.experiments.highway import HIGHWAY_BATCH
 
     for kind in KINDS:
         assert r["per_layer"][-1][kind] == pytest.approx((HIGHWAY_BATCH * 16) ** 0.5)

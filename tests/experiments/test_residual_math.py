@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from residual_core import cli
-from residual_core.bounds import RESIDUAL_1D_GRID
 from residual_core.experiments.jacobian import jacobian_spectrum
 from residual_core.experiments.residual_math import (
+    RESIDUAL_1D_GRID,
     multiplicative_experiment,
     one_d_rows,
     residual_1d,

@@ -13,7 +13,7 @@ import sys
 import pytest
 import torch
 
-from residual_core.bounds import DEPTH_SWEEP, GATED, SCALING, TRAIN, TRANSFORMER_TRAINING, BoundError
+from residual_core.bounds import BoundError
 from residual_core.experiments.training_lab import (
     ALPHAS,
     depth_experiment,
@@ -24,6 +24,7 @@ from residual_core.experiments.training_lab import (
     train,
     transformer_experiment,
 )
+from residual_core.options import DEPTH_SWEEP, GATED, SCALING, TRAIN, TRANSFORMER_TRAINING
 from tests.conftest import ROOT
 
 # Small settings: every run below trains in about a second.

@@ -10,8 +10,9 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from residual_core.bounds import LANDSCAPE_LINE, LANDSCAPE_POINTS, BoundError
+from residual_core.bounds import BoundError
 from residual_core.experiments import landscape, lesion
+from residual_core.experiments.landscape import LANDSCAPE_LINE, LANDSCAPE_POINTS
 from residual_core.models.bn_mlp import BlockMLP
 from residual_core.seeding import generator
 from residual_core.training.mnist1d import load_mnist1d

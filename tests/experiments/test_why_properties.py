@@ -8,8 +8,9 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from residual_core.bounds import LANDSCAPE, BoundError
+from residual_core.bounds import BoundError
 from residual_core.experiments import landscape, shattered
+from residual_core.options import LANDSCAPE
 
 GRID = LANDSCAPE["grid"]
 

@@ -8,8 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from residual_core.bounds import SHATTERED_DEPTHS, BoundError
+from residual_core.bounds import BoundError
 from residual_core.experiments import shattered
+from residual_core.experiments.shattered import SHATTERED_DEPTHS
 from residual_core.models.bn_mlp import BlockMLP
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from residual_core.bounds import VARIANTS
 from residual_core.models.diagram import count_residual_adds, diagram_of, encoder_diagram, layer_graph
-from residual_core.models.transformer import Encoder, PostLNLayer, build_encoder, encoder_layer
+from residual_core.models.transformer import VARIANTS, Encoder, PostLNLayer, build_encoder, encoder_layer
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

@@ -9,11 +9,12 @@ import pytest
 import torch
 from torch import nn
 
-from residual_core.bounds import INITS, VARIANTS
 from residual_core.models.blocks import SimpleFFN
 from residual_core.models.transformer import (
+    INITS,
     LAYERS,
     VARIANT_LABELS,
+    VARIANTS,
     Encoder,
     EncoderLayer,
     FeedForward,

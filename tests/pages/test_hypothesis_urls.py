@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lab
-from residual_core import bounds
+from residual_core import bounds, options
 from residual_core.training import jobs
 from tests.conftest import run_page, warnings_text
 
@@ -41,7 +41,7 @@ def controls(info) -> dict:
 
 def bound_of(widget):
     """The residual_core Bound behind a control: same URL key, and the same range or options."""
-    for obj in vars(bounds).values():
+    for obj in vars(options).values():
         for b in obj.values() if isinstance(obj, dict) else [obj]:
             if not isinstance(b, bounds.Bound) or b.name != widget.key:
                 continue

@@ -140,9 +140,8 @@ def test_every_experiment_renders_at_small_settings(experiment, extra, n_charts)
     # the "what this run shows" statements are the experiment's claims, each with its status for this run
     shown = " ".join(c.value for c in at.caption)
     name = {"depth": "depth-sweep"}.get(experiment, experiment)
-    for claim in catalog.page("training").claims:
-        if claim.experiment == name:
-            assert f"claim `{claim.id}`" in shown
+    for claim in catalog.experiment(name).claims:
+        assert f"claim `{claim.id}`" in shown
     assert "Seed count not shown yet" in shown  # the other seeds are trained only on request
 
 

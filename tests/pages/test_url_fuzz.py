@@ -41,9 +41,9 @@ def test_garbage_in_every_parameter_at_once(info):
 
 def _refused(info, key, value) -> bool:
     """Whether the page's bound for ``key`` refuses ``value`` (then a notice must name it)."""
-    from residual_core import bounds
+    from residual_core import bounds, options
 
-    for obj in vars(bounds).values():
+    for obj in vars(options).values():
         candidates = obj.values() if isinstance(obj, dict) else [obj]
         for b in candidates:
             if isinstance(b, bounds.Bound) and b.name == key:
