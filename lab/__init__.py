@@ -31,6 +31,7 @@ from .figures.charts import code_panel, figure, file_name
 from .figures.claims import ON_DEMAND, claims
 from .figures.export import csv_download
 from .page import page
+from .section import section
 
 __all__ = [
     "COMPUTE_SECONDS",
@@ -54,5 +55,6 @@ __all__ = [
     "page",
     "page_file",
     "page_link",
+    "section",
     "slider",
 ]

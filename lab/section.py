@@ -31,8 +31,11 @@ class Drawing:
 
     def text(self) -> None:
         """The prose a student needs to read the chart (the section's ``text``, computed from the result)."""
-        if self.section.text is not None and self.result is not None:
-            st.markdown(self.section.text(self.result, self.settings))
+        text = self.section.text
+        if callable(text) and self.result is not None:
+            text = text(self.result, self.settings)
+        if isinstance(text, str) and text:
+            st.markdown(text)
 
     def metrics(self) -> None:
         """The section's metrics in one row."""
@@ -46,16 +49,15 @@ class Drawing:
         """The section's figures (or those ``keys``), each with its takeaway and its folded files and code."""
         if self.result is None:
             return
-        for key in keys or self.section.figure_keys():
+        for key in keys or [f.key for f in self.section.shown_figures]:
             figure(self.section.experiment, key, self.result, **view)
 
     def claims(self, **options) -> list[dict]:
         """The section's claims with their live status (see :func:`lab.claims`)."""
-        if self.result is None or not self.section.claim_ids():
+        ids = [c.id for c in self.section.shown_claims]
+        if self.result is None or not ids:
             return []
-        return draw_claims(
-            self.section.experiment, self.result, self.settings, only=self.section.claim_ids(), **options
-        )
+        return draw_claims(self.section.experiment, self.result, self.settings, only=ids, **options)
 
     def details(self) -> None:
         """The section's details (derivation, reference-text table), each folded and sent only when opened."""
@@ -63,7 +65,7 @@ class Drawing:
             box = st.expander(detail.label, key=f"detail-{self.section.name}-{i}", on_change="rerun")
             if box.open and self.result is not None:
                 with box:
-                    body = detail.body(self.result, self.settings) if callable(detail.body) else detail.body
+                    body = detail.text(self.result, self.settings)
                     (st.latex if detail.kind == "latex" else st.markdown)(body)
 
     def show(self, *, seeds=True, **view) -> None:

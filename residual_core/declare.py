@@ -187,6 +187,28 @@ class Experiment:
 _KEBAB = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
+@dataclass(frozen=True)
+class Detail:
+    """What one folded row under a section holds: ``body`` is Markdown (``kind="markdown"``) or a display formula
+    (``"latex"``), a constant or ``(result, settings) -> str``. Sent only to visitors who open it."""
+
+    label: str
+    body: Callable[[dict, dict], str] | str
+    kind: str = "markdown"
+
+    def text(self, result: dict, settings: dict) -> str:
+        return self.body(result, settings) if callable(self.body) else self.body
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One number a section shows above its figures: its label, its value as text, and an optional tooltip."""
+
+    label: str
+    value: str
+    help: str | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class Section:
     """One part of a page, declared once: its heading, the controls it reads, its figures with their takeaways, its
@@ -201,7 +223,10 @@ class Section:
         claims: the claims it shows (``None``: all of the experiment's; ``()``: none); each one of the experiment's.
         question: the prediction question asked above it (``None``: the experiment's, if it has one).
         controls: the :class:`~residual_core.bounds.Bound` s whose controls it reads.
-        details: what its expanders hold, in order (the derivation, a reference-text table, the code).
+        details: its :class:`Detail` s, each folded under its own label (the derivation, a reference-text table).
+        text: ``(result, settings) -> str``: the Markdown a student needs to read its chart, computed from the result
+            (``settings`` are the page's values of the experiment's options); or a constant string.
+        metrics: ``(result, settings) -> list[Metric]``: the numbers shown in one row above its figures.
     """
 
     name: str
@@ -211,7 +236,9 @@ class Section:
     claims: tuple[Claim, ...] | None = None
     question: Question | None = None
     controls: tuple = ()
-    details: tuple = ()
+    details: tuple[Detail, ...] = ()
+    text: Callable[[dict, dict], str] | str | None = None
+    metrics: Callable[[dict, dict], list[Metric]] | None = None
 
     def __post_init__(self):
         if not _KEBAB.match(self.name):
