@@ -95,11 +95,7 @@ def jacobian_spectrum(
     plain_layer_svals = torch.linalg.svdvals(jacobians["plain"])
     eps = torch.finfo(torch.float64).eps
     return {
-        "layers": layers,
-        "width": width,
-        "alpha": alpha,
-        "activation": activation,
-        "seed": seed,
+        **{"layers": layers, "width": width, "alpha": alpha, "activation": activation, "seed": seed},
         "spectrum": [
             {"index": k, "plain": float(p), "residual": float(r)}
             for k, (p, r) in enumerate(zip(svals["plain"][-1], svals["residual"][-1], strict=True))

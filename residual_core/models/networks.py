@@ -10,17 +10,7 @@ from __future__ import annotations
 from torch import nn
 
 from ..seeding import seeded
-from .layers import (
-    Branch,
-    GatedResidual,
-    HighwayLayer,
-    Multiplicative,
-    Plain,
-    Residual,
-    ReZero,
-    ScaledResidual,
-    Stack,
-)
+from .layers import Branch, GatedResidual, HighwayLayer, Multiplicative, Plain, Residual, ReZero, ScaledResidual, Stack
 
 # The stacks' weight initialisations (/vanishing, /gradient-flow, the training lab's depth sweep): PyTorch's default
 # (uniform, variance 1 / (3 fan_in): a third of LeCun's), Xavier / LeCun (variance 1 / width for these square layers),
