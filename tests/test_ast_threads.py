@@ -71,6 +71,7 @@ def test_the_old_path_crashes_under_many_threads():
     assert errors and "AST constructor recursion depth mismatch" in errors[0]
 
 
+@pytest.mark.slow
 def test_source_of_survives_the_same_load_reading_every_shown_object():
     shown = list(dict.fromkeys(obj for e in EXPERIMENTS.values() for obj in (e.func, *e.code)))
     expected = {obj: source_of(obj).text for obj in shown}
@@ -121,6 +122,7 @@ print(json.dumps(events))
 """
 
 
+@pytest.mark.slow
 def test_no_page_parses_python_per_visit():
     """Every page visited a second time (warm caches, as every visitor after the first): no ``ast.parse`` and no
     compilation of a parse tree anywhere in the process (Streamlit's magic is off in .streamlit/config.toml; the

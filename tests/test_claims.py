@@ -194,6 +194,7 @@ def test_claims_command_works_for_every_page(capsys, page):
         assert entry["id"] in CLAIMS and isinstance(entry["holds"], bool)
 
 
+@pytest.mark.slow
 def test_claims_command_agrees_with_the_library_and_counts_seeds():
     r = run_cli("vanishing", "--depth", "30", "--init", "xavier", "--seed", "3", "--format", "json")
     assert r.returncode == 0, r.stderr

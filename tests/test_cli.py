@@ -25,6 +25,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_products_json_is_one_object_equal_to_the_library_result():
     r = run_cli("products", "--factor", "0.9", "--depth", "30", "--seed", "2")
     assert r.returncode == 0, r.stderr
@@ -33,10 +34,12 @@ def test_products_json_is_one_object_equal_to_the_library_result():
     assert len(data["series"]) == 31 and data["series"][-1]["product"] == pytest.approx(0.9**30)
 
 
+@pytest.mark.slow
 def test_same_call_prints_the_same_bytes():
     assert run_cli("products", "--depth", "40").stdout == run_cli("products", "--depth", "40").stdout
 
 
+@pytest.mark.slow
 def test_csv_has_one_row_per_layer():
     r = run_cli("products", "--depth", "5", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
@@ -54,6 +57,7 @@ def test_csv_has_one_row_per_layer():
         (["products", "--bogus", "1"], "unrecognized arguments"),
     ],
 )
+@pytest.mark.slow
 def test_bad_input_exits_2_with_a_short_message(args, needle):
     r = run_cli(*args)
     assert r.returncode == 2
@@ -73,6 +77,7 @@ def test_cli_experiments_are_the_catalogs():
         assert name in EXPERIMENTS
 
 
+@pytest.mark.slow
 def test_help_lists_every_declared_experiment():
     r = run_cli("--help")
     assert r.returncode == 0, r.stderr
@@ -87,6 +92,7 @@ def default_runs() -> dict[str, subprocess.CompletedProcess]:
         return dict(zip(EXPERIMENTS, pool.map(run_cli, EXPERIMENTS), strict=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(EXPERIMENTS))
 def test_every_experiment_runs_at_its_defaults(default_runs, name):
     r = default_runs[name]

@@ -8,6 +8,7 @@ import contextlib
 import io
 import json
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -58,6 +59,7 @@ def assert_one_line_exit_2(code, out, err, args):
     assert len(err.splitlines()) == 1 and err.endswith("\n") and "Traceback" not in err, (args, err)
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_a_bad_option_value_exits_2_with_one_line(data):
@@ -84,6 +86,7 @@ def test_unknown_or_incomplete_options_exit_2_with_one_line(name, junk):
     assert_one_line_exit_2(*run(args), args)
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, derandomize=True)
 @given(data=st.data())
 def test_a_repeated_option_takes_the_last_value(data):

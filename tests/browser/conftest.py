@@ -3,6 +3,8 @@ modules (each starts the app its own way)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 
@@ -14,3 +16,11 @@ def browser():
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         yield b
         b.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test in this folder is a browser test (``-m "not browser"`` leaves them out)."""
+    here = Path(__file__).parent
+    for item in items:
+        if Path(item.fspath).is_relative_to(here):
+            item.add_marker(pytest.mark.browser)

@@ -48,6 +48,7 @@ def test_contract(xavier12):
         assert ratio == growth_ratio(_column(r, "per_layer", column))
 
 
+@pytest.mark.slow
 def test_pre_ln_gradients_do_not_grow_toward_the_output(xavier12):
     for init in ("xavier", "default"):
         seeds = add_norm_seeds(layers=12, d_model=64, heads=4, init=init, seed=0)
@@ -56,6 +57,7 @@ def test_pre_ln_gradients_do_not_grow_toward_the_output(xavier12):
     assert pre[-1] < pre[0]
 
 
+@pytest.mark.slow
 def test_post_ln_lies_above_pre_ln_at_every_seed_and_grows_at_the_default_depth():
     # Xiong et al. 2020, figure 3: Post-LN's gradient is largest near the output. In this small model that holds only
     # at some seeds; Post-LN's last/first ratio lies above Pre-LN's at every one, and at the page's default depth (16)
@@ -169,6 +171,7 @@ def test_shape_demo_matching_widths_cost_nothing():
     assert r["identity_exact"] is True
 
 
+@pytest.mark.slow
 def test_cli_add_norm_contract():
     cmd = [sys.executable, "-m", "residual_core", "add-norm", "--layers", "3", "--d-model", "32", "--heads", "2"]
     out = subprocess.run([*cmd, "--init", "default"], capture_output=True, text=True, cwd=ROOT, timeout=120, check=True)

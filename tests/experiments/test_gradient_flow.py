@@ -51,6 +51,7 @@ def test_plain_gradient_falls_by_orders_of_magnitude_between_depth_10_and_50_res
     assert 0.5 < d50["residual"] / d10["residual"] < 2
 
 
+@pytest.mark.slow
 def test_seeded_runs_repeat_exactly_and_seeds_differ():
     a = gradient_flow_experiment(depth=20, width=32, alpha=0.5, activation="sigmoid", seed=9)
     b = gradient_flow_experiment(depth=20, width=32, alpha=0.5, activation="sigmoid", seed=9)

@@ -86,6 +86,7 @@ def test_gate_check_table():
     assert all(row["diff_residual"] > 0.1 for row in r["rows"] if row["layer"].startswith("highway"))
 
 
+@pytest.mark.slow
 def test_training_comparison_small_run():
     calls = []
     r = highway_training(layers=20, steps=50, gate_bias=-2.0, seed=0, progress=lambda d, t, m="": calls.append((d, t)))
@@ -101,12 +102,14 @@ def test_training_comparison_small_run():
     assert again["curves"] == r["curves"]  # deterministic, with or without a progress callback
 
 
+@pytest.mark.slow
 def test_training_deep_plain_stack_learns_least():
     r = highway_training(layers=30, steps=100, gate_bias=-3.0, seed=0)
     assert r["test"]["plain"] > 2 * r["test"]["highway"]
     assert r["test"]["plain"] > 2 * r["test"]["residual"]
 
 
+@pytest.mark.slow
 def test_cli_highway_contract():
     out = subprocess.run(
         [sys.executable, "-m", "residual_core", "highway", "--depth", "12", "--width", "16", "--gate-bias", "-3"],
@@ -130,6 +133,7 @@ def test_cli_highway_contract():
     assert bad.returncode == 2 and "depth" in bad.stderr and not bad.stdout
 
 
+@pytest.mark.slow
 def test_cli_highway_train_progress_on_stderr_json_on_stdout():
     out = subprocess.run(
         [sys.executable, "-m", "residual_core", "highway-train", "--layers", "20", "--steps", "50", "--seed", "2"],

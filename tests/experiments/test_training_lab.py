@@ -62,6 +62,7 @@ def test_loss_falls_for_the_residual_transformers(task):
     assert runs["pre-ln"]["curve"][0]["loss"] == pytest.approx(data["chance_loss"], rel=0.25)
 
 
+@pytest.mark.slow
 def test_no_residual_transformer_stays_far_behind_on_sort():
     data = transformer_experiment(task="sort", seed=1, layers=6, steps=60, d_model=16, seq_len=6, batch=16)
     runs = {r["variant"]: r for r in data["runs"]}
@@ -69,6 +70,7 @@ def test_no_residual_transformer_stays_far_behind_on_sort():
     assert _mean(runs["pre-ln"]["curve"][-10:]) < 0.75 * data["chance_loss"]
 
 
+@pytest.mark.slow
 def test_seeded_runs_repeat_exactly_and_seeds_differ():
     a = transformer_experiment(task="sort", seed=5, **SMALL_SEQ)
     torch.manual_seed(123)  # global state must not matter
@@ -144,6 +146,7 @@ def test_depth_sweep_trains_every_depth_and_residuals_learn():
             assert _falls(run["curve"]), run["depth"]
 
 
+@pytest.mark.slow
 def test_deep_plain_networks_stall_at_the_baseline_and_residual_ones_do_not():
     # The page's claim at a reduced budget: 48 plain tanh layers barely move from "predict the mean".
     data = depth_experiment(max_depth=48, seed=2, width=16, steps=40, samples=64)
@@ -227,6 +230,7 @@ def run_cli(*args):
     )
 
 
+@pytest.mark.slow
 def test_cli_train_prints_one_json_object_with_the_curve():
     args = ["--steps", "10", "--layers", "1", "--d-model", "16", "--batch", "8", "--seq-len", "4", "--seed", "4"]
     r = run_cli("train", "--variant", "none", *args)
@@ -250,6 +254,7 @@ def test_cli_train_prints_one_json_object_with_the_curve():
         (["depth-sweep", "--max-depth", "128"], "max_depth must be between 2 and 64"),
     ],
 )
+@pytest.mark.slow
 def test_cli_refuses_values_outside_the_bounds(args, needle):
     r = run_cli(*args)
     assert r.returncode == 2 and needle in r.stderr and not r.stdout

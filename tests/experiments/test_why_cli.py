@@ -37,6 +37,7 @@ def test_lesion_contract(capsys):
     assert "plain network" in err  # progress on stderr, never on stdout
 
 
+@pytest.mark.slow
 def test_landscape_contract(capsys):
     code, out, err = run(capsys, "landscape", "--depth", "4", "--grid", "11", "--seed", "1")
     assert code == 0, err[-2000:]
@@ -72,6 +73,7 @@ def test_bad_values_exit_2_with_one_line(capsys, args, needle):
     assert code == 2 and needle in err and "Traceback" not in err and out == ""
 
 
+@pytest.mark.slow
 def test_claims_of_why_at_small_settings(capsys):
     args = ["--depth", "4", "--width", "32", "--steps", "100", "--grid", "11", "--no-seeds", "--format", "json"]
     code, out, err = run(capsys, "claims", "why", *args)

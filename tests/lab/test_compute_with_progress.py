@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 import lab
@@ -24,6 +25,7 @@ def _visit(x: int, out: list, i: int):
     out[i] = (at.exception, [m.value for m in at.markdown])
 
 
+@pytest.mark.slow
 def test_simultaneous_visitors_share_one_run_and_all_see_it():
     lab.clear_cache()
     slow_fixture.CALLS.clear()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 import lab
 from lab.computing import cache, warmup
 from lab.computing import compute as calls
@@ -65,6 +67,7 @@ def test_the_warm_up_and_the_visitors_share_one_computation():
     assert all(r["square"] == 25 for r in results)
 
 
+@pytest.mark.slow
 def test_a_visit_after_the_warm_up_computes_nothing_on_any_page(monkeypatch):
     """The warm-up's plan covers what each page's default link computes (except runs a visitor starts and fixed
     helpers that are no declared experiment), so a new page or a page passing other arguments than its bounds'

@@ -58,6 +58,7 @@ def fresh_registry():
     jobs.REGISTRY.clear()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("key", list(PAGES))
 def test_page_shows_each_claim_with_the_status_its_check_gives(key, seed):

@@ -115,6 +115,7 @@ def check(info, params: dict) -> None:
             assert math.isclose(float(got), float(value), rel_tol=1e-9, abs_tol=1e-12), (key, text, got, params)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("info", PAGES, ids=lambda p: p.key)
 def test_hostile_links_render_with_notices_and_no_exception(info):
     examples = 4 if info.key in SLOW else 10

@@ -65,6 +65,7 @@ def _same(shown, wanted: str) -> bool:
         return str(shown) == wanted
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("number", "scene"), SCENES, ids=[f"scene-{n}" for n, _ in SCENES])
 def test_every_scene_of_the_shipped_lecture_opens_with_its_page_and_state(number, scene):
     at = run_page("app.py", _scene_link(number))
@@ -107,6 +108,7 @@ def _reveal_alone(at, typed: str | None):
 ASKED = [(n, s) for n, s in SCENES if s.ask and s.key != "training"]  # the training lab's reveal trains a network
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("number", "scene"), ASKED, ids=[f"scene-{n}" for n, _ in ASKED])
 def test_predict_then_reveal_alone_on_every_asked_scene(number, scene):
     at = run_page("app.py", _scene_link(number))
@@ -215,6 +217,7 @@ ODD = ["", "residuals", "0", "1", "11", "12", "-1", "1e9", "nan", "ABCDEF", "abc
     params=hs.dictionaries(hs.sampled_from(KEYS), hs.one_of(hs.sampled_from(ODD), hs.text(max_size=12)), max_size=4),
     page=hs.sampled_from(["app.py", "pages/vanishing.py"]),
 )
+@pytest.mark.slow
 def test_hostile_lecture_and_room_keys_never_raise(params, page):
     """The lecture's and the room's URL keys (hypothesis): 0 exceptions, and no presenter without a real room."""
     at = run_page(page, params)

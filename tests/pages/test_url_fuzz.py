@@ -23,6 +23,7 @@ def _bound_keys(at) -> list[str]:
     return keys
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("info", PAGES, ids=lambda p: p.key)
 def test_garbage_in_every_parameter_at_once(info):
     file = lab.page_file(info)
