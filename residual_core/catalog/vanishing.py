@@ -2,22 +2,17 @@
 
 from .. import options
 from ..altered import replaced
+from ..bounds import Bound
 from ..budget import Cost, number
-from ..declare import Claim, Experiment, Figure, Page, Question, Verdict
+from ..declare import Claim, Experiment, Figure, Page, Question, Section, Verdict
 from ..experiments import vanishing
 from ..measure import geometric_fit, gradient_profile, layer_input_grad_norms
 from ..models.layers import Branch, Plain, ScaledResidual
 from ..models.networks import branches, initialise_, twins
+from . import vanishing_text as text
+from .vanishing_text import INIT_NAMES, share
 
 # -- takeaways ---------------------------------------------------------------------------------------------------
-
-
-def share(x: float) -> str:
-    """A share of the gradient, readable at any size."""
-    return f"{x:.2g}" if 1e-3 <= abs(x) < 1e3 else f"{x:.1e}"
-
-
-INIT_NAMES = {"default": "PyTorch's default", "xavier": "Xavier", "he": "He", "orthogonal": "orthogonal"}
 
 
 def _product_takeaway(r: dict) -> str:
@@ -279,10 +274,42 @@ INIT_COMPARE = Experiment(
     claims=INIT_COMPARE_CLAIMS,
 )
 
+# -- the page: its sections ------------------------------------------------------------------------------------------
+
+AXIS = Bound.choice("axis", ("log", "linear"), "log", label="Vertical axis")
+"""The vertical axis of every chart on the page (a view option, no experiment's)."""
+
+RUNNING_PRODUCT = Section(
+    name="the-running-product",
+    heading="The running product",
+    experiment=PRODUCTS,
+    figures=("running-product",),
+    claims=(),
+    controls=(options.PRODUCTS["factor"], options.PRODUCTS["depth"], AXIS),
+)
+REAL_NETWORK = Section(
+    name="a-real-network",
+    heading="A real network",
+    experiment=PRODUCTS,
+    figures=("gradients",),
+    controls=(options.PRODUCTS["depth"], options.PRODUCTS["init"], options.PRODUCTS["seed"], AXIS),
+    text=text.real_network_text,
+    metrics=text.real_network_metrics,
+)
+DEPTH_OR_INIT = Section(
+    name="is-it-the-depth-or-the-initialisation",
+    heading="Is it the depth, or the initialisation?",
+    experiment=INIT_COMPARE,
+    figures=("plain", "residual"),
+    controls=(options.PRODUCTS["depth"], options.PRODUCTS["seed"], AXIS),
+    text=text.INIT_TEXT,
+)
+
 PAGE = Page(
     key="vanishing",
     title="Vanishing & exploding",
     icon=":material/trending_down:",
     teaser="0.9¹⁰⁰ and 1.1¹⁰⁰: why a product of many layer factors vanishes or explodes, measured in a real network.",
     experiments=(PRODUCTS, INIT_COMPARE),
+    sections=(RUNNING_PRODUCT, REAL_NETWORK, DEPTH_OR_INIT),
 )

@@ -39,7 +39,7 @@ def test_a_declared_figure_draws_its_chart_csv_and_code():
     at = AppTest.from_string(SCRIPT, default_timeout=60).run()
     assert not at.exception
     assert "same=True" in [m.value for m in at.markdown]
-    frame = chart_frame(at, 0, column="grad_norm")
+    frame = chart_frame(at, "gradients", column="grad_norm")
     result = products_experiment(0.9, 12, 1)
     plain = frame[frame["series"] == "plain"].sort_values("layer")["grad_norm"].tolist()
     assert plain == [m["plain"] for m in result["measured"]]

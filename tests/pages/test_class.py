@@ -13,7 +13,7 @@ from lab.chrome import present, share
 from residual_core.catalog import vanishing
 from residual_core.charts import figure_spec, spec_json
 from residual_core.experiments.vanishing import products_experiment
-from tests.conftest import charts, open_file_panels, run_page
+from tests.conftest import chart, charts, open_file_panels, run_page
 
 VANISHING = "pages/vanishing.py"
 # (the training lab trains live: its finished charts are checked in test_page_training.py)
@@ -102,7 +102,7 @@ def test_presenter_mode_injects_the_large_type_and_the_students_qr_code():
     corner = [b for b in bodies if "lab-present-corner" in b and "<style>" not in b]
     assert len(corner) == 1
     assert 'data-payload="http://localhost:8501/vanishing?depth=40"' in corner[0]  # the student link: no present=1
-    spec = charts(at)[0]["spec"]
+    spec = chart(at, "running-product", section="the-running-product")["spec"]
     assert spec["config"]["axis"]["labelFontSize"] >= 18  # chart text readable from the back
 
 
@@ -111,7 +111,9 @@ def test_without_presenter_mode_there_is_no_presenter_style():
     bodies = [h.proto.body for h in at.get("html")]
     assert not any(present.PRESENT_CSS.strip() in b for b in bodies)
     assert any(present.BASE_CSS.strip() in b for b in bodies)
-    assert "labelFontSize" not in str(charts(at)[0]["spec"].get("config", {}).get("axis", {}))
+    assert "labelFontSize" not in str(
+        chart(at, "running-product", section="the-running-product")["spec"].get("config", {}).get("axis", {})
+    )
 
 
 def test_the_injected_style_is_fixed_text():
@@ -167,8 +169,8 @@ def test_every_chart_has_files_a_table_and_a_description_and_dashes(info):
     buttons = [b.label for b in at.get("download_button")]
     tables = [e for e in at.expander if e.label == "Data and files"]
     assert len(tables) == len(panels) and len(at.dataframe) >= len(tables)  # (a page may show tables of its own)
-    for chart in drawn:
-        spec = chart["spec"]
+    for drawn_chart in drawn:
+        spec = drawn_chart["spec"]
         assert len(spec.get("description", "")) > 40, spec.get("description")
         _assert_series_told_apart_without_colour(spec)
     # the page's own extra downloads (e.g. a table's CSV) come on top of three per chart
@@ -212,10 +214,13 @@ def test_the_data_table_lists_the_charts_rows_when_opened():
 
 def test_the_page_draws_the_spec_the_files_are_made_from():
     at = run_page(VANISHING, {"depth": "12", "factor": "1.2"})
-    drawn = charts(at)[1]
+    drawn = chart(at, "gradients", section="a-real-network")
     result = products_experiment(1.2, 12, 0)
     ours = spec_json(figure_spec(vanishing.PRODUCTS.figure("gradients"), result, log_y=True))
-    assert _streamlit_neutral(drawn["spec"]) == _streamlit_neutral(ours)
+    spec = json.loads(json.dumps(drawn["spec"]))
+    names = spec["usermeta"].pop("lab")  # what the page adds to the file's spec: where the chart is drawn
+    assert names == {"experiment": "products", "figure": "gradients", "section": "a-real-network"}
+    assert _streamlit_neutral(spec) == _streamlit_neutral(ours)
     main = next(f for f in drawn["data"] if "grad_norm" in f.columns)
     assert main["grad_norm"].tolist() == [r["grad_norm"] for r in vanishing.PRODUCTS.figure("gradients").rows(result)]
 

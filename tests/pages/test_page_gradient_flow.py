@@ -27,21 +27,21 @@ def _series(frame, name, column, by="layer"):
 def _check_charts(at, args):
     flow = gradient_flow_experiment(**args)
     spread = gradient_seed_spread(**args)
-    grads = chart_frame(at, 0, column="grad_norm")
+    grads = chart_frame(at, "per-layer", column="grad_norm")
     for name in ("plain", "residual"):
         assert _series(grads, name, "grad_norm") == [r[name] for r in flow["per_layer"]]
         assert _series(grads, name, "seed_min") == [r[f"{name}_min"] for r in spread["per_layer"]]
         assert _series(grads, name, "seed_max") == [r[f"{name}_max"] for r in spread["per_layer"]]
 
     acts = activation_profile(**args)
-    rms = chart_frame(at, 1, column="rms")
+    rms = chart_frame(at, "rms", column="rms")
     assert _series(rms, "plain", "rms") == [r["rms"] for r in acts["per_layer"] if r["network"] == "plain"]
-    spread_frame = chart_frame(at, 2, column="input_spread")
+    spread_frame = chart_frame(at, "spread", column="input_spread")
     expected = [r["input_spread"] for r in acts["per_layer"] if r["network"] == "residual"]
     assert _series(spread_frame, "residual", "input_spread") == expected
 
     grid = depth_alpha_map(width=args["width"], activation=args["activation"], seed=args["seed"])
-    cells = chart_frame(at, 3, column="log10")
+    cells = chart_frame(at, "heatmap", column="log10")
     assert sorted(cells["grad_norm"].tolist()) == sorted(c["grad_norm"] for c in grid["cells"])
 
     metrics = {m.label: m.value for m in at.metric}
@@ -100,13 +100,13 @@ def test_bad_url_values_give_a_notice_and_a_usable_value(params, key, used):
     widget = at.number_input(key=key) if key == "seed" else at.slider(key=key)
     assert widget.value == used
     if key == "depth":
-        assert chart_frame(at, 0, column="grad_norm")["layer"].max() == used
+        assert chart_frame(at, "per-layer", column="grad_norm")["layer"].max() == used
 
 
 def test_moving_the_depth_slider_recomputes_but_keeps_the_grid():
     at = run_page(PAGE)
-    grid_before = chart_frame(at, 3, column="log10")
+    grid_before = chart_frame(at, "heatmap", column="log10")
     at.slider(key="depth").set_value(10).run()
     assert not at.exception
-    assert chart_frame(at, 0, column="grad_norm")["layer"].max() == 10
-    assert chart_frame(at, 3, column="log10").equals(grid_before)
+    assert chart_frame(at, "per-layer", column="grad_norm")["layer"].max() == 10
+    assert chart_frame(at, "heatmap", column="log10").equals(grid_before)

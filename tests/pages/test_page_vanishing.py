@@ -10,7 +10,7 @@ import pytest
 import lab
 from residual_core import catalog
 from residual_core.experiments.vanishing import exact_product, product_series, products_experiment
-from tests.conftest import ROOT, chart_frame, charts, open_code_panels, run_page, warnings_text
+from tests.conftest import ROOT, chart, chart_frame, charts, open_code_panels, run_page, warnings_text
 
 PAGE = "pages/vanishing.py"
 
@@ -43,12 +43,12 @@ def test_defaults_render_and_chart_data_matches_residual_core():
     at = run_page(PAGE)
     assert not at.exception
     assert [s.value for s in at.slider] == [0.9, 100]
-    products = chart_frame(at, 0, column="product")
+    products = chart_frame(at, "running-product", column="product", section="the-running-product")
     expected = product_series(0.9, 100)
     chosen = products[products["series"] == "chosen factor"]
     assert chosen["product"].tolist() == [r["product"] for r in expected]
     assert set(products["series"]) == {"chosen factor", "0.9^l", "1.1^l"}
-    grads = chart_frame(at, 1, column="grad_norm")
+    grads = chart_frame(at, "gradients", column="grad_norm", section="a-real-network")
     data = products_experiment(0.9, 100, 0)
     plain = grads[grads["series"] == "plain"].sort_values("layer")["grad_norm"].tolist()
     assert plain == [m["plain"] for m in data["measured"]]
@@ -56,20 +56,31 @@ def test_defaults_render_and_chart_data_matches_residual_core():
     assert metrics["0.9¹⁰⁰"] == lab.fmt(exact_product(0.9, 100).value)
 
 
+def test_sections_are_drawn_in_declared_order_with_each_figure_once():
+    at = run_page(PAGE)
+    assert not at.exception
+    sections = catalog.page("vanishing").sections
+    assert [s.value for s in at.subheader] == [s.heading for s in sections]
+    assert [s.proto.anchor for s in at.subheader] == [s.name for s in sections]
+    drawn = [c["spec"]["usermeta"]["lab"] for c in charts(at)]
+    declared = [{"section": s.name, "figure": f.key} for s in sections for f in s.shown_figures]
+    assert [{k: d[k] for k in ("section", "figure")} for d in drawn] == declared
+
+
 def test_deep_link_sets_the_controls_and_the_data():
     at = run_page(PAGE, {"factor": "1.1", "depth": "40", "axis": "linear"})
     assert not at.exception
     assert [s.value for s in at.slider] == [1.1, 40]
     assert not warnings_text(at)
-    products = chart_frame(at, 0, column="product")
+    products = chart_frame(at, "running-product", column="product", section="the-running-product")
     chosen = products[products["series"] == "chosen factor"]["product"].tolist()
     assert chosen == [r["product"] for r in product_series(1.1, 40)]
-    grads = chart_frame(at, 1, column="grad_norm")
+    grads = chart_frame(at, "gradients", column="grad_norm", section="a-real-network")
     assert grads["layer"].max() == 40
     # linear axis chosen through the URL; the default is log
     assert at.button_group[0].value == "linear"
-    assert '"log"' not in json.dumps(charts(at)[0]["spec"])
-    assert '"log"' in json.dumps(charts(run_page(PAGE))[0]["spec"])
+    assert '"log"' not in json.dumps(chart(at, "running-product", section="the-running-product")["spec"])
+    assert '"log"' in json.dumps(chart(run_page(PAGE), "running-product", section="the-running-product")["spec"])
 
 
 @pytest.mark.parametrize(
@@ -95,7 +106,7 @@ def test_moving_a_slider_recomputes():
     at = run_page(PAGE)
     at.slider[1].set_value(20).run()
     assert not at.exception
-    grads = chart_frame(at, 1, column="grad_norm")
+    grads = chart_frame(at, "gradients", column="grad_norm", section="a-real-network")
     assert grads["layer"].max() == 20
 
 
