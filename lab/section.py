@@ -29,6 +29,10 @@ class Drawing:
     def __init__(self, section: Section, result: dict | None, settings: dict):
         self.section, self.result, self.settings = section, result, settings
 
+    def bind(self, result: dict | None) -> None:
+        """Hand the section its result when the page computes it under the heading (e.g. with a progress bar)."""
+        self.result = result
+
     def text(self) -> None:
         """The prose a student needs to read the chart (the section's ``text``, computed from the result)."""
         text = self.section.text
@@ -80,7 +84,7 @@ class Drawing:
 @contextmanager
 def section(declared: Section, result: dict | None = None, settings: dict | None = None):
     """Draw ``declared``'s heading, then hand the page a :class:`Drawing` of its parts."""
-    st.subheader(declared.heading, anchor=declared.name)
+    (st.header if declared.level == "header" else st.subheader)(declared.heading, anchor=declared.name)
     before = in_section(declared.name)
     try:
         yield Drawing(declared, result, settings or {})

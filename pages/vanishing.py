@@ -52,7 +52,7 @@ with lab.section(declared.REAL_NETWORK, data, settings) as sec:
 with lab.section(declared.DEPTH_OR_INIT, None, {"depth": depth, "seed": seed}) as sec:
     sec.text()
     compare = lab.compute_with_progress(declared.INIT_COMPARE, label="Four initialisations…", depth=depth, seed=seed)
-    sec.result = compare  # computed under its heading and text, as before the sections
+    sec.bind(compare)  # computed under its heading and text, with a progress bar
     left, right = st.columns(2)
     with left:
         sec.figures("plain", log_y=log_y)

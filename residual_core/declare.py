@@ -227,6 +227,7 @@ class Section:
         text: ``(result, settings) -> str``: the Markdown a student needs to read its chart, computed from the result
             (``settings`` are the page's values of the experiment's options); or a constant string.
         metrics: ``(result, settings) -> list[Metric]``: the numbers shown in one row above its figures.
+        level: ``"subheader"`` (a section of a page) or ``"header"`` (a page whose sections are its main parts).
     """
 
     name: str
@@ -239,8 +240,11 @@ class Section:
     details: tuple[Detail, ...] = ()
     text: Callable[[dict, dict], str] | str | None = None
     metrics: Callable[[dict, dict], list[Metric]] | None = None
+    level: str = "subheader"
 
     def __post_init__(self):
+        if self.level not in ("header", "subheader"):
+            raise ValueError(f"section {self.name!r}: level must be 'header' or 'subheader'")
         if not _KEBAB.match(self.name):
             raise ValueError(f"section name {self.name!r} is not kebab-case")
         for key in self.figures:

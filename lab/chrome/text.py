@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
+from residual_core.numbers import fmt  # lab.fmt: the same numbers as the catalog's text
 
-def fmt(x: float | None, digits: int = 4) -> str:
-    """A number for a metric: plain for ordinary magnitudes, scientific for tiny or huge ones."""
-    if x is None:
-        return "—"
-    if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e6):
-        return f"{x:.{digits - 1}e}"
-    return f"{x:,.{digits}g}" if abs(x) >= 1e4 else f"{x:.{digits}g}"
+__all__ = ["fmt", "plain"]
 
 
 def plain(text: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..declare import Metric
 from ..experiments.vanishing import PRODUCTS_NETWORK_ALPHA, PRODUCTS_NETWORK_WIDTH, exact_product
+from ..numbers import fmt
 
 
 def share(x: float) -> str:
@@ -19,16 +20,6 @@ INTRO = (
     "Backpropagation multiplies one factor per layer. If each factor is a little below 1 the product **vanishes**; "
     "a little above 1 and it **explodes**. Move the factor and the depth and watch the product."
 )
-
-
-def fmt(x: float | None, digits: int = 4) -> str:
-    """A number for a metric, as ``lab.fmt`` prints it: plain for ordinary magnitudes, scientific for tiny or huge
-    ones."""
-    if x is None:
-        return "—"
-    if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e6):
-        return f"{x:.{digits - 1}e}"
-    return f"{x:,.{digits}g}" if abs(x) >= 1e4 else f"{x:.{digits}g}"
 
 
 # -- above the first section: the product the page is about -----------------------------------------------------------
