@@ -8,26 +8,17 @@ import streamlit as st
 
 import lab
 from residual_core.catalog import training as declared
+from residual_core.catalog import training_text as text
 from residual_core.options import DEPTH_SWEEP, GATED, SCALING, TRAINING_EXPERIMENT, TRANSFORMER_TRAINING
 
 SLOT = "training"  # one live run per browser session on this page
 
 lab.page("training")
-st.markdown(
-    "Networks trained **live** on the server's CPU, with and without residual connections. Every curve grows as "
-    "the networks train; all networks of a chart train side by side on the *same* batches, from the *same* "
-    "weights, so the residual arrangement is the only difference between them."
-)
+st.markdown(text.INTRO)
 experiment = lab.choice(
     TRAINING_EXPERIMENT,
     help="transformer: exercise 4 · depth: exercise 1 · scaling: exercise 6 · gated: exercise 7 of the reference text.",
 )
-
-
-def bounds_caption(bounds: dict) -> None:
-    """The bounds of every control that costs work (they keep a run to seconds on a shared CPU)."""
-    parts = [f"{b.label} {b.describe().replace('between ', '').replace(' and ', '–')}" for b in bounds.values()]
-    st.caption("Bounds (a shared server trains every run): " + " · ".join(parts) + ".")
 
 
 def controls(bounds: dict, main: list[str], advanced: list[str], widths=None) -> dict:
@@ -41,197 +32,119 @@ def controls(bounds: dict, main: list[str], advanced: list[str], widths=None) ->
         for col, name in zip(st.columns(len(advanced)), advanced, strict=True):
             bound = bounds[name]
             values[name] = (lab.choice if bound.kind == "choice" else lab.slider)(bound, container=col)
-    bounds_caption(bounds)
+    st.caption(text.bounds_caption(bounds))
     return values
 
 
-def loss_text(x) -> str:
-    """A loss for a metric: "—" before the first step, "not finite" for a network that diverged."""
-    if x is not None and x != x:  # NaN: the loss overflowed and that network stopped training
-        return "not finite (diverged)"
-    return lab.fmt(x)
+def metrics(shown) -> None:
+    for col, m in zip(st.columns(len(shown)), shown, strict=True):
+        col.metric(m.label, m.value, help=m.help)
 
 
-def status(data: dict, final: bool) -> str:
-    return "final" if final else f"at step {data['step']}"
+def run(section, v: dict, draw) -> None:
+    """Ask the section's question, then train (or watch) its run live, drawing it with ``draw(data, final)``."""
+    lab.ask(section.asks, v).show(lab.live_run(section.experiment, v, draw=draw, slot=SLOT))
 
 
 # -- exercise 4 ---------------------------------------------------------------------------------------------------
 
 
 def transformer_page():
-    st.subheader("A 6-layer transformer with and without residuals")
-    st.markdown(
-        "The same small transformer in three arrangements (see the *Add & Norm* page): Post-LN "
-        "`x = LN(x + Sublayer(x))`, Pre-LN `x = x + Sublayer(LN(x))` and **no residual** `x = LN(Sublayer(x))`. "
-        "**Sort**: read a row of digits 0–9 (8 by default) and output them in ascending order, one per position "
-        "(needs attention by content); **reverse**: output them backwards (attention by position); **text**: "
-        "predict the next character of the Gettysburg Address (a causal language model)."
-    )
-    v = controls(
-        TRANSFORMER_TRAINING,
-        ["task", "layers", "steps", "seed"],
-        ["d_model", "seq_len", "batch", "lr"],
-        widths=[4, 3, 3, 2],
-    )
+    with lab.section(declared.TRANSFORMER_SECTION) as sec:
+        sec.text()
+        v = sec.settings = controls(
+            TRANSFORMER_TRAINING,
+            ["task", "layers", "steps", "seed"],
+            ["d_model", "seq_len", "batch", "lr"],
+            widths=[4, 3, 3, 2],
+        )
 
-    def draw(data, final):
-        cols = st.columns(len(data["runs"]))
-        for col, run in zip(cols, data["runs"], strict=True):
-            acc = run["final_accuracy"]
-            col.metric(
-                f"{run['label']}: loss, {status(data, final)}",
-                loss_text(run["final_loss"]),
-                f"accuracy {acc:.0%}" if acc is not None else None,
-                delta_color="off",
-                delta_arrow="off",
-            )
-        lab.figure(declared.TRANSFORMER, "curves", data, final=final)
-        if final:
-            st.markdown(f"**What this run shows** ({data['task']}, {data['layers']} layers, {data['steps']} steps):")
-            lab.claims(declared.TRANSFORMER, data, v, seeds=lab.ON_DEMAND, run="training")
+        def draw(data, final):
+            sec.result = data
+            shown = text.transformer_metrics(data, final)
+            for col, (label, value, delta) in zip(st.columns(len(shown)), shown, strict=True):
+                col.metric(label, value, delta, delta_color="off", delta_arrow="off")
+            sec.figures(final=final)
+            if final:
+                st.markdown(text.transformer_shows(data))
+                sec.claims(seeds=lab.ON_DEMAND, run="training")
 
-    lab.ask(declared.TRANSFORMER.question, v).show(lab.live_run(declared.TRANSFORMER, v, draw=draw, slot=SLOT))
-    st.markdown(
-        """
-**Why.** Self-attention outputs weighted *averages* of the positions' value vectors. Stacked without a skip path,
-averaging after averaging makes the positions look more and more alike (Dong et al., 2021, prove that pure attention
-loses rank doubly exponentially with depth), so the read-out has less and less to tell the tokens apart, and the
-gradient reaching the embeddings has to pass back through all of it. With a residual, each layer *adds* its output
-to the stream `x`, so every layer gets a direct gradient path (`∂(x + F(x))/∂x = I + ∂F/∂x`). In Pre-LN the token's
-own embedding and position reach the final LayerNorm as one term of that sum; in Post-LN they are carried by the
-adds but renormalised by a LayerNorm after every sublayer, so they arrive rescaled, not unchanged. The claims above
-are checked on this run; whether they hold depends on the task (sort needs attention by content, reverse by
-position, text predicts the next character) and on the number of steps.
-"""
-    )
+        run(sec.section, v, draw)
+        st.markdown(text.TRANSFORMER_WHY)
 
 
 # -- exercise 1 ---------------------------------------------------------------------------------------------------
 
 
 def depth_page():
-    st.subheader("How deep can a plain network go?")
-    st.markdown(
-        "Plain MLPs `x ← tanh(Wx + b)` and residual ones `x ← x + tanh(Wx + b)` with the *same* weights, of depth "
-        "2, 4, 8, … up to the deepest chosen, each trained with Adam for the same number of steps on a small "
-        "synthetic regression task (8 inputs, targets from a random teacher network, standardised: predicting the "
-        "mean scores a loss of exactly 1)."
-    )
-    v = controls(DEPTH_SWEEP, ["max_depth", "init", "steps", "seed"], ["width", "samples", "lr"], widths=[3, 3, 3, 2])
-
-    def draw(data, final):
-        deepest = data["depths"][-1]
-        m = st.columns(3)
-        last = data["final"][-1]
-        m[0].metric(f"Plain, depth {deepest}: loss {status(data, final)}", loss_text(last["plain"]))
-        m[1].metric(f"Residual, depth {deepest}: loss {status(data, final)}", loss_text(last["residual"]))
-        m[2].metric(
-            f"Plain, depth {deepest}: gradient reaching layer 1",
-            lab.fmt(data["init_gradient"][-1]["plain"]),
-            help="Before training: the share of the gradient of the last hidden layer's output that reaches the "
-            f"first hidden layer's input (residual: {lab.fmt(data['init_gradient'][-1]['residual'])}).",
+    with lab.section(declared.DEPTH_SECTION) as sec:
+        sec.text()
+        v = sec.settings = controls(
+            DEPTH_SWEEP, ["max_depth", "init", "steps", "seed"], ["width", "samples", "lr"], widths=[3, 3, 3, 2]
         )
-        left, right = st.columns(2)
-        with left:
-            lab.figure(declared.DEPTH, "final", data, final=final)
-        with right:
-            lab.figure(declared.DEPTH, "deepest", data, final=final)
-        if final:
-            st.markdown(f"**What this run shows** ({data['init']} initialisation, {data['steps']} steps):")
-            lab.claims(declared.DEPTH, data, v, seeds=lab.ON_DEMAND, run="training")
 
-    lab.ask(declared.DEPTH.question, v).show(lab.live_run(declared.DEPTH, v, draw=draw, slot=SLOT))
-    st.markdown(
-        """
-**Vanishing or degradation?** With PyTorch's default initialisation each plain `tanh(Wx + b)` layer shrinks the
-signal and the gradient (see the *Vanishing & exploding* page): the metric above shows how little of the gradient
-reaches the first layer before training, and a deep plain network stalls for that reason. Choose **xavier** or
-**orthogonal** and the deep plain network's gradient no longer vanishes, yet it can still train far worse than its
-residual twin: that is the *degradation problem* He et al. (2016) reported, where deeper plain networks reached a
-higher *training* error although normalisation kept their gradients alive. Their networks were batch-normalised
-convolutional networks trained for days; this is a small MLP trained for seconds, so read it as an illustration,
-checked by the claims above for this run.
-"""
-    )
+        def draw(data, final):
+            sec.result = data
+            metrics(text.depth_metrics(data, final))
+            left, right = st.columns(2)
+            with left:
+                sec.figures("final", final=final)
+            with right:
+                sec.figures("deepest", final=final)
+            if final:
+                st.markdown(text.depth_shows(data))
+                sec.claims(seeds=lab.ON_DEMAND, run="training")
+
+        run(sec.section, v, draw)
+        st.markdown(text.DEPTH_WHY)
 
 
 # -- exercise 6 ---------------------------------------------------------------------------------------------------
 
 
 def scaling_page():
-    st.subheader("Residual scaling: y = x + α·F(x)")
-    st.latex(r"x_{l+1} = x_l + \alpha\,\tanh(W_l x_l + b_l) \qquad \alpha \in \{0.1,\ 0.5,\ 1,\ 2\}")
-    st.markdown(
-        "Four residual MLPs with a fixed α and one where every layer learns its own α, starting at **0** "
-        "(ReZero, Bachlechner et al. 2020: at the start every block is exactly the identity). Same weights `W, b` "
-        "for all, same regression task as *How deep?*, trained with Adam."
-    )
-    v = controls(SCALING, ["depth", "steps", "seed"], ["width", "samples", "lr"])
+    with lab.section(declared.SCALING_SECTION) as sec:
+        st.latex(text.SCALING_FORMULA)
+        sec.text()
+        v = sec.settings = controls(SCALING, ["depth", "steps", "seed"], ["width", "samples", "lr"])
 
-    def draw(data, final):
-        lab.figure(declared.SCALING, "curves", data, final=final)
-        left, right = st.columns(2)
-        with left:
-            lab.figure(declared.SCALING, "final", data, final=final)
-        with right:
-            if data["rezero_alphas"]:
-                lab.figure(declared.SCALING, "rezero", data, final=final)
-        if final:
-            lab.claims(declared.SCALING, data, v, seeds=lab.ON_DEMAND, run="training")
+        def draw(data, final):
+            sec.result = data
+            sec.figures("curves", final=final)
+            left, right = st.columns(2)
+            with left:
+                sec.figures("final", final=final)
+            with right:
+                if data["rezero_alphas"]:
+                    sec.figures("rezero", final=final)
+            if final:
+                sec.claims(seeds=lab.ON_DEMAND, run="training")
 
-    lab.ask(declared.SCALING.question, v).show(lab.live_run(declared.SCALING, v, draw=draw, slot=SLOT))
-    st.markdown(
-        """
-**Why α matters here.** Adam moves every weight by about the learning rate per step whatever its gradient's size,
-so the change of the output per step grows with α; with a small α the whole stack stays close to the identity and
-learns slowly. The learned α starts at 0, where the branches' weights get no gradient at all (their output is
-multiplied by 0): at first only α moves, by about the learning rate per step, and the heatmap shows each layer's α
-leaving 0 with its own sign.
-
-**Limits.** The tanh branch is bounded (|tanh| ≤ 1), so here each layer can add at most α·√width to the stream's
-norm: it grows at most linearly with depth, never exponentially, and Adam hides how large the gradients get. With
-unbounded branches (ReLU, attention), many more layers or plain SGD, a large α makes every block add more to the
-stream than it already holds, so its size and its gradient can grow layer after layer (the *Gradient flow* page's
-depth × α map shows it); that is why deep models scale their branches down (e.g. by 1/√(2L)) or start them at 0 as
-ReZero does.
-"""
-    )
+        run(sec.section, v, draw)
+        st.markdown(text.SCALING_WHY)
 
 
 # -- exercise 7 ---------------------------------------------------------------------------------------------------
 
 
 def gated_page():
-    st.subheader("A gated residual: y = x + g(x)·F(x)")
-    st.latex(r"x_{l+1} = x_l + g_l(x_l)\,\tanh(W_l x_l + b_l), \qquad g_l(x) = \sigma(u_l^\top x + c_l) \in (0, 1)")
-    st.markdown(
-        "Each layer learns a gate: one number per example that says how much of the branch to add. It starts "
-        "near 0.5. It is compared with the plain residual (`g = 1`) and the plain network (no skip), all with the "
-        "same weights `W, b`, on the regression task of *How deep?*. Unlike a highway layer, the skip path `x` is "
-        "never gated: only the branch is."
-    )
-    v = controls(GATED, ["depth", "steps", "seed"], ["width", "samples", "lr"])
+    with lab.section(declared.GATED_SECTION) as sec:
+        st.latex(text.GATED_FORMULA)
+        sec.text()
+        v = sec.settings = controls(GATED, ["depth", "steps", "seed"], ["width", "samples", "lr"])
 
-    def draw(data, final):
-        m = st.columns(len(data["runs"]))
-        for col, run in zip(m, data["runs"], strict=True):
-            col.metric(f"{run['label']}: loss {status(data, final)}", loss_text(run["final_loss"]))
-        lab.figure(declared.GATED, "curves", data, final=final)
-        if data["gates"]:
-            st.markdown("**The gates while training**: mean gate value per layer (blue: more open than 0.5).")
-            lab.figure(declared.GATED, "gates", data, final=final)
-        if final:
-            lab.claims(declared.GATED, data, v, seeds=lab.ON_DEMAND, run="training")
+        def draw(data, final):
+            sec.result = data
+            metrics(text.gated_metrics(data, final))
+            sec.figures("curves", final=final)
+            if data["gates"]:
+                st.markdown(text.GATED_GATES)
+                sec.figures("gates", final=final)
+            if final:
+                sec.claims(seeds=lab.ON_DEMAND, run="training")
 
-    lab.ask(declared.GATED.question, v).show(lab.live_run(declared.GATED, v, draw=draw, slot=SLOT))
-    st.markdown(
-        """
-**Reading it.** The gate only multiplies the branch: the identity path `x` and its gradient stay open whatever the
-gate learns, unlike a highway layer's carry gate. A gate that starts near 0.5 halves every branch at first, as
-α = 0.5 would on the *Scaling α* view; the heatmap shows how the gates move away from their start layer by layer.
-"""
-    )
+        run(sec.section, v, draw)
+        st.markdown(text.GATED_READING)
 
 
 {"transformer": transformer_page, "depth": depth_page, "scaling": scaling_page, "gated": gated_page}[experiment]()

@@ -4,7 +4,7 @@ import math
 
 from .. import options
 from ..budget import Cost, depth_list, mlp, number, sequence
-from ..declare import Experiment, Figure, Page
+from ..declare import Experiment, Figure, Page, Section
 from ..experiments import training_lab as lab
 from ..models.layers import GatedResidual, Plain, ReZero, ScaledResidual
 from ..models.networks import DeepMLP
@@ -12,6 +12,7 @@ from ..models.transformer import NoResidualLayer, PostLNLayer, PreLNLayer, Seque
 from ..training.loop import train_models
 from ..training.tasks import RegressionTask, SequenceTask
 from . import training_claims as says
+from . import training_text as text
 from .training_claims import loss_text
 
 SEQUENCE = (
@@ -297,4 +298,39 @@ PAGE = Page(
     teaser="Train networks live with and without residuals: transformers, residual scaling α, gated residuals.",
     experiments=(TRANSFORMER, TRAIN_ONE, DEPTH, SCALING, GATED),
     selectors=(options.TRAINING_EXPERIMENT,),
+    sections=(  # one of them is drawn, chosen by `experiment`
+        Section(
+            "a-6-layer-transformer",
+            "A 6-layer transformer with and without residuals",
+            TRANSFORMER,
+            figures=("curves",),
+            controls=tuple(options.TRANSFORMER_TRAINING.values()),
+            text=text.TRANSFORMER_TEXT,
+        ),
+        Section(
+            "how-deep-can-a-plain-network-go",
+            "How deep can a plain network go?",
+            DEPTH,
+            figures=("final", "deepest"),
+            controls=tuple(options.DEPTH_SWEEP.values()),
+            text=text.DEPTH_TEXT,
+        ),
+        Section(
+            "residual-scaling",
+            "Residual scaling: y = x + α·F(x)",
+            SCALING,
+            figures=("curves", "final", "rezero"),
+            controls=tuple(options.SCALING.values()),
+            text=text.SCALING_TEXT,
+        ),
+        Section(
+            "a-gated-residual",
+            "A gated residual: y = x + g(x)·F(x)",
+            GATED,
+            figures=("curves", "gates"),
+            controls=tuple(options.GATED.values()),
+            text=text.GATED_TEXT,
+        ),
+    ),
 )
+TRANSFORMER_SECTION, DEPTH_SECTION, SCALING_SECTION, GATED_SECTION = PAGE.sections

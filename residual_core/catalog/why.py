@@ -3,7 +3,7 @@
 
 from .. import options
 from ..budget import Cost, landscape_units, lesion_units, number
-from ..declare import Experiment, Figure, Page
+from ..declare import Experiment, Figure, Page, Section
 from ..experiments import landscape, lesion, shattered
 from ..experiments.landscape import LANDSCAPE_LINE, LANDSCAPE_POINTS, LANDSCAPE_SPAN, LANDSCAPE_STEPS, LANDSCAPE_WIDTH
 from ..experiments.lesion import WHY_BATCH, WHY_CHECK_EVERY, WHY_DELETE_DRAWS, WHY_LR
@@ -12,6 +12,7 @@ from ..models.bn_mlp import BlockMLP, PlainBNLayer, ResidualBNBlock
 from ..training.loop import train_models
 from ..training.mnist1d import MNIST1DTask, held_out_accuracy
 from . import why_claims as says
+from . import why_text as text
 
 NETWORKS = (
     "Networks: BlockMLP, Linear(IN, WIDTH) -> DEPTH blocks -> Linear(WIDTH, OUT). Plain block: x <- relu(BN(W x));\n"
@@ -324,4 +325,17 @@ PAGE = Page(
     teaser="Delete a block, slice the loss landscape, see shattered gradients: three results that explain why "
     "residual networks train, run live on MNIST-1D and at initialisation.",
     experiments=(LESION, LANDSCAPE, SHATTERED, SHATTERED_DEPTHS),
+    # the page's only subheader block; its three parts (delete a block, the loss landscape, shattered gradients)
+    # are st.header chapters with a divider, which lab.section cannot draw
+    sections=(
+        Section(
+            "the-path-length-view",
+            "The path-length view",
+            LESION,
+            figures=("paths", "training"),
+            controls=tuple(options.LESION.values()),
+            text=text.path_length_text,
+        ),
+    ),
 )
+(PATH_LENGTH_SECTION,) = PAGE.sections

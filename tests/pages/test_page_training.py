@@ -11,9 +11,10 @@ import time
 import pytest
 
 from residual_core import catalog
+from residual_core.catalog import training as declared
 from residual_core.experiments import training_lab as training
 from residual_core.training import jobs
-from tests.conftest import chart_frame, charts, open_code_panels, run_page, warnings_text
+from tests.conftest import chart, chart_frame, charts, open_code_panels, run_page, warnings_text
 
 PAGE = "pages/training.py"
 SMALL = {"steps": "10", "layers": "1", "d_model": "16", "batch": "8", "seq_len": "4"}
@@ -48,7 +49,7 @@ def test_small_transformer_run_shows_the_curves_residual_core_computes():
     expected = training.transformer_experiment(
         task="sort", layers=1, steps=10, seed=21, d_model=16, seq_len=4, batch=8, lr="0.003"
     )
-    df = chart_frame(at, 0, column="loss")
+    df = chart_frame(at, "curves", column="loss", section="a-6-layer-transformer")
     for run in expected["runs"]:
         rows = df[df["variant"] == run["label"]].sort_values("step")
         assert rows["loss"].tolist() == [p["loss"] for p in run["curve"]]
@@ -65,7 +66,7 @@ def test_the_next_visitor_sees_the_finished_run_at_once():
     started = jobs.REGISTRY.started
     again = run_page(PAGE, params)
     assert trained(again) and not again.get("progress") and jobs.REGISTRY.started == started
-    assert chart_frame(again, 0, column="loss")["loss"].notna().all()
+    assert chart_frame(again, "curves", column="loss", section="a-6-layer-transformer")["loss"].notna().all()
 
 
 def test_a_run_is_drawn_live_then_finished():
@@ -75,7 +76,7 @@ def test_a_run_is_drawn_live_then_finished():
     assert at.get("progress"), "a 400-step run should still be training after the first script run"
     until_trained(at)
     assert not at.get("progress")
-    final = chart_frame(at, 0, column="final_loss")
+    final = chart_frame(at, "final", column="final_loss", section="how-deep-can-a-plain-network-go")
     assert sorted(final["depth"].unique()) == [2, 4, 8]
 
 
@@ -94,7 +95,7 @@ def test_moving_a_control_mid_run_stops_it_and_stores_nothing():
     assert old.wait(30) and old.view().state == jobs.CANCELLED and old.view().result is None
     assert old_key not in jobs.REGISTRY.cached_keys() and old_key not in jobs.REGISTRY.active_keys()
     until_trained(at)
-    assert chart_frame(at, 1, column="loss")["step"].max() == 20
+    assert chart_frame(at, "deepest", column="loss", section="how-deep-can-a-plain-network-go")["step"].max() == 20
 
 
 def test_deep_link_sets_the_controls():
@@ -149,3 +150,23 @@ def test_depth_text_separates_vanishing_from_degradation():
     at = run_page(PAGE, {"experiment": "depth", "max_depth": "2", **SMALL_MLP})
     text = " ".join(m.value for m in at.markdown)
     assert "Vanishing or degradation?" in text and "degradation problem" in text
+
+
+@pytest.mark.parametrize(
+    ("index", "params"),
+    [
+        (0, {"experiment": "transformer", **SMALL}),
+        (1, {"experiment": "depth", "max_depth": "4", **SMALL_MLP}),
+        (2, {"experiment": "scaling", "depth": "3", **SMALL_MLP}),
+        (3, {"experiment": "gated", "depth": "3", **SMALL_MLP}),
+    ],
+)
+def test_the_chosen_experiments_section_is_drawn_with_every_declared_figure_once(index, params):
+    section = declared.PAGE.sections[index]
+    at = until_trained(run_page(PAGE, params))
+    assert [(h.value, h.proto.anchor) for h in at.subheader] == [(section.heading, section.name)]
+    for figure in section.shown_figures:
+        chart(at, figure.key, section=section.name)  # exactly one chart of it, in this section
+    drawn = [c["spec"]["usermeta"]["lab"] for c in charts(at)]
+    assert [d["figure"] for d in drawn] == [f.key for f in section.shown_figures]
+    assert {d["section"] for d in drawn} == {section.name}

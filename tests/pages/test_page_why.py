@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 import lab
+from residual_core.catalog import why as declared
 from residual_core.experiments.landscape import landscape_experiment
 from residual_core.experiments.lesion import lesion_experiment, mean_of
 from residual_core.experiments.shattered import shattered_experiment
-from tests.conftest import chart_frame, charts, run_page, warnings_text
+from tests.conftest import chart, chart_frame, charts, run_page, warnings_text
 
 PAGE = "pages/why.py"
 SMALL = {
@@ -45,7 +46,7 @@ def test_a_deep_link_draws_every_experiment_from_residual_core(small):
     assert [s.value for s in at.slider] == [4, 32, 100, 11, 5, 16] and at.number_input[0].value == 1
     assert len(charts(at)) == 12
     lesion = lesion_experiment(4, 32, 100, 1)
-    deleted = chart_frame(at, 0, column="accuracy")
+    deleted = chart_frame(at, "deleted", column="accuracy")
     plain = deleted[deleted["network"] == "plain"].sort_values("block")["accuracy"].tolist()
     assert plain == [row["plain"] for row in lesion["deleted"]]
     metrics = {m.label: m.value for m in at.metric}
@@ -53,12 +54,31 @@ def test_a_deep_link_draws_every_experiment_from_residual_core(small):
     assert metrics["Residual, one block deleted"] == f"{mean_of(lesion['deleted'], 'residual'):.3f}"
     land = landscape_experiment(4, 11, 1)
     assert metrics["Roughness, residual"] == f"{land['roughness']['residual']:.3g}"
-    surface = chart_frame(at, 5, column="log10_loss")
+    surface = chart_frame(at, "plain-surface", column="log10_loss")
     assert len(surface) == 121 and set(surface["network"]) == {"plain"}
     shatter = shattered_experiment(5, 16, 1)
     assert metrics["Lag-1 autocorrelation, plain"] == f"{shatter['lag1']['plain']:+.3f}"
-    gradient = chart_frame(at, 8, column="gradient")
+    gradient = chart_frame(at, "plain-gradient", column="gradient")
     assert gradient["gradient"].tolist() == shatter["plain"]
+
+
+def test_the_declared_sections_are_drawn_in_order_with_every_declared_figure_once(small):
+    at = small
+    names = [s.name for s in declared.PAGE.sections]
+    assert [h.proto.anchor for h in at.subheader] == names
+    assert [h.value for h in at.subheader] == [s.heading for s in declared.PAGE.sections]
+    for section in declared.PAGE.sections:
+        for figure in section.shown_figures:
+            chart(at, figure.key, section=section.name)  # exactly one chart of it, in this section
+        drawn = [c["spec"]["usermeta"]["lab"]["figure"] for c in charts(at)]
+        inside = [
+            c["spec"]["usermeta"]["lab"]["figure"]
+            for c in charts(at)
+            if c["spec"]["usermeta"]["lab"]["section"] == section.name
+        ]
+        assert inside == [f.key for f in section.shown_figures] and len(set(drawn)) == len(drawn)
+    # the three parts are chapters above the sections
+    assert [h.value for h in at.header] == ["1. Delete a block", "2. The loss landscape", "3. Shattered gradients"]
 
 
 def test_claims_are_shown_with_their_status_and_seed_counts_are_offered(small):
