@@ -60,7 +60,7 @@ def transformer_page():
         )
 
         def draw(data, final):
-            sec.result = data
+            sec.bind(data)
             shown = text.transformer_metrics(data, final)
             for col, (label, value, delta) in zip(st.columns(len(shown)), shown, strict=True):
                 col.metric(label, value, delta, delta_color="off", delta_arrow="off")
@@ -84,7 +84,7 @@ def depth_page():
         )
 
         def draw(data, final):
-            sec.result = data
+            sec.bind(data)
             metrics(text.depth_metrics(data, final))
             left, right = st.columns(2)
             with left:
@@ -109,7 +109,7 @@ def scaling_page():
         v = sec.settings = controls(SCALING, ["depth", "steps", "seed"], ["width", "samples", "lr"])
 
         def draw(data, final):
-            sec.result = data
+            sec.bind(data)
             sec.figures("curves", final=final)
             left, right = st.columns(2)
             with left:
@@ -134,7 +134,7 @@ def gated_page():
         v = sec.settings = controls(GATED, ["depth", "steps", "seed"], ["width", "samples", "lr"])
 
         def draw(data, final):
-            sec.result = data
+            sec.bind(data)
             metrics(text.gated_metrics(data, final))
             sec.figures("curves", final=final)
             if data["gates"]:

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 from ..declare import Metric
+from ..numbers import fmt
 
 INTRO = (
     "Networks trained **live** on the server's CPU, with and without residual connections. Every curve grows as "
     "the networks train; all networks of a chart train side by side on the *same* batches, from the *same* "
     "weights, so the residual arrangement is the only difference between them."
 )
-
-
-def fmt(x: float | None, digits: int = 4) -> str:
-    """A number for a metric (as ``lab.fmt``): plain for ordinary magnitudes, scientific for tiny or huge ones."""
-    if x is None:
-        return "—"
-    if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e6):
-        return f"{x:.{digits - 1}e}"
-    return f"{x:,.{digits}g}" if abs(x) >= 1e4 else f"{x:.{digits}g}"
 
 
 def loss_text(x) -> str:
