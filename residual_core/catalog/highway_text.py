@@ -8,16 +8,7 @@ import math
 
 from ..declare import Metric
 from ..experiments.highway import HIGHWAY_BATCH, HIGHWAY_TRAIN_BATCH, HIGHWAY_TRAIN_LR, HIGHWAY_TRAIN_WIDTH, KINDS
-
-
-def fmt(x: float | None, digits: int = 4) -> str:
-    """A number for a metric, as the page's ``lab.fmt`` prints it (plain, scientific when tiny or huge)."""
-    if x is None:
-        return "—"
-    if x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e6):
-        return f"{x:.{digits - 1}e}"
-    return f"{x:,.{digits}g}" if abs(x) >= 1e4 else f"{x:.{digits}g}"
-
+from ..numbers import fmt
 
 # -- 1. the gate at initialisation -----------------------------------------------------------------------------------
 
