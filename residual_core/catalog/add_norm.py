@@ -1,13 +1,15 @@
 """/add-norm: the transformer's Add & Norm, Post-LN against Pre-LN, dropout before the add, the projection shortcut."""
 
 from ..altered import replaced, scaled
+from ..bounds import Bound
 from ..budget import Cost, fixed, net, number
-from ..declare import Claim, Experiment, Figure, Page, Question, Verdict
+from ..declare import Claim, Experiment, Figure, Page, Question, Section, Verdict
 from ..experiments import add_norm
 from ..experiments.add_norm import ADD_NORM_BATCH, ADD_NORM_TOKENS
 from ..models.blocks import ProjectedResidual, ResidualWithDropout
-from ..models.transformer import Encoder, NoResidualLayer, PostLNLayer, PreLNLayer, build_encoder
+from ..models.transformer import VARIANTS, Encoder, NoResidualLayer, PostLNLayer, PreLNLayer, build_encoder
 from ..options import ADD_NORM, ADD_NORM_DROPOUT, ADD_NORM_SHAPE, SEED
+from . import add_norm_text as text
 
 ENCODERS = (
     "Three transformer encoders of LAYERS layers (d_ff = 4 * D_MODEL, no dropout), built after\n"
@@ -355,6 +357,24 @@ SHAPES = Experiment(
     example={"d_in": 16, "d_out": 8},
 )
 
+VARIANT = Bound.choice("variant", VARIANTS, "post-ln", label="Arrangement")  # the diagram's; no experiment's option
+# the layer's diagram is traced from the encoders GRADIENTS measures; it draws none of their figures or claims
+LAYER_SECTION = Section(
+    "one-encoder-layer", "1. One encoder layer", GRADIENTS, claims=(), controls=(VARIANT, ADD_NORM_DROPOUT)
+)
+GRADIENTS_SECTION = Section(
+    "gradients-at-initialisation-layer-by-layer", "2. Gradients at initialisation, layer by layer", GRADIENTS,
+    figures=("gradients", "stream-gradient", "stream"), controls=tuple(ADD_NORM.values()),
+    text=text.gradients_text, metrics=text.gradients_metrics,
+)  # fmt: skip
+DROPOUT_SECTION = Section(
+    "dropout-sits-on-the-sublayer-before-the-add", "3. Dropout sits on the sublayer, before the add", DROPOUT,
+    figures=("added",), controls=(ADD_NORM_DROPOUT, SEED), text=text.dropout_text, metrics=text.dropout_metrics,
+)  # fmt: skip
+SHAPES_SECTION = Section(
+    "the-add-needs-matching-shapes", "4. The add needs matching shapes", SHAPES,
+    controls=tuple(ADD_NORM_SHAPE.values()), text=text.shapes_text, metrics=text.shapes_metrics,
+)  # fmt: skip
 
 PAGE = Page(
     key="add-norm",
@@ -362,4 +382,5 @@ PAGE = Page(
     icon=":material/add_circle:",
     teaser="The transformer's two residuals per layer, Post-LN against Pre-LN, dropout before the add.",
     experiments=(GRADIENTS, SEEDS, DROPOUT, SHAPES),
+    sections=(LAYER_SECTION, GRADIENTS_SECTION, DROPOUT_SECTION, SHAPES_SECTION),
 )

@@ -4,7 +4,7 @@ import math
 
 from ..altered import replaced, scaled
 from ..budget import Cost, fixed, net, number
-from ..declare import Claim, Experiment, Figure, Page, Question, Verdict
+from ..declare import Claim, Experiment, Figure, Page, Question, Section, Verdict
 from ..experiments import highway
 from ..experiments.highway import HIGHWAY_BATCH, HIGHWAY_TRAIN_BATCH, HIGHWAY_TRAIN_LR, HIGHWAY_TRAIN_TEST
 from ..experiments.highway import HIGHWAY_TRAIN_WIDTH as WIDTH
@@ -15,6 +15,7 @@ from ..numbers import g3
 from ..options import HIGHWAY, HIGHWAY_TRAIN
 from ..training.loop import train_models
 from ..training.tasks import StreamingRegressionTask
+from . import highway_text as text
 
 
 def _kept(r: dict, kind: str) -> float:
@@ -295,10 +296,40 @@ TRAINED = Experiment(
     example={"layers": 2, "steps": 10},
 )
 
+AT_INIT_SECTION = Section(
+    name="what-the-gate-does-at-initialisation",
+    heading="1. What the gate does at initialisation",
+    experiment=AT_INIT,
+    figures=("gradients", "gates", "change"),
+    controls=(HIGHWAY["depth"], HIGHWAY["gate_bias"], HIGHWAY["width"], HIGHWAY["seed"]),
+    text=text.at_init_text,
+    metrics=text.at_init_metrics,
+)
+
+GATE_CHECK_SECTION = Section(
+    name="a-residual-is-not-the-highway-with-t-1",
+    heading="2. A residual is not the highway with T = 1",
+    experiment=GATE_CHECK,
+    controls=(HIGHWAY["width"], HIGHWAY["seed"]),
+    text=text.GATE_CHECK_TEXT,
+    metrics=text.gate_check_metrics,
+)
+
+TRAINED_SECTION = Section(
+    name="training-side-by-side",
+    heading="3. Training, side by side",
+    experiment=TRAINED,
+    figures=("training",),
+    controls=(HIGHWAY_TRAIN["layers"], HIGHWAY_TRAIN["steps"], HIGHWAY["gate_bias"], HIGHWAY["seed"]),
+    text=text.TRAINING_TEXT,
+    metrics=text.training_metrics,
+)
+
 PAGE = Page(
     key="highway",
     title="Highway vs residual",
     icon=":material/alt_route:",
     teaser="Gated carry T·H(x) + (1 − T)·x against the always-open x + F(x).",
     experiments=(AT_INIT, GATE_CHECK, TRAINED),
+    sections=(AT_INIT_SECTION, GATE_CHECK_SECTION, TRAINED_SECTION),
 )

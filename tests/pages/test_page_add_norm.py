@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from residual_core.catalog import add_norm as declared
 from residual_core.experiments.add_norm import add_norm_experiment, add_norm_seeds, dropout_demo, shape_demo
 from residual_core.models.diagram import encoder_diagram
-from tests.conftest import chart_frame, open_code_panels, run_page, warnings_text
+from tests.conftest import chart_frame, charts, open_code_panels, run_page, warnings_text
 
 PAGE = "pages/add-norm.py"
 SERIES = {"post_ln": "Post-LN", "pre_ln": "Pre-LN", "no_residual": "no residual"}
@@ -45,19 +46,21 @@ def test_defaults_render_and_chart_data_matches_residual_core():
     }
     assert _diagram(at) == encoder_diagram("post-ln", 6, 64, 4, dropout=0.2)
     expected = add_norm_experiment(16, 64, 4, "xavier", 0)
-    grads = chart_frame(at, 0, column="grad_norm")
+    grads = chart_frame(at, "gradients", column="grad_norm", section="gradients-at-initialisation-layer-by-layer")
     for column, name in SERIES.items():
         assert _series(grads, "grad_norm", name) == [row[column] for row in expected["per_layer"]]
-    stream_grad = chart_frame(at, 1, column="stream_grad")
+    stream_grad = chart_frame(
+        at, "stream-gradient", column="stream_grad", section="gradients-at-initialisation-layer-by-layer"
+    )
     for column, name in SERIES.items():
         assert _series(stream_grad, "stream_grad", name) == [row[column] for row in expected["stream_grad"]]
-    band = chart_frame(at, 2, column="seed_max")
+    band = chart_frame(at, "band", column="seed_max", section="gradients-at-initialisation-layer-by-layer")
     expected_band = add_norm_seeds(16, 64, 4, "xavier", 0)
     assert _series(band, "seed_max", "Post-LN") == [row["post_ln_max"] for row in expected_band["per_layer"]]
-    stream = chart_frame(at, 3, column="stream_norm")
+    stream = chart_frame(at, "stream", column="stream_norm", section="gradients-at-initialisation-layer-by-layer")
     assert _series(stream, "stream_norm", "Pre-LN") == [row["pre_ln"] for row in expected["stream"]]
     demo = dropout_demo(0.2, 32, 0)
-    drops = chart_frame(at, 4, column="value")
+    drops = chart_frame(at, "added", column="value", section="dropout-sits-on-the-sublayer-before-the-add")
     assert _series(drops, "value", "added in training, run 1", x="feature") == [r["train_1"] for r in demo["features"]]
     # the default widths differ: the real PyTorch error is shown as text, not raised
     code = "\n".join(c.value for c in open_code_panels(at).code)
@@ -94,10 +97,10 @@ def test_deep_link_with_other_parameters():
     assert dot == encoder_diagram("pre-ln", 6, 64, 4, dropout=0.5)
     assert "final LayerNorm" in dot and "Dropout p=0.5" in dot
     expected = add_norm_experiment(6, 32, 2, "default", 7)
-    grads = chart_frame(at, 0, column="grad_norm")
+    grads = chart_frame(at, "gradients", column="grad_norm", section="gradients-at-initialisation-layer-by-layer")
     assert _series(grads, "grad_norm", "Post-LN") == [row["post_ln"] for row in expected["per_layer"]]
     demo = dropout_demo(0.5, 32, 7)
-    drops = chart_frame(at, 4, column="value")
+    drops = chart_frame(at, "added", column="value", section="dropout-sits-on-the-sublayer-before-the-add")
     assert _series(drops, "value", "added in training, run 2", x="feature") == [r["train_2"] for r in demo["features"]]
     # matching widths: no error, the projection is the identity
     assert not at.error
@@ -131,3 +134,16 @@ def test_bad_url_values_give_a_notice_and_no_exception(params, key, used):
     assert not at.exception
     assert f"{key}={used}" in warnings_text(at).replace("*", "")
     assert _controls(at)[key] == used
+
+
+def test_sections_are_drawn_in_declared_order_with_each_figure_once():
+    at = run_page(PAGE, {"layers": "3", "d_model": "32", "heads": "2"})
+    assert not at.exception
+    sections = declared.PAGE.sections
+    assert [s.value for s in at.subheader] == [s.heading for s in sections]
+    assert [s.proto.anchor for s in at.subheader] == [s.name for s in sections]
+    drawn = [(m["section"], m["figure"]) for m in (c["spec"]["usermeta"]["lab"] for c in charts(at))]
+    # the layer's section draws a diagram and no chart; the gradients' section also draws the band over seeds
+    declared_figures = [(s.name, k) for s in sections for k in s.figures]
+    band = ("gradients-at-initialisation-layer-by-layer", "band")
+    assert [d for d in drawn if d != band] == declared_figures and drawn.count(band) == 1

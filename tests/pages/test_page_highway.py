@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import lab
+from residual_core.catalog import highway as declared
 from residual_core.experiments.highway import KINDS, gate_check, highway_experiment, highway_training
 from tests.conftest import chart_frame, charts, open_code_panels, run_page, warnings_text
 
@@ -29,12 +30,12 @@ def test_defaults_render_and_chart_data_matches_residual_core():
     assert at.number_input[0].value == 0
     assert not warnings_text(at)
     expected = highway_experiment(50, 64, -3.0, 0)
-    grads = chart_frame(at, 0, column="grad_norm")
+    grads = chart_frame(at, "gradients", column="grad_norm", section="what-the-gate-does-at-initialisation")
     for kind in KINDS:
         assert _series(grads, "grad_norm", kind) == [row[kind] for row in expected["per_layer"]]
-    gates = chart_frame(at, 1, column="gate_mean")
+    gates = chart_frame(at, "gates", column="gate_mean", section="what-the-gate-does-at-initialisation")
     assert gates.sort_values("layer")["gate_mean"].tolist() == expected["gate_mean"]
-    change = chart_frame(at, 2, column="change")
+    change = chart_frame(at, "change", column="change", section="what-the-gate-does-at-initialisation")
     assert _series(change, "change", "highway") == [row["highway"] for row in expected["change"]]
     # not trained yet on this (fresh) server: a button, no training chart, no waiting
     assert len(charts(at)) == 3
@@ -59,14 +60,14 @@ def test_deep_link_training_progress_and_cache():
     assert not at.exception and not warnings_text(at)
     assert [s.value for s in at.slider] == [20, -1.0, 32, 20, 50]
     assert at.number_input[0].value == 3
-    grads = chart_frame(at, 0, column="grad_norm")
+    grads = chart_frame(at, "gradients", column="grad_norm", section="what-the-gate-does-at-initialisation")
     expected = highway_experiment(20, 32, -1.0, 3)
     assert _series(grads, "grad_norm", "plain") == [row["plain"] for row in expected["per_layer"]]
 
     next(b for b in at.button if b.label == "Train the three networks").click().run()
     assert not at.exception
     trained = highway_training(20, 50, -1.0, 3)
-    loss = chart_frame(at, 3, column="loss")
+    loss = chart_frame(at, "training", column="loss", section="training-side-by-side")
     for kind in KINDS:
         assert _series(loss, "loss", kind, x="step") == [row[kind] for row in trained["curves"]]
     metrics = {m.label: m.value for m in at.metric}
@@ -76,7 +77,7 @@ def test_deep_link_training_progress_and_cache():
     again = run_page(PAGE, link)
     assert not again.exception
     assert not [b for b in again.button if b.label == "Train the three networks"]
-    assert chart_frame(again, 3, column="loss").equals(loss)
+    assert chart_frame(again, "training", column="loss", section="training-side-by-side").equals(loss)
 
 
 @pytest.mark.parametrize(
@@ -102,3 +103,14 @@ def test_code_panels_show_the_real_source():
     code = "\n".join(c.value for c in open_code_panels(at).code)
     assert "def highway_experiment" in code and "class HighwayLayer" in code
     assert "class UncoupledHighway" in code and "def gate_check" in code
+
+
+def test_sections_are_drawn_in_declared_order_with_each_figure_once():
+    at = run_page(PAGE, {"depth": "10", "width": "16", "layers": "20", "steps": "50"})
+    next(b for b in at.button if b.label == "Train the three networks").click().run()
+    assert not at.exception
+    sections = declared.PAGE.sections
+    assert [s.value for s in at.subheader] == [s.heading for s in sections]
+    assert [s.proto.anchor for s in at.subheader] == [s.name for s in sections]
+    drawn = [(m["section"], m["figure"]) for m in (c["spec"]["usermeta"]["lab"] for c in charts(at))]
+    assert drawn == [(s.name, f.key) for s in sections for f in s.shown_figures]
