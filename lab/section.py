@@ -29,9 +29,12 @@ class Drawing:
     def __init__(self, section: Section, result: dict | None, settings: dict):
         self.section, self.result, self.settings = section, result, settings
 
-    def bind(self, result: dict | None) -> None:
-        """Hand the section its result when the page computes it under the heading (e.g. with a progress bar)."""
+    def bind(self, result: dict | None, settings: dict | None = None) -> None:
+        """Hand the section its result (and the settings it was computed with) when the page reads the controls or
+        computes under the heading (controls in the section, a progress bar, a live run)."""
         self.result = result
+        if settings is not None:
+            self.settings = settings
 
     def text(self) -> None:
         """The prose a student needs to read the chart (the section's ``text``, computed from the result)."""

@@ -55,7 +55,7 @@ with lab.section(declared.GRADIENTS_SECTION) as sec:
     data = lab.compute(declared.GRADIENTS, **settings)
     lab.ask(declared.GRADIENTS.question, settings, data)  # predict, then reveal
     band = add_norm.seed_band([lab.compute(declared.GRADIENTS, **{**settings, "seed": s}) for s in SEEDS])
-    sec.result, sec.settings = data, settings
+    sec.bind(data, settings)
     sec.text()
     sec.metrics()
     left, right = st.columns(2)
@@ -75,7 +75,7 @@ with lab.section(declared.GRADIENTS_SECTION) as sec:
 # -- 3. dropout before the add --------------------------------------------------------------------------------------
 with lab.section(declared.DROPOUT_SECTION) as sec:
     demo_args = {"dropout": dropout, "seed": seed}
-    sec.result, sec.settings = lab.compute(declared.DROPOUT, **demo_args), demo_args
+    sec.bind(lab.compute(declared.DROPOUT, **demo_args), demo_args)
     st.latex(text.DROPOUT_FORMULA)
     sec.text()
     sec.metrics()
@@ -90,7 +90,7 @@ with lab.section(declared.SHAPES_SECTION) as sec:
     d_out = lab.number(ADD_NORM_SHAPE["d_out"], container=s2)
     shape_args = {"d_in": d_in, "d_out": d_out, "seed": seed}
     shape = lab.compute(declared.SHAPES, **shape_args)
-    sec.result, sec.settings = shape, shape_args
+    sec.bind(shape, shape_args)
     sec.text()
     if shape["error"]:
         st.error(text.REFUSED, icon=":material/block:")

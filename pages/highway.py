@@ -39,7 +39,7 @@ with lab.section(declared.AT_INIT_SECTION) as sec:
     at_init_args = {"depth": depth, "width": width, "gate_bias": gate_bias, "seed": seed}
     data = lab.compute(declared.AT_INIT, **at_init_args)
     lab.ask(declared.AT_INIT.question, at_init_args, data)
-    sec.result, sec.settings = data, at_init_args
+    sec.bind(data, at_init_args)
     sec.text()
     sec.metrics()
     sec.figures()
@@ -53,7 +53,7 @@ with lab.section(declared.GATE_CHECK_SECTION) as sec:
         st.latex(formula)
     check_args = {"width": width, "seed": seed}
     check = lab.compute(declared.GATE_CHECK, **check_args)
-    sec.result, sec.settings = check, check_args
+    sec.bind(check, check_args)
     check_df = pd.DataFrame(check["rows"]).rename(columns=text.GATE_CHECK_COLUMNS)
     st.dataframe(check_df, hide_index=True, width="stretch")
     sec.metrics()
@@ -79,7 +79,7 @@ with lab.section(declared.TRAINED_SECTION) as sec:
             trained = lab.compute_with_progress(declared.TRAINED, label="Training…", **train_args)
             offer.empty()
     if trained is not None:
-        sec.result, sec.settings = trained, train_args
+        sec.bind(trained, train_args)
         sec.metrics()
         sec.figures()
         st.markdown(text.training_reading(trained, train_args))
