@@ -38,7 +38,7 @@ def test_defaults_render_and_chart_data_matches_residual_core():
     change = chart_frame(at, "change", column="change", section="what-the-gate-does-at-initialisation")
     assert _series(change, "change", "highway") == [row["highway"] for row in expected["change"]]
     # not trained yet on this (fresh) server: a button, no training chart, no waiting
-    assert len(charts(at)) == 3
+    assert [c for c in charts(at) if c["spec"]["usermeta"]["lab"]["section"] == "training-side-by-side"] == []
     own = [b.label for b in at.button if not (b.key or "").startswith("lab-")]  # not "Predict first" or My lecture's
     assert own == ["Train the three networks"]
 
