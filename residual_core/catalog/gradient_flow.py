@@ -4,7 +4,7 @@ import math
 
 from ..altered import scaled
 from ..budget import Cost, fixed, net, number
-from ..declare import Claim, Experiment, Figure, Page, Question, Verdict
+from ..declare import Claim, Experiment, Figure, Page, Question, Section, Verdict
 from ..experiments import gradient_flow
 from ..measure import gradient_profile, layer_input_grad_norms
 from ..models.layers import Branch, Plain, ScaledResidual
@@ -12,6 +12,9 @@ from ..models.networks import branches, initialise_, twins
 from ..numbers import g3
 from ..options import DEPTH_ALPHA as DEPTH_ALPHA_BOUNDS
 from ..options import GRADIENT_FLOW, SEED
+from . import gradient_flow_text as text
+from .gradient_flow_text import ends as _ends
+from .gradient_flow_text import kept as _kept
 
 NETWORKS = (
     "Networks: DeepNetwork(DEPTH, WIDTH) built after torch.manual_seed(SEED) with the initialisation INIT,\n"
@@ -21,52 +24,6 @@ NETWORKS = (
 )
 BATCH = "Batch: one standard-normal input (1, WIDTH) from its own generator seeded from SEED."
 NETWORK_CODE = (gradient_profile, layer_input_grad_norms, twins, branches, initialise_, Branch, Plain, ScaledResidual)
-
-
-def _kept(per_layer: list[dict], name: str) -> float:
-    """``||dL/dx_0|| / ||dL/dx_L||``: the share of the output's gradient that reaches the input."""
-    return per_layer[0][name] / per_layer[-1][name]
-
-
-def _band_takeaway(r: dict) -> str:
-    lo = r["per_layer"][0]["plain_min"] / r["per_layer"][-1]["plain"]
-    hi = r["per_layer"][0]["plain_max"] / r["per_layer"][-1]["plain"]
-    return (
-        f"Seed {r['seeds'][0]}: the gradient at the input is {g3(_kept(r['per_layer'], 'plain'))} times the "
-        f"output's in the plain network and {g3(_kept(r['per_layer'], 'residual'))} times in the residual one; over "
-        f"seeds {r['seeds'][0]}–{r['seeds'][-1]} the plain ratio spans {g3(lo)} to {g3(hi)}."
-    )
-
-
-def _ends(r: dict, key: str) -> dict:
-    at = {(row["network"], row["layer"]): row[key] for row in r["per_layer"]}
-    return {"input": at["plain", 0], "plain": at["plain", r["depth"]], "residual": at["residual", r["depth"]]}
-
-
-def _rms_takeaway(r: dict) -> str:
-    e = _ends(r, "rms")
-    return (
-        f"After {r['depth']} layers the activations' RMS is {g3(e['plain'])} in the plain stack and "
-        f"{g3(e['residual'])} in the residual one (input: {g3(e['input'])})."
-    )
-
-
-def _spread_takeaway(r: dict) -> str:
-    e = _ends(r, "input_spread")
-    return (
-        f"How much the {r['batch']} inputs still differ: from {g3(e['input'])} at the input to {g3(e['plain'])} after "
-        f"the plain stack and {g3(e['residual'])} after the residual one."
-    )
-
-
-def _heatmap_takeaway(r: dict) -> str:
-    d = max(r["depths"])
-    cell = gradient_flow.cell
-    return (
-        f"At depth {d} the input gets {g3(cell(r, 'residual', d, 0.1))} with α = 0.1, "
-        f"{g3(cell(r, 'residual', d, 1.0))} with α = 1 and {g3(cell(r, 'plain', d))} without the skip path; the "
-        f"output's gradient is √{r['width']} = {r['identity_norm']:.3g}."
-    )
 
 
 # -- claims ------------------------------------------------------------------------------------------------------
@@ -200,7 +157,7 @@ SEEDS = Experiment(
                 "x_title": "layer l (0 = network input)",
                 "y_title": "‖∂loss/∂x_l‖",
             },
-            takeaway=_band_takeaway,
+            takeaway=text.band_takeaway,
         ),
     ),
     cost=Cost(net("depth", "width", 50, 64, copies=5), 2.6e-4, 3.9e-8, 0.023),
@@ -270,14 +227,14 @@ ACTIVATIONS = Experiment(
                 "y_title": "RMS of x_l (band: per-input min–max)",
                 "log_y": False,
             },
-            takeaway=_rms_takeaway,
+            takeaway=text.rms_takeaway,
         ),
         Figure(
             "spread",
             "line",
             gradient_flow.activation_rows,
             {"x": "layer", "y": "input_spread", "x_title": "layer l", "y_title": "spread of x_l across inputs"},
-            takeaway=_spread_takeaway,
+            takeaway=text.spread_takeaway,
         ),
     ),
     cost=Cost(net("depth", "width", 50, 64), 5.4e-4, 2.3e-8, 0.005),
@@ -338,12 +295,49 @@ DEPTH_ALPHA = Experiment(
                 "text": "label",
                 "height": 360,
             },
-            takeaway=_heatmap_takeaway,
+            takeaway=text.heatmap_takeaway,
         ),
     ),
     cost=Cost(lambda kw: (1.0, number(kw, "width", 64) ** 2), 0.25, 6.8e-6, 0.25),
     claims=DEPTH_ALPHA_CLAIMS,
     example={"width": 8},
+)
+
+# -- the page: its sections ------------------------------------------------------------------------------------------
+
+_NET = tuple(GRADIENT_FLOW.values())
+
+SECTION_3_8_LIVE = Section(
+    name="section-3-8-live",
+    heading="1 · Section 3.8, live",
+    experiment=FLOW,
+    controls=_NET,
+    metrics=text.live_metrics,
+    level="header",
+)
+GRADIENT_AT_EVERY_LAYER = Section(
+    name="gradient-magnitude-at-every-layer",
+    heading="2 · Gradient magnitude at every layer (exercise 8)",
+    experiment=SEEDS,
+    figures=("per-layer",),
+    controls=_NET,
+    level="header",
+)
+ACTIVATIONS_THROUGH_THE_LAYERS = Section(
+    name="activations-through-the-layers",
+    heading="3 · Activations through the layers (exercise 5)",
+    experiment=ACTIVATIONS,
+    figures=("rms", "spread"),
+    controls=_NET,
+    level="header",
+)
+DEPTH_TIMES_ALPHA = Section(
+    name="depth-alpha",
+    heading="4 · Depth × α",
+    experiment=DEPTH_ALPHA,
+    figures=("heatmap",),
+    controls=tuple(DEPTH_ALPHA_BOUNDS.values()),
+    level="header",
 )
 
 PAGE = Page(
@@ -352,4 +346,5 @@ PAGE = Page(
     icon=":material/waterfall_chart:",
     teaser="Gradient norm at every layer, with and without the skip path, over depth, scale α and seeds.",
     experiments=(FLOW, SEEDS, VS_TEXT, ACTIVATIONS, DEPTH_ALPHA),
+    sections=(SECTION_3_8_LIVE, GRADIENT_AT_EVERY_LAYER, ACTIVATIONS_THROUGH_THE_LAYERS, DEPTH_TIMES_ALPHA),
 )

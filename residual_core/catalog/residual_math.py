@@ -2,7 +2,7 @@
 
 from ..altered import replaced
 from ..budget import Cost, fixed, net, number
-from ..declare import Claim, Experiment, Figure, Page, Question, Verdict
+from ..declare import Claim, Experiment, Figure, Page, Question, Section, Verdict
 from ..experiments import jacobian, preservation, residual_math
 from ..measure import layer_input_grad_norms
 from ..models.layers import Branch, Multiplicative, ScaledResidual
@@ -10,60 +10,8 @@ from ..models.networks import twins
 from ..numbers import g3
 from ..options import MATH_NETWORK, RESIDUAL_1D, SEED
 from ..options import PRESERVATION as PRESERVATION_BOUNDS
-
-
-def _one_d_takeaway(r: dict) -> str:
-    where = f"below 1 on {r['share_below_one']:.0%} of the plot" if r["share_below_one"] else "never below 1 here"
-    return f"dy/dx = 1 + R′(x) runs from {r['min_dy']:.3f} to {r['max_dy']:.3f}: {where}."
-
-
-def _unrolled_takeaway(r: dict) -> str:
-    return (
-        f"After {r['layers']} layers ‖x_L‖ = {g3(r['output_norm'])} (input {g3(r['input_norm'])}); adding the "
-        f"{r['layers']} branch outputs to x₀ reproduces x_L to {r['max_abs_diff_float32']:.1e} in float32 and "
-        f"{r['max_abs_diff_float64']:.1e} in float64."
-    )
-
-
-def _preservation_takeaway(r: dict) -> str:
-    return (
-        f"After {r['depth']} layers x ← {r['shrink']:g}·x keeps {g3(r['output_norm_plain'] / r['input_norm'])} of "
-        f"the input's norm and x ← x + {r['update']:g}·x multiplies it by "
-        f"{g3(r['output_norm_residual'] / r['input_norm'])}."
-    )
-
-
-def _spectrum_takeaway(r: dict) -> str:
-    last = r["per_layer"][-1]
-    return (
-        f"The singular values of ∂x_{r['layers']}/∂x₀ span {g3(last['plain_min'])} to {g3(last['plain_max'])} "
-        f"without the skip path and {g3(last['residual_min'])} to {g3(last['residual_max'])} with it."
-    )
-
-
-def _jacobian_layers_takeaway(r: dict) -> str:
-    last = r["per_layer"][-1]
-    return (
-        f"Median singular value after {r['layers']} layers: {g3(last['plain_median'])} (plain) and "
-        f"{g3(last['residual_median'])} (residual)."
-    )
-
-
-def _ends(r: dict, key: str) -> tuple[float, float]:
-    return r["per_layer"][0][key], r["per_layer"][-1][key]
-
-
-def _mult_forward_takeaway(r: dict) -> str:
-    a0, a1 = _ends(r, "additive_norm")
-    _, m1 = _ends(r, "multiplicative_norm")
-    return f"After {r['layers']} layers ‖x‖ is {g3(m1)} for x ⊙ F(x) and {g3(a1)} for x + α·F(x) (input {g3(a0)})."
-
-
-def _mult_gradient_takeaway(r: dict) -> str:
-    a0, _ = _ends(r, "additive_grad")
-    m0, _ = _ends(r, "multiplicative_grad")
-    return f"The gradient reaching the input is {g3(m0)} for x ⊙ F(x) and {g3(a0)} for x + α·F(x)."
-
+from . import residual_math_text as text
+from .residual_math_text import ends as _ends
 
 # -- claims ------------------------------------------------------------------------------------------------------
 
@@ -174,7 +122,7 @@ ONE_D = Experiment(
                 "x_title": "x",
                 "y_title": "value",
             },
-            takeaway=_one_d_takeaway,
+            takeaway=text.one_d_takeaway,
         ),
     ),
     cost=Cost(fixed, 0.0, 0.0, 0.01),
@@ -214,7 +162,7 @@ UNROLLED = Experiment(
             "line",
             residual_math.unrolled_rows,
             {"x": "layer", "y": "norm", "x_title": "layer l", "y_title": "norm"},
-            takeaway=_unrolled_takeaway,
+            takeaway=text.unrolled_takeaway,
         ),
     ),
     cost=Cost(net("layers", "width", 30, 64), 3.7e-4, 2.7e-8, 0.005),
@@ -241,7 +189,7 @@ PRESERVATION = Experiment(
             "line",
             preservation.preservation_rows,
             {"x": "layer", "y": "norm", "x_title": "layer", "y_title": "‖x‖"},
-            takeaway=_preservation_takeaway,
+            takeaway=text.preservation_takeaway,
         ),
     ),
     cost=Cost(lambda kw: (number(kw, "depth", 100), 0.0), 1.0e-4, 0.0, 0.005),
@@ -307,7 +255,7 @@ JACOBIAN = Experiment(
                 "x_title": "singular value number (largest first)",
                 "y_title": f"singular value of ∂x_{r['layers']}/∂x₀",
             },
-            takeaway=_spectrum_takeaway,
+            takeaway=text.spectrum_takeaway,
         ),
         Figure(
             "per-layer",
@@ -321,7 +269,7 @@ JACOBIAN = Experiment(
                 "x_title": "layer l",
                 "y_title": "singular values of ∂x_l/∂x₀",
             },
-            takeaway=_jacobian_layers_takeaway,
+            takeaway=text.jacobian_layers_takeaway,
         ),
     ),
     cost=Cost(net("layers", "width", 30, 64, power=3), 0.0, 1.8e-8, 0.068),
@@ -360,19 +308,69 @@ MULTIPLICATIVE = Experiment(
             "line",
             residual_math.multiplicative_forward_rows,
             {"x": "layer", "y": "norm", "x_title": "layer l", "y_title": "‖x_l‖ (forward)"},
-            takeaway=_mult_forward_takeaway,
+            takeaway=text.mult_forward_takeaway,
         ),
         Figure(
             "gradient",
             "line",
             residual_math.multiplicative_gradient_rows,
             {"x": "layer", "y": "grad_norm", "x_title": "layer l (0 = input)", "y_title": "‖∂loss/∂x_l‖ (backward)"},
-            takeaway=_mult_gradient_takeaway,
+            takeaway=text.mult_gradient_takeaway,
         ),
     ),
     cost=Cost(net("layers", "width", 30, 64), 5.8e-4, 5.4e-9, 0.005),
     claims=MULTIPLICATIVE_CLAIMS,
     example={"layers": 5, "width": 8},
+)
+
+# -- the page: its sections ------------------------------------------------------------------------------------------
+
+_NET = tuple(MATH_NETWORK.values())
+
+IN_ONE_DIMENSION = Section(
+    name="in-one-dimension",
+    heading="1 · y = x + R(x) in one dimension",
+    experiment=ONE_D,
+    figures=("curves",),
+    controls=tuple(RESIDUAL_1D.values()),
+    metrics=text.one_d_metrics,
+    level="header",
+)
+THE_UNROLLED_SUM = Section(
+    name="the-unrolled-sum",
+    heading="2 · The unrolled sum",
+    experiment=UNROLLED,
+    figures=("norms",),
+    controls=_NET,
+    metrics=text.unrolled_metrics,
+    level="header",
+)
+INFORMATION_PRESERVATION = Section(
+    name="information-preservation",
+    heading="3 · Information preservation (section 3.5)",
+    experiment=PRESERVATION,
+    figures=("norms",),
+    controls=(*PRESERVATION_BOUNDS.values(), MATH_NETWORK["seed"]),
+    text=text.preservation_text,
+    metrics=text.preservation_metrics,
+    level="header",
+)
+THE_JACOBIAN_VIEW = Section(
+    name="the-jacobian-view",
+    heading="4 · The Jacobian view",
+    experiment=JACOBIAN,
+    figures=("spectrum", "per-layer"),
+    controls=_NET,
+    metrics=text.jacobian_metrics,
+    level="header",
+)
+MULTIPLICATION_INSTEAD_OF_ADDITION = Section(
+    name="multiplication-instead-of-addition",
+    heading="5 · Multiplication instead of addition (exercise 3)",
+    experiment=MULTIPLICATIVE,
+    figures=("forward", "gradient"),
+    controls=_NET,
+    level="header",
 )
 
 PAGE = Page(
@@ -381,4 +379,11 @@ PAGE = Page(
     icon=":material/function:",
     teaser="y = x + F(x): the derivative 1 + F′, the unrolled sum x₀ + Σ Fᵢ, and what survives a hundred layers.",
     experiments=(ONE_D, UNROLLED, PRESERVATION, PRESERVATION_VS_TEXT, JACOBIAN, MULTIPLICATIVE),
+    sections=(
+        IN_ONE_DIMENSION,
+        THE_UNROLLED_SUM,
+        INFORMATION_PRESERVATION,
+        THE_JACOBIAN_VIEW,
+        MULTIPLICATION_INSTEAD_OF_ADDITION,
+    ),
 )

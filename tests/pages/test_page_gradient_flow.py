@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import lab
+from residual_core import catalog
 from residual_core.experiments.gradient_flow import (
     TEXT_PRINTED,
     TEXT_SETTINGS,
@@ -14,7 +15,7 @@ from residual_core.experiments.gradient_flow import (
     gradient_flow_vs_text,
     gradient_seed_spread,
 )
-from tests.conftest import chart_frame, open_code_panels, run_page, warnings_text
+from tests.conftest import chart_frame, charts, open_code_panels, run_page, warnings_text
 
 PAGE = "pages/gradient-flow.py"
 
@@ -27,21 +28,21 @@ def _series(frame, name, column, by="layer"):
 def _check_charts(at, args):
     flow = gradient_flow_experiment(**args)
     spread = gradient_seed_spread(**args)
-    grads = chart_frame(at, "per-layer", column="grad_norm")
+    grads = chart_frame(at, "per-layer", column="grad_norm", section="gradient-magnitude-at-every-layer")
     for name in ("plain", "residual"):
         assert _series(grads, name, "grad_norm") == [r[name] for r in flow["per_layer"]]
         assert _series(grads, name, "seed_min") == [r[f"{name}_min"] for r in spread["per_layer"]]
         assert _series(grads, name, "seed_max") == [r[f"{name}_max"] for r in spread["per_layer"]]
 
     acts = activation_profile(**args)
-    rms = chart_frame(at, "rms", column="rms")
+    rms = chart_frame(at, "rms", column="rms", section="activations-through-the-layers")
     assert _series(rms, "plain", "rms") == [r["rms"] for r in acts["per_layer"] if r["network"] == "plain"]
-    spread_frame = chart_frame(at, "spread", column="input_spread")
+    spread_frame = chart_frame(at, "spread", column="input_spread", section="activations-through-the-layers")
     expected = [r["input_spread"] for r in acts["per_layer"] if r["network"] == "residual"]
     assert _series(spread_frame, "residual", "input_spread") == expected
 
     grid = depth_alpha_map(width=args["width"], activation=args["activation"], seed=args["seed"])
-    cells = chart_frame(at, "heatmap", column="log10")
+    cells = chart_frame(at, "heatmap", column="log10", section="depth-alpha")
     assert sorted(cells["grad_norm"].tolist()) == sorted(c["grad_norm"] for c in grid["cells"])
 
     metrics = {m.label: m.value for m in at.metric}
@@ -68,6 +69,17 @@ def test_defaults_render_and_chart_data_matches_residual_core():
     for name in ("def gradient_flow_experiment", "def gradient_seed_spread", "def layer_input_grad_norms"):
         assert name in code
     assert "def activation_profile" in code and "def depth_alpha_map" in code and "class ScaledResidual" in code
+
+
+def test_sections_are_drawn_in_declared_order_with_each_figure_once():
+    at = run_page(PAGE)
+    assert not at.exception
+    sections = catalog.page("gradient-flow").sections
+    assert [h.value for h in at.header] == [s.heading for s in sections]
+    assert [h.proto.anchor for h in at.header] == [s.name for s in sections]
+    drawn = [c["spec"]["usermeta"]["lab"] for c in charts(at)]
+    declared = [{"section": s.name, "figure": f.key} for s in sections for f in s.shown_figures]
+    assert [{k: d[k] for k in ("section", "figure")} for d in drawn] == declared
 
 
 def test_deep_link_sets_the_controls_and_the_data():
@@ -100,13 +112,19 @@ def test_bad_url_values_give_a_notice_and_a_usable_value(params, key, used):
     widget = at.number_input(key=key) if key == "seed" else at.slider(key=key)
     assert widget.value == used
     if key == "depth":
-        assert chart_frame(at, "per-layer", column="grad_norm")["layer"].max() == used
+        assert (
+            chart_frame(at, "per-layer", column="grad_norm", section="gradient-magnitude-at-every-layer")["layer"].max()
+            == used
+        )
 
 
 def test_moving_the_depth_slider_recomputes_but_keeps_the_grid():
     at = run_page(PAGE)
-    grid_before = chart_frame(at, "heatmap", column="log10")
+    grid_before = chart_frame(at, "heatmap", column="log10", section="depth-alpha")
     at.slider(key="depth").set_value(10).run()
     assert not at.exception
-    assert chart_frame(at, "per-layer", column="grad_norm")["layer"].max() == 10
-    assert chart_frame(at, "heatmap", column="log10").equals(grid_before)
+    assert (
+        chart_frame(at, "per-layer", column="grad_norm", section="gradient-magnitude-at-every-layer")["layer"].max()
+        == 10
+    )
+    assert chart_frame(at, "heatmap", column="log10", section="depth-alpha").equals(grid_before)

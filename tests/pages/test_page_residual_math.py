@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from residual_core import catalog
 from residual_core.experiments.jacobian import jacobian_spectrum
 from residual_core.experiments.preservation import TEXT_PRINTED, preservation_experiment, preservation_vs_text
 from residual_core.experiments.residual_math import multiplicative_experiment, residual_1d, unrolled_sum
-from tests.conftest import chart_frame, open_code_panels, run_page, warnings_text
+from tests.conftest import chart_frame, charts, open_code_panels, run_page, warnings_text
 
 PAGE = "pages/residual-math.py"
 
@@ -20,29 +21,29 @@ def _series(frame, name, column):
 
 def _check_charts(at, *, g, a, w, net, depth, shrink, update):
     one = residual_1d(g, a, w)
-    curves = chart_frame(at, 0, column="value")
+    curves = chart_frame(at, "curves", column="value", section="in-one-dimension")
     assert _series(curves, "1 + R′(x)", "value") == [p["dy"] for p in one["points"]]
     assert _series(curves, "x + R(x)", "value") == [p["y"] for p in one["points"]]
 
     unrolled = unrolled_sum(**net)
-    terms = chart_frame(at, 1, column="norm")
+    terms = chart_frame(at, "norms", column="norm", section="the-unrolled-sum")
     assert _series(terms, "‖x_l‖ (running sum)", "norm") == [r["state_norm"] for r in unrolled["per_layer"]]
 
     pres = preservation_experiment(depth, shrink, update, net["seed"])
-    norms = chart_frame(at, 2, column="norm")
+    norms = chart_frame(at, "norms", column="norm", section="information-preservation")
     assert _series(norms, "plain", "norm") == [r["plain"] for r in pres["per_layer"]]
     assert _series(norms, "residual", "norm") == [r["residual"] for r in pres["per_layer"]]
 
     jac = jacobian_spectrum(**net)
-    spectrum = chart_frame(at, 3, column="singular_value")
+    spectrum = chart_frame(at, "spectrum", column="singular_value", section="the-jacobian-view")
     assert _series(spectrum, "residual", "singular_value") == [r["residual"] for r in jac["spectrum"]]
-    band = chart_frame(at, 4, column="median")
+    band = chart_frame(at, "per-layer", column="median", section="the-jacobian-view")
     assert _series(band, "plain", "min") == [r["plain_min"] for r in jac["per_layer"]]
 
     mult = multiplicative_experiment(**net)
-    forward = chart_frame(at, 5, column="norm")
+    forward = chart_frame(at, "forward", column="norm", section="multiplication-instead-of-addition")
     assert _series(forward, "multiplicative", "norm") == [r["multiplicative_norm"] for r in mult["per_layer"]]
-    grads = chart_frame(at, 6, column="grad_norm")
+    grads = chart_frame(at, "gradient", column="grad_norm", section="multiplication-instead-of-addition")
     assert _series(grads, "residual", "grad_norm") == [r["additive_grad"] for r in mult["per_layer"]]
 
 
@@ -78,6 +79,17 @@ def test_defaults_render_and_chart_data_matches_residual_core():
     for name in ("def residual_1d", "def unrolled_sum", "def preservation_experiment", "def jacobian_spectrum"):
         assert name in code
     assert "def multiplicative_experiment" in code and "class Multiplicative" in code
+
+
+def test_sections_are_drawn_in_declared_order_with_each_figure_once():
+    at = run_page(PAGE)
+    assert not at.exception
+    sections = catalog.page("residual-math").sections
+    assert [h.value for h in at.header] == [s.heading for s in sections]
+    assert [h.proto.anchor for h in at.header] == [s.name for s in sections]
+    drawn = [c["spec"]["usermeta"]["lab"] for c in charts(at)]
+    declared = [{"section": s.name, "figure": f.key} for s in sections for f in s.shown_figures]
+    assert [{k: d[k] for k in ("section", "figure")} for d in drawn] == declared
 
 
 def test_deep_link_sets_the_controls_and_the_data():
@@ -122,7 +134,7 @@ def test_deep_link_sets_the_controls_and_the_data():
         update=-0.02,
     )
     # tanh with a*w < 0: the derivative is below 1 everywhere, and the page shades it
-    spans = chart_frame(at, 0, column="start")
+    spans = chart_frame(at, "curves", column="start", section="in-one-dimension")
     assert len(spans) == len(residual_1d("tanh", -0.8, 1.0)["below_one"]) == 1
 
 
@@ -143,4 +155,4 @@ def test_bad_url_values_give_a_notice_and_a_usable_value(params, key, used):
     widget = at.button_group(key=key) if key == "activation" else at.slider(key=key)
     assert widget.value == used
     if key == "depth":
-        assert chart_frame(at, 2, column="norm")["layer"].max() == used
+        assert chart_frame(at, "norms", column="norm", section="information-preservation")["layer"].max() == used
