@@ -54,11 +54,10 @@ def _names(chart: dict) -> tuple[str | None, str | None]:
     return meta.get("section"), meta.get("figure")
 
 
-def chart_frame(at: AppTest, figure: str | int, *, column: str, section: str | None = None) -> pd.DataFrame:
+def chart_frame(at: AppTest, figure: str, *, column: str, section: str | None = None) -> pd.DataFrame:
     """The dataset of the chart of ``figure`` (see :func:`chart`) that has ``column`` (the main data, not a marker
     rule's)."""
-    found = charts(at)[figure] if isinstance(figure, int) else chart(at, figure, section=section)  # TEMP: index
-    for frame in found["data"]:
+    for frame in chart(at, figure, section=section)["data"]:
         if column in frame.columns:
             return frame
     raise AssertionError(f"chart {figure!r} has no dataset with a {column!r} column")

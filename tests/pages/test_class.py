@@ -44,6 +44,7 @@ def _share_link(at) -> str:
         ({"axis": "linear"}, "http://localhost:8501/vanishing?axis=linear"),
     ],
 )
+@pytest.mark.slow
 def test_the_share_panel_gives_the_exact_link_of_the_view(params, expected):
     at = _open_share(run_page(VANISHING, params))
     assert not at.exception
@@ -58,6 +59,7 @@ def test_the_share_panel_is_made_only_when_opened():
     assert not [h for h in at.get("html") if "data-payload" in h.proto.body]
 
 
+@pytest.mark.slow
 def test_every_page_has_the_share_panel_and_the_link_has_only_its_state():
     for info in lab.available_pages():
         at = _open_share(run_page(lab.page_file(info), {"seed": "3"} if info.key == "gradient-flow" else {}))
@@ -123,6 +125,7 @@ def test_the_injected_style_is_fixed_text():
     assert styles == [(present.BASE_CSS + present.PRESENT_CSS).strip()]
 
 
+@pytest.mark.slow
 def test_navigation_keeps_presenter_mode():
     at = run_page("pages/gradient-flow.py", {"present": "1", "seed": "7", "depth": "30"})
     links = {p.proto.label: p.proto.query_string for p in at.get("page_link")}
@@ -156,6 +159,7 @@ st.text(json.dumps(share.carried("no-such-page", {"depth": 40})))
 
 
 # -- under every chart ------------------------------------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("info", CONCEPT_PAGES, ids=lambda p: p.key)
 def test_every_chart_has_files_a_table_and_a_description_and_dashes(info):
     at = run_page(lab.page_file(info))

@@ -30,6 +30,7 @@ def _controls(at) -> dict:
     return values
 
 
+@pytest.mark.slow
 def test_defaults_render_and_chart_data_matches_residual_core():
     at = run_page(PAGE)
     assert not at.exception and not warnings_text(at)
@@ -129,6 +130,7 @@ def test_no_residual_diagram_has_no_add():
         ({"init": "kaiming"}, "init", "xavier"),
     ],
 )
+@pytest.mark.slow
 def test_bad_url_values_give_a_notice_and_no_exception(params, key, used):
     at = run_page(PAGE, params)
     assert not at.exception

@@ -51,6 +51,7 @@ def _check_charts(at, args):
     assert metrics["Ratio residual / plain"] == lab.fmt(flow["ratio"], 3)
 
 
+@pytest.mark.slow
 def test_defaults_render_and_chart_data_matches_residual_core():
     at = run_page(PAGE)
     assert not at.exception
@@ -82,6 +83,7 @@ def test_sections_are_drawn_in_declared_order_with_each_figure_once():
     assert [{k: d[k] for k in ("section", "figure")} for d in drawn] == declared
 
 
+@pytest.mark.slow
 def test_deep_link_sets_the_controls_and_the_data():
     params = {"depth": "20", "width": "32", "alpha": "0.5", "activation": "sigmoid", "seed": "7"}
     at = run_page(PAGE, params)
@@ -104,6 +106,7 @@ def test_deep_link_sets_the_controls_and_the_data():
         ({"seed": "x"}, "seed", 0),
     ],
 )
+@pytest.mark.slow
 def test_bad_url_values_give_a_notice_and_a_usable_value(params, key, used):
     at = run_page(PAGE, params)
     assert not at.exception

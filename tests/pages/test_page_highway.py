@@ -23,6 +23,7 @@ def _series(frame, value, name, x="layer"):
     return frame[frame["series"] == name].sort_values(x)[value].tolist()
 
 
+@pytest.mark.slow
 def test_defaults_render_and_chart_data_matches_residual_core():
     at = run_page(PAGE)
     assert not at.exception
@@ -43,6 +44,7 @@ def test_defaults_render_and_chart_data_matches_residual_core():
     assert own == ["Train the three networks"]
 
 
+@pytest.mark.slow
 def test_gate_check_table_is_computed_live():
     at = run_page(PAGE, {"width": "24", "seed": "5"})
     assert not at.exception
@@ -54,6 +56,7 @@ def test_gate_check_table_is_computed_live():
     assert metrics["T = 1, C = 0 equals the plain layer bit for bit"] == "yes"
 
 
+@pytest.mark.slow
 def test_deep_link_training_progress_and_cache():
     link = {"depth": "20", "gate_bias": "-1", "width": "32", "seed": "3", "layers": "20", "steps": "50"}
     at = run_page(PAGE, link)
@@ -90,6 +93,7 @@ def test_deep_link_training_progress_and_cache():
         ({"layers": "5"}, "layers", 20),
     ],
 )
+@pytest.mark.slow
 def test_bad_url_values_give_a_notice_and_no_exception(params, key, used):
     at = run_page(PAGE, params)
     assert not at.exception
@@ -98,6 +102,7 @@ def test_bad_url_values_give_a_notice_and_no_exception(params, key, used):
     assert {s.key: s.value for s in at.slider}[key] == used
 
 
+@pytest.mark.slow
 def test_code_panels_show_the_real_source():
     at = run_page(PAGE)
     code = "\n".join(c.value for c in open_code_panels(at).code)

@@ -58,6 +58,7 @@ DEFAULTS = {
 }
 
 
+@pytest.mark.slow
 def test_defaults_render_and_chart_data_matches_residual_core():
     at = run_page(PAGE)
     assert not at.exception
@@ -92,6 +93,7 @@ def test_sections_are_drawn_in_declared_order_with_each_figure_once():
     assert [{k: d[k] for k in ("section", "figure")} for d in drawn] == declared
 
 
+@pytest.mark.slow
 def test_deep_link_sets_the_controls_and_the_data():
     params = {
         "g": "tanh",
@@ -147,6 +149,7 @@ def test_deep_link_sets_the_controls_and_the_data():
         ({"activation": "gelu"}, "activation", "tanh"),
     ],
 )
+@pytest.mark.slow
 def test_bad_url_values_give_a_notice_and_a_usable_value(params, key, used):
     at = run_page(PAGE, params)
     assert not at.exception

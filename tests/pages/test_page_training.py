@@ -43,6 +43,7 @@ def fresh_registry():
     jobs.REGISTRY.clear()
 
 
+@pytest.mark.slow
 def test_small_transformer_run_shows_the_curves_residual_core_computes():
     at = until_trained(run_page(PAGE, {**SMALL, "seed": "21"}))
     assert not at.get("progress")  # finished: no progress bar any more
@@ -60,6 +61,7 @@ def test_small_transformer_run_shows_the_curves_residual_core_computes():
     assert "Bounds" in " ".join(c.value for c in at.caption)
 
 
+@pytest.mark.slow
 def test_the_next_visitor_sees_the_finished_run_at_once():
     params = {**SMALL, "seed": "22"}
     until_trained(run_page(PAGE, params))
@@ -69,6 +71,7 @@ def test_the_next_visitor_sees_the_finished_run_at_once():
     assert chart_frame(again, "curves", column="loss", section="a-6-layer-transformer")["loss"].notna().all()
 
 
+@pytest.mark.slow
 def test_a_run_is_drawn_live_then_finished():
     params = {"experiment": "depth", "max_depth": "8", "steps": "400", "width": "8", "samples": "32", "seed": "3"}
     at = run_page(PAGE, params)
@@ -80,6 +83,7 @@ def test_a_run_is_drawn_live_then_finished():
     assert sorted(final["depth"].unique()) == [2, 4, 8]
 
 
+@pytest.mark.slow
 def test_moving_a_control_mid_run_stops_it_and_stores_nothing():
     params = {"experiment": "depth", "max_depth": "16", "steps": "600", "width": "8", "samples": "32", "seed": "4"}
     at = run_page(PAGE, params)
@@ -119,6 +123,7 @@ def test_deep_link_sets_the_controls():
         ({"lr": "1"}, "lr=0.003"),
     ],
 )
+@pytest.mark.slow
 def test_bad_url_values_give_a_notice_and_a_usable_value(params, used):
     at = run_page(PAGE, {**SMALL, **params})
     assert not at.exception

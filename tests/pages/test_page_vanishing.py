@@ -39,6 +39,7 @@ def test_home_page_has_a_card_and_link_per_concept_page():
             assert info.title in text and info.teaser in " ".join(c.value for c in at.caption)
 
 
+@pytest.mark.slow
 def test_defaults_render_and_chart_data_matches_residual_core():
     at = run_page(PAGE)
     assert not at.exception
@@ -67,6 +68,7 @@ def test_sections_are_drawn_in_declared_order_with_each_figure_once():
     assert [{k: d[k] for k in ("section", "figure")} for d in drawn] == declared
 
 
+@pytest.mark.slow
 def test_deep_link_sets_the_controls_and_the_data():
     at = run_page(PAGE, {"factor": "1.1", "depth": "40", "axis": "linear"})
     assert not at.exception
@@ -92,6 +94,7 @@ def test_deep_link_sets_the_controls_and_the_data():
         ({"axis": "sideways"}, ("axis", "log")),
     ],
 )
+@pytest.mark.slow
 def test_bad_url_values_give_a_notice_and_a_usable_value(params, used):
     at = run_page(PAGE, params)
     assert not at.exception

@@ -40,6 +40,7 @@ def small():
     return run_page(PAGE, SMALL, timeout=300)
 
 
+@pytest.mark.slow
 def test_a_deep_link_draws_every_experiment_from_residual_core(small):
     at = small
     assert not at.exception and not warnings_text(at)
@@ -94,6 +95,7 @@ def test_claims_are_shown_with_their_status_and_seed_counts_are_offered(small):
     assert any("not its current width 32 and 100 steps" in c.value for c in at.caption)
 
 
+@pytest.mark.slow
 def test_counting_seeds_trains_them_once_and_shows_the_count():
     at = run_page(PAGE, SMALL, timeout=300)
     button = next(b for b in at.button if b.key == "count-lesion")
@@ -107,6 +109,7 @@ def test_counting_seeds_trains_them_once_and_shows_the_count():
     assert sum("seeds 0–4" in t for t in _claims(again)) == 5 + 2
 
 
+@pytest.mark.slow
 def test_bad_url_values_get_a_notice():
     at = run_page(PAGE, {**SMALL, "grid": "12", "shattered_depth": "abc", "steps": "1e9"}, timeout=600)
     assert not at.exception
@@ -115,6 +118,7 @@ def test_bad_url_values_get_a_notice():
     assert "shattered_depth=abc" in notices and "steps=1e9" in notices and "steps=800" in notices
 
 
+@pytest.mark.slow
 def test_the_defaults_show_every_phenomenon():
     at = run_page(PAGE, timeout=600)
     assert not at.exception and not warnings_text(at)
