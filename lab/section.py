@@ -87,7 +87,8 @@ class Drawing:
 @contextmanager
 def section(declared: Section, result: dict | None = None, settings: dict | None = None):
     """Draw ``declared``'s heading, then hand the page a :class:`Drawing` of its parts."""
-    (st.header if declared.level == "header" else st.subheader)(declared.heading, anchor=declared.name)
+    heading = st.header if declared.level == "header" else st.subheader
+    heading(declared.heading, anchor=declared.name, divider=declared.divider or False)
     before = in_section(declared.name)
     try:
         yield Drawing(declared, result, settings or {})

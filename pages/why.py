@@ -23,80 +23,82 @@ def metrics(shown) -> None:
 
 
 # -- 1. delete a block ----------------------------------------------------------------------------------------------
-st.header(text.DELETE_HEADING, divider="gray")
-st.markdown(text.DELETE_TEXT)
-st.latex(text.DELETE_FORMULA)
-st.markdown(text.DELETE_AFTER)
-c1, c2, c3 = st.columns(3)
-depth = lab.slider(LESION["depth"], container=c1)
-width = lab.slider(LESION["width"], container=c2)
-steps = lab.slider(LESION["steps"], container=c3)
-st.caption(text.bounds_caption(LESION))
-lesion_args = {"depth": depth, "width": width, "steps": steps, "seed": seed}
-asked = lab.ask(declared.LESION.question, lesion_args)  # predict, then reveal: the page waits here until the reveal
-lesion = lab.compute_with_progress(declared.LESION, label="Training the plain and the residual network…", **lesion_args)
-asked.show(lesion)
-st.markdown(text.lesion_text(lesion, lesion_args))
-metrics(text.lesion_metrics(lesion, lesion_args))
-lab.figure(declared.LESION, "deleted", lesion)
-left, right = st.columns(2)
-with left:
-    st.markdown("**Swap two adjacent blocks**")
-    lab.figure(declared.LESION, "swapped", lesion)
-with right:
-    st.markdown("**Delete k blocks at random**")
-    lab.figure(declared.LESION, "deleted-k", lesion)
-with lab.section(declared.PATH_LENGTH_SECTION, lesion, lesion_args) as path_lengths:
-    path_lengths.text()
-    path_lengths.figures("paths")
-    with st.expander("How the two networks were trained"):
-        path_lengths.figures("training")
-    lesion_claims = st.container()
-    st.markdown(text.lesion_paper(lesion, lesion_args))
+with lab.section(declared.DELETE_SECTION):
+    st.markdown(text.DELETE_TEXT)
+    st.latex(text.DELETE_FORMULA)
+    st.markdown(text.DELETE_AFTER)
+    c1, c2, c3 = st.columns(3)
+    depth = lab.slider(LESION["depth"], container=c1)
+    width = lab.slider(LESION["width"], container=c2)
+    steps = lab.slider(LESION["steps"], container=c3)
+    st.caption(text.bounds_caption(LESION))
+    lesion_args = {"depth": depth, "width": width, "steps": steps, "seed": seed}
+    asked = lab.ask(declared.LESION.question, lesion_args)  # predict, then reveal: the page waits here until the reveal
+    lesion = lab.compute_with_progress(
+        declared.LESION, label="Training the plain and the residual network…", **lesion_args
+    )
+    asked.show(lesion)
+    st.markdown(text.lesion_text(lesion, lesion_args))
+    metrics(text.lesion_metrics(lesion, lesion_args))
+    lab.figure(declared.LESION, "deleted", lesion)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Swap two adjacent blocks**")
+        lab.figure(declared.LESION, "swapped", lesion)
+    with right:
+        st.markdown("**Delete k blocks at random**")
+        lab.figure(declared.LESION, "deleted-k", lesion)
+    with lab.section(declared.PATH_LENGTH_SECTION, lesion, lesion_args) as path_lengths:
+        path_lengths.text()
+        path_lengths.figures("paths")
+        with st.expander("How the two networks were trained"):
+            path_lengths.figures("training")
+        lesion_claims = st.container()
+        st.markdown(text.lesion_paper(lesion, lesion_args))
 
 # -- 2. the loss landscape ------------------------------------------------------------------------------------------
-st.header(text.LANDSCAPE_HEADING, divider="gray")
-st.markdown(text.LANDSCAPE_TEXT)
-grid = lab.slider(LANDSCAPE["grid"])
-land_args = {"depth": depth, "grid": grid, "seed": seed}
-st.caption(text.landscape_caption(lesion_args))
-land = lab.compute_with_progress(declared.LANDSCAPE, label="Slicing the loss landscape…", **land_args)
-metrics(text.landscape_metrics(land, land_args))
-left, right = st.columns(2)
-with left:
-    st.markdown("**Plain network**")
-    lab.figure(declared.LANDSCAPE, "plain-surface", land)
-with right:
-    st.markdown("**Residual network**")
-    lab.figure(declared.LANDSCAPE, "residual-surface", land)
-st.markdown(text.LINE_TEXT)
-lab.figure(declared.LANDSCAPE, "line", land)
-landscape_claims = st.container()
-st.markdown(text.landscape_paper(land, land_args))
+with lab.section(declared.LANDSCAPE_SECTION):
+    st.markdown(text.LANDSCAPE_TEXT)
+    grid = lab.slider(LANDSCAPE["grid"])
+    land_args = {"depth": depth, "grid": grid, "seed": seed}
+    st.caption(text.landscape_caption(lesion_args))
+    land = lab.compute_with_progress(declared.LANDSCAPE, label="Slicing the loss landscape…", **land_args)
+    metrics(text.landscape_metrics(land, land_args))
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Plain network**")
+        lab.figure(declared.LANDSCAPE, "plain-surface", land)
+    with right:
+        st.markdown("**Residual network**")
+        lab.figure(declared.LANDSCAPE, "residual-surface", land)
+    st.markdown(text.LINE_TEXT)
+    lab.figure(declared.LANDSCAPE, "line", land)
+    landscape_claims = st.container()
+    st.markdown(text.landscape_paper(land, land_args))
 
 # -- 3. shattered gradients -----------------------------------------------------------------------------------------
-st.header(text.SHATTERED_HEADING, divider="gray")
-st.markdown(text.SHATTERED_TEXT)
-c1, c2 = st.columns(2)
-s_depth = lab.slider(SHATTERED_PAGE["depth"], container=c1)
-s_width = lab.slider(SHATTERED_PAGE["width"], container=c2)
-st.caption(text.bounds_caption(SHATTERED_PAGE))
-shatter_args = {"depth": s_depth, "width": s_width, "seed": seed}
-shatter = lab.compute(declared.SHATTERED, **shatter_args)
-st.markdown(text.shattered_text(shatter, shatter_args))
-metrics(text.shattered_metrics(shatter, shatter_args))
-left, right = st.columns(2)
-with left:
-    lab.figure(declared.SHATTERED, "plain-gradient", shatter)
-with right:
-    lab.figure(declared.SHATTERED, "residual-gradient", shatter)
-lab.figure(declared.SHATTERED, "autocorrelation", shatter)
-st.markdown(text.DEPTHS_TEXT)
-sweep_args = {"width": s_width, "seed": seed}
-sweep = lab.compute_with_progress(declared.SHATTERED_DEPTHS, label="Measuring depths 1–50…", **sweep_args)
-lab.figure(declared.SHATTERED_DEPTHS, "depths", sweep)
-shattered_claims = st.container()
-st.markdown(text.shattered_paper(shatter, sweep, shatter_args))
+with lab.section(declared.SHATTERED_SECTION):
+    st.markdown(text.SHATTERED_TEXT)
+    c1, c2 = st.columns(2)
+    s_depth = lab.slider(SHATTERED_PAGE["depth"], container=c1)
+    s_width = lab.slider(SHATTERED_PAGE["width"], container=c2)
+    st.caption(text.bounds_caption(SHATTERED_PAGE))
+    shatter_args = {"depth": s_depth, "width": s_width, "seed": seed}
+    shatter = lab.compute(declared.SHATTERED, **shatter_args)
+    st.markdown(text.shattered_text(shatter, shatter_args))
+    metrics(text.shattered_metrics(shatter, shatter_args))
+    left, right = st.columns(2)
+    with left:
+        lab.figure(declared.SHATTERED, "plain-gradient", shatter)
+    with right:
+        lab.figure(declared.SHATTERED, "residual-gradient", shatter)
+    lab.figure(declared.SHATTERED, "autocorrelation", shatter)
+    st.markdown(text.DEPTHS_TEXT)
+    sweep_args = {"width": s_width, "seed": seed}
+    sweep = lab.compute_with_progress(declared.SHATTERED_DEPTHS, label="Measuring depths 1–50…", **sweep_args)
+    lab.figure(declared.SHATTERED_DEPTHS, "depths", sweep)
+    shattered_claims = st.container()
+    st.markdown(text.shattered_paper(shatter, sweep, shatter_args))
 
 # -- claims, with the count over seeds 0-4 ---------------------------------------------------------------------------
 with lesion_claims:

@@ -228,6 +228,7 @@ class Section:
             (``settings`` are the page's values of the experiment's options); or a constant string.
         metrics: ``(result, settings) -> list[Metric]``: the numbers shown in one row above its figures.
         level: ``"subheader"`` (a section of a page) or ``"header"`` (a page whose sections are its main parts).
+        divider: a colour for a line under the heading (``"gray"``), or ``None``.
     """
 
     name: str
@@ -241,6 +242,7 @@ class Section:
     text: Callable[[dict, dict], str] | str | None = None
     metrics: Callable[[dict, dict], list[Metric]] | None = None
     level: str = "subheader"
+    divider: str | None = None
 
     def __post_init__(self):
         if self.level not in ("header", "subheader"):

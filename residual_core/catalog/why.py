@@ -325,10 +325,19 @@ PAGE = Page(
     teaser="Delete a block, slice the loss landscape, see shattered gradients: three results that explain why "
     "residual networks train, run live on MNIST-1D and at initialisation.",
     experiments=(LESION, LANDSCAPE, SHATTERED, SHATTERED_DEPTHS),
-    # the page's only subheader block; its three parts (delete a block, the loss landscape, shattered gradients)
-    # are st.header chapters with a divider, which lab.section cannot draw
+    # three parts, each a header with a line under it; the path-length view is a section within the first
     sections=(
-        Section(
+        DELETE_SECTION := Section(
+            "delete-a-block",
+            text.DELETE_HEADING,
+            LESION,
+            figures=("deleted", "swapped", "deleted-k"),
+            claims=(),  # shown under the path-length view, with the count over seeds
+            controls=tuple(options.LESION.values()),
+            level="header",
+            divider="gray",
+        ),
+        PATH_LENGTH_SECTION := Section(
             "the-path-length-view",
             "The path-length view",
             LESION,
@@ -336,6 +345,21 @@ PAGE = Page(
             controls=tuple(options.LESION.values()),
             text=text.path_length_text,
         ),
+        LANDSCAPE_SECTION := Section(
+            "the-loss-landscape",
+            text.LANDSCAPE_HEADING,
+            LANDSCAPE,
+            figures=("plain-surface", "residual-surface", "line"),
+            level="header",
+            divider="gray",
+        ),
+        SHATTERED_SECTION := Section(
+            "shattered-gradients",
+            text.SHATTERED_HEADING,
+            SHATTERED,
+            figures=("plain-gradient", "residual-gradient", "autocorrelation"),
+            level="header",
+            divider="gray",
+        ),
     ),
 )
-(PATH_LENGTH_SECTION,) = PAGE.sections
