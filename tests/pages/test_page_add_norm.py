@@ -149,3 +149,20 @@ def test_sections_are_drawn_in_declared_order_with_each_figure_once():
     declared_figures = [(s.name, k) for s in sections for k in s.figures]
     band = ("gradients-at-initialisation-layer-by-layer", "band")
     assert [d for d in drawn if d != band] == declared_figures and drawn.count(band) == 1
+
+
+def test_a_warm_visit_reuses_the_seed_band(monkeypatch):
+    """The seed band is a cached result, not rebuilt on every visit (then its chart would be rebuilt too)."""
+    from residual_core.experiments import add_norm
+
+    at = run_page(PAGE, {"layers": "3", "d_model": "32", "heads": "2"})
+    assert not at.exception
+    calls = []
+    real = add_norm.seed_band
+    monkeypatch.setattr(add_norm, "seed_band", lambda results: calls.append(1) or real(results))
+    at.run()
+    assert not at.exception and calls == []
+    band = chart_frame(at, "band", column="grad_norm", section="gradients-at-initialisation-layer-by-layer")
+    assert band["grad_norm"].tolist() == [
+        r["grad_norm"] for r in add_norm.band_rows(add_norm_seeds(3, 32, 2, "xavier", 0))
+    ]
