@@ -25,7 +25,7 @@ from residual_core.lectures import Lecture, LectureError
 
 from ..chrome import share
 from ..chrome.nav import available_pages
-from ..chrome.text import plain
+from ..chrome.text import code, plain
 from . import room
 
 LECTURE, DECK, SCENE = "lecture", "deck", "scene"  # URL keys
@@ -112,7 +112,7 @@ def _number(lecture: Lecture) -> int:
         wanted = 1
     number = lecture.clamp(wanted)
     if str(number) != str(raw).strip():
-        room.say(f"URL parameter `scene={str(raw)[:12]}` cannot be used: this lecture has scenes 1 to "
+        room.say(f"URL parameter {code('scene=' + str(raw), 16)} cannot be used: this lecture has scenes 1 to "
                f"{len(lecture.scenes)}. Showing **scene {number}**.")  # fmt: skip
     return number
 
@@ -135,7 +135,7 @@ def start(page_key: str) -> None:
     try:
         found = read()
     except LectureError as err:
-        room.say(f"This lecture link cannot be used: {err}.")
+        room.say(f"This lecture link cannot be used: {plain(err)}.")
         for key in CONTEXT_KEYS:
             st.query_params.pop(key, None)
         found = None

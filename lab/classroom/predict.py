@@ -26,6 +26,7 @@ from residual_core.questions import histogram_rows, parse_number, short
 from residual_core.rooms import RoomError, number_text
 
 from ..chrome.present import projector_spec
+from ..chrome.text import plain
 from . import lecture, room
 
 ANSWERS, REVEALED, PREDICTING = "lab-answers", "lab-revealed", "lab-predict-first"  # session state (no room)
@@ -66,7 +67,7 @@ class Box:
                 if q.explain is not None:
                     st.caption(q.explain(result))
             if self.mine is not None:
-                st.markdown(f"Your prediction: **{self.mine}**")
+                st.markdown(f"Your prediction: **{plain(self.mine)}**")
             if self.histogram is not None:
                 rows = histogram_rows(q, self.histogram, truth)
                 label = "true value" if truth is None else f"true: {short(truth) if q.kind == 'number' else 'this'}"
@@ -133,7 +134,7 @@ def _pending(question: Question, instance: str, mode: str, member, view: str, mi
     if sent:
         mine = _record(question, instance, mode, member, view, typed) or mine
     if mine is not None:
-        st.markdown(f":material/how_to_vote: Your prediction: **{_display(question, mine)}**")
+        st.markdown(f":material/how_to_vote: Your prediction: **{plain(_display(question, mine))}**")
     if mode == "room":
         st.caption("The answer appears when the lecturer reveals it. Predictions are anonymous: no names are stored.")
     elif st.button("Reveal the answer", key=f"lab-ask-reveal-{instance}", icon=":material/visibility:"):
@@ -150,7 +151,7 @@ def _record(question: Question, instance: str, mode: str, member, view: str, typ
         try:
             value = number_text(parse_number(typed))
         except (ValueError, RoomError) as err:
-            st.warning(str(err), icon=":material/edit:")
+            st.warning(plain(err), icon=":material/edit:")
             return None
     elif typed in question.options:
         value = typed
@@ -160,7 +161,7 @@ def _record(question: Question, instance: str, mode: str, member, view: str, typ
         try:
             room.store().answer(member.code, view, question.id, room.voter(), value)
         except RoomError as err:
-            st.warning(f"Not taken: {err}", icon=":material/block:")
+            st.warning(f"Not taken: {plain(err)}", icon=":material/block:")
             return None
     else:
         st.session_state.setdefault(ANSWERS, {})[instance] = value

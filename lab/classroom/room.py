@@ -24,6 +24,7 @@ from residual_core.rooms import Room, RoomError, Store, data_folder, normal_code
 from ..chrome import share
 from ..chrome.nav import available_pages, page_file
 from ..chrome.notices import notice
+from ..chrome.text import code as code_text
 from ..chrome.text import plain
 
 ROOM, TOKEN = "room", "token"  # URL keys: the room's code (students and presenter), the presenter's secret
@@ -122,8 +123,8 @@ def start() -> Member | None:
     code = normal_code(raw)
     room = store().room(code) if code else None
     if room is None:
-        shown = code or str(raw)[:12]
-        say(f"Room `{shown}` is closed or has expired (rooms close after 12 hours without activity).")
+        shown = code or str(raw)
+        say(f"Room {code_text(shown, 12)} is closed or has expired (rooms close after 12 hours without activity).")
         st.query_params.pop(ROOM, None)
         st.query_params.pop(TOKEN, None)
         return None
@@ -267,8 +268,9 @@ def presenter_bar(m: Member, page_key: str, here_position) -> None:
     """The presenter's room bar: the code and the students' link, "Show the class this view", "Close the room" and
     the private presenter link. ``here_position()`` gives this view's position (for "Show the class this view")."""
     with st.container(horizontal=True, vertical_alignment="center", gap="small", key="lab-room-bar"):
+        address = code_text(join_link(m.code).split("://", 1)[-1], 120)  # the Host header comes from the visitor
         st.markdown(
-            f":material/groups: **Room {m.code}** · students join at `{join_link(m.code).split('://', 1)[-1]}` or "
+            f":material/groups: **Room {m.code}** · students join at {address} or "
             "with the QR code",
             width="content",
         )
