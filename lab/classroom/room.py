@@ -270,8 +270,7 @@ def presenter_bar(m: Member, page_key: str, here_position) -> None:
     with st.container(horizontal=True, vertical_alignment="center", gap="small", key="lab-room-bar"):
         address = code_text(join_link(m.code).split("://", 1)[-1], 120)  # the Host header comes from the visitor
         st.markdown(
-            f":material/groups: **Room {m.code}** · students join at {address} or "
-            "with the QR code",
+            f":material/groups: **Room {m.code}** · students join at {address} or with the QR code",
             width="content",
         )
         pushed = not at_view(m, page_key) and st.button(
