@@ -86,9 +86,13 @@ def ask(question: Question, settings: dict, result: dict | None = None) -> Box:
         _offer(question, text, instance, mode)
         return Box(question, None, None, None)
     if mode == "room":
-        revealed = room.store().revealed(member.code, view)
-        mine = None if member.presenter else room.store().my_answer(member.code, view, question.id, room.voter())
-    else:
+        try:
+            revealed = room.store().revealed(member.code, view)
+            mine = None if member.presenter else room.store().my_answer(member.code, view, question.id, room.voter())
+        except RoomError as err:  # the rooms' file cannot be read: the page goes on, predicting alone
+            st.warning(plain(err), icon=":material/cloud_off:")
+            mode, member = "alone", None
+    if mode != "room":
         revealed = instance in st.session_state.get(REVEALED, set())
         mine = st.session_state.get(ANSWERS, {}).get(instance)
     with st.container(border=True, key="lab-ask"):
@@ -98,7 +102,10 @@ def ask(question: Question, settings: dict, result: dict | None = None) -> Box:
             st.stop()
         histogram = None
         if mode == "room" and member.presenter:
-            histogram = room.store().answers(member.code, view, question.id)
+            try:
+                histogram = room.store().answers(member.code, view, question.id)
+            except RoomError as err:
+                st.warning(plain(err), icon=":material/cloud_off:")
         box = Box(question, st.empty(), _display(question, mine), histogram)
     if result is not None:
         box.show(result)
@@ -171,10 +178,21 @@ def _record(question: Question, instance: str, mode: str, member, view: str, typ
 def _presenter_controls(question: Question, member, view: str) -> None:
     @st.fragment(run_every=COUNT_SECONDS)
     def count():
-        n = room.store().count(member.code, view, question.id)
-        st.markdown(f":material/how_to_vote: **{n}** prediction{'s' if n != 1 else ''} so far")
+        try:
+            n = room.store().count(member.code, view, question.id)
+        except RoomError as err:
+            st.warning(plain(err), icon=":material/cloud_off:")
+            return
+        st.markdown(f":material/how_to_vote: **{n}** voter{'s' if n != 1 else ''} so far (one answer per browser)")
 
     count()
+    if st.button("Clear the answers", key="lab-ask-clear", icon=":material/delete_sweep:"):
+        try:
+            room.store().clear_answers(member.code, member.token, view)
+        except RoomError as err:
+            st.error(plain(err))
+        else:
+            st.rerun()
     if st.button("Reveal the answer", key="lab-ask-reveal", icon=":material/visibility:", type="primary"):
         try:
             st.session_state[room.SEEN] = room.store().reveal(member.code, member.token, view)

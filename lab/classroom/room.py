@@ -10,6 +10,8 @@ revealed does it rerun the page, or switch to the new scene.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import secrets
 import threading
 import time
@@ -19,6 +21,7 @@ from urllib.parse import parse_qsl
 import streamlit as st
 
 from residual_core import catalog
+from residual_core.room_store import RateLimit, StorageError, key_matches
 from residual_core.rooms import Room, RoomError, Store, data_folder, normal_code
 
 from ..chrome import share
@@ -34,6 +37,10 @@ APPLY = "lab-scene-apply"  # session state: the controls' values of a scene bein
 APPLY_SECONDS = 30.0
 FLASH = "lab-flash"  # session state: notices said in a run that then switched page, shown on the next page
 
+KEY_ENV, KEY_SECRET = "RESIDUAL_LAB_LECTURER_KEY", "lecturer_key"  # the lecturer key: environment, st.secrets
+GUESSES_PER_SESSION, GUESSES_PER_PROCESS = 5, 120  # unknown room codes tried per minute
+_GUESSES = RateLimit(GUESSES_PER_SESSION)
+_ALL_GUESSES = RateLimit(GUESSES_PER_PROCESS)
 _STORES: dict[str, Store] = {}
 _STORES_LOCK = threading.Lock()
 _run = threading.local()
@@ -88,11 +95,56 @@ def member() -> Member | None:
     return getattr(_run, "member", None)
 
 
-def voter() -> str:
-    """This session's anonymous voter id (random; no name, nothing about the visitor)."""
+def voter(code: str | None = None) -> str:
+    """This browser's anonymous voter id in room ``code``: a hash of the browser's XSRF cookie (the same in every tab
+    and after a reload, so one browser answers once) and the room's code (so ids differ between rooms); a random
+    per-session id when the browser sent no such cookie. Nothing about the visitor is stored."""
+    member_code = code or (member().code if member() is not None else "")
+    cookie = _browser_secret()
+    if cookie:
+        return hashlib.sha256(f"{member_code}|{cookie}".encode()).hexdigest()[:32]
     if VOTER not in st.session_state:
         st.session_state[VOTER] = secrets.token_hex(8)
     return st.session_state[VOTER]
+
+
+def _browser_secret() -> str | None:
+    """The browser's XSRF token (Tornado's ``_streamlit_xsrf`` cookie ``2|mask|masked|time``: the token unmasked, as
+    the mask changes when the cookie is set again), or ``None``."""
+    try:
+        raw = st.context.cookies.get("_streamlit_xsrf")
+    except Exception:  # no browser context (bare mode)
+        return None
+    if not raw:
+        return None
+    parts = str(raw).split("|")
+    if len(parts) == 4 and parts[0] == "2":
+        try:
+            mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+            return bytes(a ^ b for a, b in zip(mask, masked, strict=False)).hex()
+        except ValueError:
+            pass
+    return str(raw)[:200]
+
+
+def lecturer_key() -> str | None:
+    """The lecturer key (``$RESIDUAL_LAB_LECTURER_KEY``, else ``lecturer_key`` in ``.streamlit/secrets.toml``), or
+    ``None``: then anyone may open a room, one per session."""
+    key = os.environ.get(KEY_ENV)
+    if key:
+        return key
+    try:
+        key = st.secrets.get(KEY_SECRET)
+    except Exception:  # no secrets file
+        return None
+    return str(key) if key else None
+
+
+def _session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "bare"
 
 
 def following(code: str) -> bool:
@@ -121,22 +173,42 @@ def start() -> Member | None:
         st.query_params.pop(TOKEN, None)  # a presenter key without its room means nothing: not kept in the address
         return None
     code = normal_code(raw)
-    room = store().room(code) if code else None
+    try:
+        room = _find(code, raw)
+        token = st.query_params.get(TOKEN)
+        if room is not None and token is not None and not store().is_presenter(code, token):
+            say(f"This presenter key does not belong to room {code}: you follow the room like everyone else.")
+            st.query_params.pop(TOKEN, None)
+            token = None
+        if room is not None and token is None and not st.session_state.get(f"lab-joined-{code}"):
+            store().join(code)
+            st.session_state[f"lab-joined-{code}"] = True
+    except StorageError as err:
+        say(plain(err))
+        room = None
     if room is None:
-        shown = code or str(raw)
-        say(f"Room {code_text(shown, 12)} is closed or has expired (rooms close after 12 hours without activity).")
         st.query_params.pop(ROOM, None)
         st.query_params.pop(TOKEN, None)
         return None
-    token = st.query_params.get(TOKEN)
-    if token is not None and not store().is_presenter(code, token):
-        say(f"This presenter key does not belong to room {code}: you follow the room like everyone else.")
-        st.query_params.pop(TOKEN, None)
-        token = None
+    if token is None and share.presenting():
+        say(f"Presenter mode: the projector's view. Room {code} moves with its presenter only; you follow it.")
     st.session_state[SEEN] = room.version
     _run.member = Member(code, token, room)
     share.set_student_link(join_link(code))
     return _run.member
+
+
+def _find(code: str | None, raw) -> Room | None:
+    """Room ``code`` (``raw`` as typed), or ``None`` with a notice; unknown codes are rate-limited (guessing)."""
+    room = store().room(code) if code else None
+    if room is not None:
+        return room
+    if not (_GUESSES.allow(_session_id()) and _ALL_GUESSES.allow("*")):
+        say("Too many room codes tried: wait a minute, then check the code with your lecturer.")
+        return None
+    message = plain(store().missing(code) if code else f"room {raw} is not a room code", 160)
+    say(f"{message[:1].upper()}{message[1:]}.")
+    return None
 
 
 def at_view(m: Member, page_key: str) -> bool:
@@ -228,8 +300,12 @@ def student_bar(m: Member, page_key: str) -> None:
 
         ctx = get_script_run_ctx()
         polling = ctx is not None and bool(ctx.fragment_ids_this_run)  # a poll, not the page's own run
-        if polling and store().version(code) != st.session_state.get(SEEN):
-            room = store().room(code)
+        try:
+            moved = polling and store().version(code) != st.session_state.get(SEEN)
+            room = store().room(code) if moved else None
+        except StorageError:  # the page said so when it was drawn; the poll tries again
+            return
+        if moved:
             if room is not None and following(code) and room.position.get("view") != st.session_state.get(VIEW):
                 route(Member(code, None, room))  # the class has moved on: straight to its new scene
             st.rerun(scope="app")  # a reveal, or the room closed: redraw this page
@@ -240,12 +316,17 @@ def student_bar(m: Member, page_key: str) -> None:
 # -- the presenter -----------------------------------------------------------------------------------------------------
 
 
-def open_room(position: dict) -> None:
-    """Open a room at ``position`` and put its code and this presenter's token into the address."""
+def open_room(position: dict, given_key: str | None = None) -> None:
+    """Open a room at ``position`` and put its code and this presenter's token into the address. With a lecturer key
+    set (:func:`lecturer_key`), ``given_key`` must be it; without one, a session holds at most one room."""
+    key = lecturer_key()
+    if key is not None and not key_matches(given_key, key):
+        st.error("Could not open a room: this server asks for the lecturer key.", icon=":material/key_off:")
+        return
     try:
-        code, token = store().open_room(position)
+        code, token = store().open_room(position, owner=None if key is not None else _session_id())
     except RoomError as err:
-        st.error(f"Could not open a room: {err}", icon=":material/error:")
+        st.error(f"Could not open a room: {plain(err)}", icon=":material/error:")
         return
     st.session_state[VIEW] = position.get("view")
     st.query_params[ROOM] = code
@@ -258,7 +339,7 @@ def move(m: Member, position: dict) -> bool:
     try:
         st.session_state[SEEN] = store().move(m.code, m.token, position)
     except RoomError as err:
-        st.error(str(err), icon=":material/error:")
+        st.error(plain(err), icon=":material/error:")
         return False
     st.session_state[VIEW] = position.get("view")
     return True
@@ -286,7 +367,7 @@ def presenter_bar(m: Member, page_key: str, here_position) -> None:
                 try:
                     store().close(m.code, m.token)
                 except RoomError as err:
-                    st.error(str(err))
+                    st.error(plain(err))
                 else:
                     st.query_params.pop(ROOM, None)
                     st.query_params.pop(TOKEN, None)
