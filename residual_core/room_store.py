@@ -171,6 +171,13 @@ class RateLimit:
         self._events: dict[str, collections.deque] = {}
         self._lock = threading.Lock()
 
+    def full(self, key: str) -> bool:
+        """Whether ``key`` had ``limit`` events in the last window (nothing counted)."""
+        now = self.clock()
+        with self._lock:
+            events = self._events.get(key, ())
+            return sum(1 for t in events if t > now - self.window) >= self.limit
+
     def allow(self, key: str) -> bool:
         """Count one event for ``key``; ``False`` (not counted) when ``key`` had ``limit`` in the last window."""
         now = self.clock()

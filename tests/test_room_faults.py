@@ -135,3 +135,11 @@ def test_code_guesses_are_limited_per_key_and_window():
     assert limit.allow("other")
     clock.now += 61
     assert limit.allow("s")
+
+
+def test_full_peeks_without_counting():
+    limit = RateLimit(2, 60.0, clock=Clock(0.0))
+    assert not limit.full("s")
+    limit.allow("s")
+    limit.allow("s")
+    assert limit.full("s") and limit.full("s") and not limit.full("t")

@@ -108,13 +108,17 @@ def voter(code: str | None = None) -> str:
     return st.session_state[VOTER]
 
 
+def _cookie() -> str | None:
+    try:
+        return st.context.cookies.get("_streamlit_xsrf")
+    except Exception:  # no browser context (bare mode)
+        return None
+
+
 def _browser_secret() -> str | None:
     """The browser's XSRF token (Tornado's ``_streamlit_xsrf`` cookie ``2|mask|masked|time``: the token unmasked, as
     the mask changes when the cookie is set again), or ``None``."""
-    try:
-        raw = st.context.cookies.get("_streamlit_xsrf")
-    except Exception:  # no browser context (bare mode)
-        return None
+    raw = _cookie()
     if not raw:
         return None
     parts = str(raw).split("|")
@@ -199,13 +203,19 @@ def start() -> Member | None:
 
 
 def _find(code: str | None, raw) -> Room | None:
-    """Room ``code`` (``raw`` as typed), or ``None`` with a notice; unknown codes are rate-limited (guessing)."""
+    """Room ``code`` (``raw`` as typed), or ``None`` with a notice. Codes that are not found are counted (guessing):
+    over :data:`GUESSES_PER_SESSION` a minute in this session or :data:`GUESSES_PER_PROCESS` in the process, a code
+    this session has not joined is not even looked up for a minute."""
+    known = code is not None and st.session_state.get(f"lab-joined-{code}")
+    if code and not known and (_GUESSES.full(_session_id()) or _ALL_GUESSES.full("*")):
+        say("Too many room codes tried: wait a minute, then check the code with your lecturer.")
+        return None
     room = store().room(code) if code else None
     if room is not None:
         return room
-    if not (_GUESSES.allow(_session_id()) and _ALL_GUESSES.allow("*")):
-        say("Too many room codes tried: wait a minute, then check the code with your lecturer.")
-        return None
+    if code:
+        _GUESSES.allow(_session_id())
+        _ALL_GUESSES.allow("*")
     message = plain(store().missing(code) if code else f"room {raw} is not a room code", 160)
     say(f"{message[:1].upper()}{message[1:]}.")
     return None
