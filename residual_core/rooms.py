@@ -6,17 +6,19 @@ A *room* is what a class follows: the presenter's current view (a page, its quer
 number that changes whenever the presenter moves or reveals, and the views whose answers are revealed. Students
 poll :meth:`Store.version` (one indexed ``SELECT``) and re-read the room only when it changed. Only the holder of
 the room's secret token, made when the room is opened, can move it, reveal or close it; the store keeps only the
-token's SHA-256. Answers are anonymous: a random per-session voter id and the value, one per voter, view and
-question (a second answer before the reveal replaces the first).
+token's SHA-256. Answers are anonymous: a voter id (the caller's: :mod:`lab.classroom.room` hashes the browser's
+XSRF cookie with the room's code) and the value, one per voter, view and question (a second answer before the reveal
+replaces the first); the presenter can clear a view's answers.
 
-Bounds: :data:`MAX_ROOMS` open rooms (when full, rooms idle for :data:`EVICT_IDLE_SECONDS` make space),
-:data:`MAX_ANSWERS_PER_QUESTION` and :data:`MAX_ANSWERS_PER_ROOM`, the length of every stored text, and rooms expire
-after :data:`EXPIRY_SECONDS` without a presenter action or an answer.
+Bounds: :data:`MAX_ROOMS` open rooms (when full, a room nobody joined for :data:`UNJOINED_SECONDS` or any room idle
+for :data:`EVICT_IDLE_SECONDS` makes space), :data:`ROOMS_PER_OWNER` per session when the caller names one (no
+lecturer key), :data:`MAX_ANSWERS_PER_QUESTION` and :data:`MAX_ANSWERS_PER_ROOM`, the length of every stored text, and
+rooms expire after :data:`EXPIRY_SECONDS` without a presenter action or an answer.
 
 Storage: one SQLite file (``$RESIDUAL_LAB_DATA/rooms.sqlite3``, by default ``data/`` in the repository) in WAL mode,
 so a room survives a page reload and a server restart; it lives on this machine's disk only (README: "Several
-replicas"). One connection per :class:`Store`, used under a lock by every session thread; writes are ``BEGIN
-IMMEDIATE`` transactions, and several processes on one file wait for each other (``busy_timeout``).
+replicas"). :mod:`residual_core.room_store` owns the connection: every storage fault is a :class:`StorageError`
+(a :class:`RoomError`) with a message for the visitor, and writes are ``BEGIN IMMEDIATE`` transactions.
 """
 
 from __future__ import annotations

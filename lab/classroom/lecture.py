@@ -27,7 +27,7 @@ from residual_core.rooms import UNJOINED_SECONDS
 from ..chrome import share
 from ..chrome.nav import available_pages
 from ..chrome.text import code, plain
-from . import room
+from . import hall, room
 
 LECTURE, DECK, SCENE = "lecture", "deck", "scene"  # URL keys
 CONTEXT_KEYS = (LECTURE, DECK, SCENE)
@@ -227,7 +227,7 @@ def bar(page_key: str) -> None:
 
 def _open_room_button(page_key: str) -> None:
     """ "Open a room for the class" (with the lecturer key when the server sets one)."""
-    keyed = room.lecturer_key() is not None
+    keyed = hall.lecturer_key() is not None
     given = None
     if keyed:
         given = st.text_input("Lecturer key", type="password", key="lab-room-key", max_chars=200)

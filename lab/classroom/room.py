@@ -10,9 +10,6 @@ revealed does it rerun the page, or switch to the new scene.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -21,7 +18,7 @@ from urllib.parse import parse_qsl
 import streamlit as st
 
 from residual_core import catalog
-from residual_core.room_store import RateLimit, StorageError, key_matches
+from residual_core.room_store import StorageError, key_matches
 from residual_core.rooms import Room, RoomError, Store, data_folder, normal_code
 
 from ..chrome import share
@@ -29,18 +26,15 @@ from ..chrome.nav import available_pages, page_file
 from ..chrome.notices import notice
 from ..chrome.text import code as code_text
 from ..chrome.text import plain
+from . import hall
 
 ROOM, TOKEN = "room", "token"  # URL keys: the room's code (students and presenter), the presenter's secret
 POLL_SECONDS = 1.0  # a following student sees the presenter's move within this plus about half a second
-SEEN, VIEW, VOTER = "lab-room-seen", "lab-room-view", "lab-voter"  # session state
+SEEN, VIEW = "lab-room-seen", "lab-room-view"  # session state
 APPLY = "lab-scene-apply"  # session state: the controls' values of a scene being switched to (switch_to)
 APPLY_SECONDS = 30.0
 FLASH = "lab-flash"  # session state: notices said in a run that then switched page, shown on the next page
 
-KEY_ENV, KEY_SECRET = "RESIDUAL_LAB_LECTURER_KEY", "lecturer_key"  # the lecturer key: environment, st.secrets
-GUESSES_PER_SESSION, GUESSES_PER_PROCESS = 5, 120  # unknown room codes tried per minute
-_GUESSES = RateLimit(GUESSES_PER_SESSION)
-_ALL_GUESSES = RateLimit(GUESSES_PER_PROCESS)
 _STORES: dict[str, Store] = {}
 _STORES_LOCK = threading.Lock()
 _run = threading.local()
@@ -96,59 +90,8 @@ def member() -> Member | None:
 
 
 def voter(code: str | None = None) -> str:
-    """This browser's anonymous voter id in room ``code``: a hash of the browser's XSRF cookie (the same in every tab
-    and after a reload, so one browser answers once) and the room's code (so ids differ between rooms); a random
-    per-session id when the browser sent no such cookie. Nothing about the visitor is stored."""
-    member_code = code or (member().code if member() is not None else "")
-    cookie = _browser_secret()
-    if cookie:
-        return hashlib.sha256(f"{member_code}|{cookie}".encode()).hexdigest()[:32]
-    if VOTER not in st.session_state:
-        st.session_state[VOTER] = secrets.token_hex(8)
-    return st.session_state[VOTER]
-
-
-def _cookie() -> str | None:
-    try:
-        return st.context.cookies.get("_streamlit_xsrf")
-    except Exception:  # no browser context (bare mode)
-        return None
-
-
-def _browser_secret() -> str | None:
-    """The browser's XSRF token (Tornado's ``_streamlit_xsrf`` cookie ``2|mask|masked|time``: the token unmasked, as
-    the mask changes when the cookie is set again), or ``None``."""
-    raw = _cookie()
-    if not raw:
-        return None
-    parts = str(raw).split("|")
-    if len(parts) == 4 and parts[0] == "2":
-        try:
-            mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
-            return bytes(a ^ b for a, b in zip(mask, masked, strict=False)).hex()
-        except ValueError:
-            pass
-    return str(raw)[:200]
-
-
-def lecturer_key() -> str | None:
-    """The lecturer key (``$RESIDUAL_LAB_LECTURER_KEY``, else ``lecturer_key`` in ``.streamlit/secrets.toml``), or
-    ``None``: then anyone may open a room, one per session."""
-    key = os.environ.get(KEY_ENV)
-    if key:
-        return key
-    try:
-        key = st.secrets.get(KEY_SECRET)
-    except Exception:  # no secrets file
-        return None
-    return str(key) if key else None
-
-
-def _session_id() -> str:
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return ctx.session_id if ctx is not None else "bare"
+    """This browser's anonymous voter id in room ``code`` (default: this run's room): :func:`hall.voter`."""
+    return hall.voter(code or (member().code if member() is not None else ""))
 
 
 def following(code: str) -> bool:
@@ -207,15 +150,14 @@ def _find(code: str | None, raw) -> Room | None:
     over :data:`GUESSES_PER_SESSION` a minute in this session or :data:`GUESSES_PER_PROCESS` in the process, a code
     this session has not joined is not even looked up for a minute."""
     known = code is not None and st.session_state.get(f"lab-joined-{code}")
-    if code and not known and (_GUESSES.full(_session_id()) or _ALL_GUESSES.full("*")):
+    if code and not known and hall.guessing():
         say("Too many room codes tried: wait a minute, then check the code with your lecturer.")
         return None
     room = store().room(code) if code else None
     if room is not None:
         return room
     if code:
-        _GUESSES.allow(_session_id())
-        _ALL_GUESSES.allow("*")
+        hall.count_guess()
     message = plain(store().missing(code) if code else f"room {raw} is not a room code", 160)
     say(f"{message[:1].upper()}{message[1:]}.")
     return None
@@ -329,12 +271,12 @@ def student_bar(m: Member, page_key: str) -> None:
 def open_room(position: dict, given_key: str | None = None) -> None:
     """Open a room at ``position`` and put its code and this presenter's token into the address. With a lecturer key
     set (:func:`lecturer_key`), ``given_key`` must be it; without one, a session holds at most one room."""
-    key = lecturer_key()
+    key = hall.lecturer_key()
     if key is not None and not key_matches(given_key, key):
         st.error("Could not open a room: this server asks for the lecturer key.", icon=":material/key_off:")
         return
     try:
-        code, token = store().open_room(position, owner=None if key is not None else _session_id())
+        code, token = store().open_room(position, owner=None if key is not None else hall.session_id())
     except RoomError as err:
         st.error(f"Could not open a room: {plain(err)}", icon=":material/error:")
         return

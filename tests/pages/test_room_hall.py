@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab.classroom import room
+from lab.classroom import hall, room
 from residual_core import rooms
 from residual_core.room_store import RateLimit
 from tests.conftest import run_page
@@ -17,9 +17,9 @@ LINK = {"lecture": "residuals", "scene": "1"}
 @pytest.fixture(autouse=True)
 def _data_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("RESIDUAL_LAB_DATA", str(tmp_path / "data"))
-    monkeypatch.delenv(room.KEY_ENV, raising=False)
-    monkeypatch.setattr(room, "_GUESSES", RateLimit(room.GUESSES_PER_SESSION))
-    monkeypatch.setattr(room, "_ALL_GUESSES", RateLimit(room.GUESSES_PER_PROCESS))
+    monkeypatch.delenv(hall.KEY_ENV, raising=False)
+    monkeypatch.setattr(hall, "_GUESSES", RateLimit(hall.GUESSES_PER_SESSION))
+    monkeypatch.setattr(hall, "_ALL_GUESSES", RateLimit(hall.GUESSES_PER_PROCESS))
     return tmp_path / "data"
 
 
@@ -44,7 +44,7 @@ def test_an_unwritable_data_folder_is_a_notice_and_the_lecture_goes_on(tmp_path,
 
 
 def test_with_a_lecturer_key_opening_a_room_needs_it(monkeypatch):
-    monkeypatch.setenv(room.KEY_ENV, "correct horse")
+    monkeypatch.setenv(hall.KEY_ENV, "correct horse")
     at = run_page("app.py", {"present": "1", **LINK})
     at = at.button(key="lab-room-open").click().run()
     assert "lecturer key" in _text(at) and "room" not in at.query_params
@@ -76,12 +76,12 @@ def test_a_reload_or_a_new_tab_of_the_same_browser_does_not_vote_twice(monkeypat
     code, _ = room.store().open_room({**POSITION, "page": "/", "query": "", "ask": False})
     token = bytes(range(16))
     for i, mask in enumerate([b"\x01" * 16, b"\x7f" * 16, b"\x01" * 16]):  # three tabs or reloads, one browser
-        monkeypatch.setattr(room, "_cookie", lambda m=mask: _tornado_cookie(token, m))
+        monkeypatch.setattr(hall, "_cookie", lambda m=mask: _tornado_cookie(token, m))
         run_page("app.py", {"room": code})  # a new session each time
         voter = _voter_of_this_browser(code)
         room.store().answer(code, "v", "q", voter, str(i))
     assert room.store().count(code, "v", "q") == 1
-    monkeypatch.setattr(room, "_cookie", lambda: _tornado_cookie(bytes(16), b"\x01" * 16))  # another browser
+    monkeypatch.setattr(hall, "_cookie", lambda: _tornado_cookie(bytes(16), b"\x01" * 16))  # another browser
     room.store().answer(code, "v", "q", _voter_of_this_browser(code), "9")
     assert room.store().count(code, "v", "q") == 2
 
