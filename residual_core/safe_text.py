@@ -43,5 +43,6 @@ def md_code(value, limit: int = SHORT) -> str:
     text = _unlink(shorten(value, limit))
     runs = [len(r) for r in re.findall(r"`+", text)]
     fence = "`" * (max(runs, default=0) + 1)
-    pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") else ""
+    edges = text[:1] + text[-1:]
+    pad = " " if "`" in edges or (edges == "  " and text.strip()) else ""  # CommonMark strips one space each side
     return f"{fence}{pad}{text}{pad}{fence}"
