@@ -143,3 +143,20 @@ def test_full_peeks_without_counting():
     limit.allow("s")
     limit.allow("s")
     assert limit.full("s") and limit.full("s") and not limit.full("t")
+
+
+def test_a_file_made_before_the_new_columns_is_upgraded(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "rooms.sqlite3"
+    with sqlite3.connect(path) as db:  # the schema of the store before issue 20
+        db.executescript(
+            "CREATE TABLE rooms (code TEXT PRIMARY KEY, token_hash TEXT NOT NULL, position TEXT NOT NULL, "
+            "version INTEGER NOT NULL, created REAL NOT NULL, touched REAL NOT NULL);"
+            "INSERT INTO rooms VALUES ('ABCDEF', 'x', '{}', 1, 1e12, 1e12);"
+        )
+    s = Store(path, clock=Clock(1e12))
+    assert s.room("ABCDEF") is not None
+    code, _ = s.open_room(POSITION, owner="s")
+    s.join(code)
+    s.close_connection()
