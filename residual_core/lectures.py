@@ -37,6 +37,7 @@ MAX_SCENES = 40
 MAX_TITLE = 120  # characters, the lecture's title and each scene's
 MAX_NOTE = 500  # characters: one line of notes
 MAX_QUERY = 1000  # characters of a scene's query string
+MAX_LINK_DEPTH = 4  # a packed lecture is {"s": [[page, query, title, note, ask], ...]}: depth 3
 MAX_LINK_CHARS = 6000  # a lecture packed into a link (``deck=...``): well inside what browsers and proxies accept
 STEM = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # a lecture file's name without ``.toml``
 # URL keys that belong to the lecture, the room or presenter mode, never to a page's controls.
@@ -228,6 +229,28 @@ def pack(lecture: Lecture) -> str:
     return packed
 
 
+def _depth(text: str) -> int:
+    """How deeply the JSON ``text`` nests arrays and objects (brackets inside strings do not count)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for c in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth -= 1
+    return deepest
+
+
 def unpack(value: str, pages: frozenset[str] | None = None) -> Lecture:
     """The lecture packed by :func:`pack`, checked like a file. Bounded: the link's length and what it unpacks to."""
     if not isinstance(value, str) or not value or len(value) > MAX_LINK_CHARS:
@@ -242,10 +265,13 @@ def unpack(value: str, pages: frozenset[str] | None = None) -> Lecture:
             raise LectureError(f"this lecture link unpacks to more than {MAX_FILE_BYTES:,} bytes")
         if not inflate.eof:
             raise LectureError("this lecture link is damaged (it is cut short)")
-        data = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        if _depth(text) > MAX_LINK_DEPTH:
+            raise LectureError(f"this lecture link is damaged (nested deeper than {MAX_LINK_DEPTH} levels)")
+        data = json.loads(text)
     except LectureError:
         raise
-    except (ValueError, zlib.error, UnicodeDecodeError) as err:
+    except (ValueError, zlib.error, UnicodeDecodeError, RecursionError) as err:
         raise LectureError("this lecture link is damaged (it does not unpack)") from err
     if not isinstance(data, dict) or not isinstance(data.get("s"), list):
         raise LectureError("this lecture link is damaged (no scenes)")

@@ -6,17 +6,19 @@ A *room* is what a class follows: the presenter's current view (a page, its quer
 number that changes whenever the presenter moves or reveals, and the views whose answers are revealed. Students
 poll :meth:`Store.version` (one indexed ``SELECT``) and re-read the room only when it changed. Only the holder of
 the room's secret token, made when the room is opened, can move it, reveal or close it; the store keeps only the
-token's SHA-256. Answers are anonymous: a random per-session voter id and the value, one per voter, view and
-question (a second answer before the reveal replaces the first).
+token's SHA-256. Answers are anonymous: a voter id (the caller's: :mod:`lab.classroom.room` hashes the browser's
+XSRF cookie with the room's code) and the value, one per voter, view and question (a second answer before the reveal
+replaces the first); the presenter can clear a view's answers.
 
-Bounds: :data:`MAX_ROOMS` open rooms (when full, rooms idle for :data:`EVICT_IDLE_SECONDS` make space),
-:data:`MAX_ANSWERS_PER_QUESTION` and :data:`MAX_ANSWERS_PER_ROOM`, the length of every stored text, and rooms expire
-after :data:`EXPIRY_SECONDS` without a presenter action or an answer.
+Bounds: :data:`MAX_ROOMS` open rooms (when full, a room nobody joined for :data:`UNJOINED_SECONDS` or any room idle
+for :data:`EVICT_IDLE_SECONDS` makes space), :data:`ROOMS_PER_OWNER` per session when the caller names one (no
+lecturer key), :data:`MAX_ANSWERS_PER_QUESTION` and :data:`MAX_ANSWERS_PER_ROOM`, the length of every stored text, and
+rooms expire after :data:`EXPIRY_SECONDS` without a presenter action or an answer.
 
 Storage: one SQLite file (``$RESIDUAL_LAB_DATA/rooms.sqlite3``, by default ``data/`` in the repository) in WAL mode,
 so a room survives a page reload and a server restart; it lives on this machine's disk only (README: "Several
-replicas"). One connection per :class:`Store`, used under a lock by every session thread; writes are ``BEGIN
-IMMEDIATE`` transactions, and several processes on one file wait for each other (``busy_timeout``).
+replicas"). :mod:`residual_core.room_store` owns the connection: every storage fault is a :class:`StorageError`
+(a :class:`RoomError`) with a message for the visitor, and writes are ``BEGIN IMMEDIATE`` transactions.
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ import math
 import os
 import re
 import secrets
-import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from .room_store import Database, RoomError, StorageError, remember_gone
+
+__all__ = ["Full", "NotPresenter", "Refused", "Room", "RoomError", "RoomNotFound", "StorageError", "Store"]
 
 EXPIRY_SECONDS = 12 * 3600  # a room without activity for this long is gone
 EVICT_IDLE_SECONDS = 3600  # when the store is full, a room idle this long may be closed to make space
@@ -46,20 +50,8 @@ MAX_KEY_CHARS = 160  # a view's or a question's name, a voter id
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed from a projector
 CODE_LENGTH = 6
 CODE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS rooms (
-    code TEXT PRIMARY KEY, token_hash TEXT NOT NULL, position TEXT NOT NULL, version INTEGER NOT NULL,
-    created REAL NOT NULL, touched REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS reveals (room TEXT NOT NULL, view TEXT NOT NULL, PRIMARY KEY (room, view));
-CREATE TABLE IF NOT EXISTS answers (
-    room TEXT NOT NULL, view TEXT NOT NULL, question TEXT NOT NULL, voter TEXT NOT NULL, value TEXT NOT NULL,
-    at REAL NOT NULL, PRIMARY KEY (room, view, question, voter));
-CREATE INDEX IF NOT EXISTS rooms_touched ON rooms (touched);
-"""
-
-
-class RoomError(Exception):
-    """A room action that cannot be done; the message is for the visitor."""
+UNJOINED_SECONDS = 300  # a room nobody joined frees its slot after this long (when the store is full)
+ROOMS_PER_OWNER = 1  # rooms one session may hold open at once when no lecturer key is set
 
 
 class RoomNotFound(RoomError):
@@ -115,37 +107,19 @@ class Store:
 
     def __init__(self, path: str | Path, *, clock: Callable[[], float] = time.time):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.clock = clock
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        with self._lock:
-            self._db.executescript(SCHEMA)
+        self._db = Database(self.path, clock)  # connects on first use: a storage fault is a StorageError there
 
     def close_connection(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
     # -- internals ---------------------------------------------------------------------------------------------------
 
     def _write(self, fn):
-        """Run ``fn(db)`` in one ``BEGIN IMMEDIATE`` transaction (committed, or rolled back on an exception)."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                out = fn(self._db)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-            return out
+        return self._db.write(fn)
 
     def _read(self, sql: str, args=()):
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+        return self._db.read(sql, args)
 
     def _live(self, db, code: str):
         """The room's row if it exists and has not expired."""
@@ -176,29 +150,42 @@ class Store:
             self._drop(db, code)
         return len(gone)
 
-    @staticmethod
-    def _drop(db, code: str) -> None:
+    def _drop(self, db, code: str) -> None:
         db.execute("DELETE FROM answers WHERE room = ?", (code,))
         db.execute("DELETE FROM reveals WHERE room = ?", (code,))
         db.execute("DELETE FROM rooms WHERE code = ?", (code,))
+        remember_gone(db, code, self.clock())
 
     # -- the presenter -----------------------------------------------------------------------------------------------
 
-    def open_room(self, position: dict) -> tuple[str, str]:
-        """Open a room at ``position``; returns ``(code, token)``. The token is shown to nobody but its presenter."""
+    def open_room(self, position: dict, owner: str | None = None) -> tuple[str, str]:
+        """Open a room at ``position``; returns ``(code, token)``. The token is shown to nobody but its presenter.
+
+        ``owner`` (a session's id) holds at most :data:`ROOMS_PER_OWNER` open rooms (``None``: no limit, for a
+        lecturer who gave the key). When the store is full, a room nobody joined for :data:`UNJOINED_SECONDS`, or any
+        room idle for :data:`EVICT_IDLE_SECONDS`, makes space."""
         text = self._position(position)
         token = secrets.token_urlsafe(24)
+        owner_hash = _digest(owner) if owner is not None else None
 
         def do(db):
             now = self.clock()
             self._purge(db, now)
+            if owner_hash is not None:
+                held = [r[0] for r in db.execute("SELECT code FROM rooms WHERE owner = ?", (owner_hash,))]
+                if len(held) >= ROOMS_PER_OWNER:
+                    raise Full(f"this browser session has room {held[0]} open already: close it first")
             (count,) = db.execute("SELECT COUNT(*) FROM rooms").fetchone()
             if count >= MAX_ROOMS:
                 idle = db.execute(
-                    "SELECT code FROM rooms WHERE touched < ? ORDER BY touched LIMIT 1", (now - EVICT_IDLE_SECONDS,)
+                    "SELECT code FROM rooms WHERE (joined = 0 AND touched < ?) OR touched < ? ORDER BY touched LIMIT 1",
+                    (now - UNJOINED_SECONDS, now - EVICT_IDLE_SECONDS),
                 ).fetchone()
                 if idle is None:
-                    raise Full(f"the server holds {MAX_ROOMS} active rooms; try again later")
+                    raise Full(
+                        f"the server holds {MAX_ROOMS} active rooms; a room nobody joined frees its place after "
+                        f"{UNJOINED_SECONDS // 60} minutes: try again then"
+                    )
                 self._drop(db, idle[0])
             for _ in range(20):
                 code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -207,18 +194,38 @@ class Store:
             else:  # pragma: no cover - 31^6 codes, at most MAX_ROOMS in use
                 raise Full("no free room code")
             db.execute(
-                "INSERT INTO rooms (code, token_hash, position, version, created, touched) VALUES (?, ?, ?, 1, ?, ?)",
-                (code, _digest(token), text, now, now),
+                "INSERT INTO rooms (code, token_hash, position, version, created, touched, owner, joined) "
+                "VALUES (?, ?, ?, 1, ?, ?, ?, 0)",
+                (code, _digest(token), text, now, now, owner_hash),
             )
             return code
 
         return self._write(do), token
 
+    def join(self, code: str) -> None:
+        """A student has joined the room: it keeps its place (a room nobody joined may be closed when the store is
+        full)."""
+        code = normal_code(code)
+        if code:
+            self._write(lambda db: db.execute("UPDATE rooms SET joined = 1 WHERE code = ? AND joined = 0", (code,)))
+
+    def missing(self, code: str) -> str:
+        """Why room ``code`` cannot be found: closed or expired here, or never on this server."""
+        code = normal_code(code)
+        if code and self._read("SELECT 1 FROM gone WHERE code = ?", (code,)):
+            return f"room {code} is closed or has expired (rooms close after 12 hours without activity)"
+        return (
+            f"room {code or '?'} is not on this server: check the code (a room of another server, or one from "
+            "before this server's rooms were reset, is not here)"
+        )
+
     def is_presenter(self, code: str, token: str) -> bool:
+        """Whether ``token`` is room ``code``'s presenter token (a storage fault raises :class:`StorageError`)."""
         try:
-            with self._lock:
-                self._presenter(self._db, code, token)
+            self._db.run(lambda db: self._presenter(db, code, token))
             return True
+        except StorageError:
+            raise
         except RoomError:
             return False
 
@@ -313,8 +320,19 @@ class Store:
                 "ON CONFLICT (room, view, question, voter) DO UPDATE SET value = excluded.value, at = excluded.at",
                 (*key, value, now),
             )
-            db.execute("UPDATE rooms SET touched = ? WHERE code = ?", (now, room))
+            db.execute("UPDATE rooms SET touched = ?, joined = 1 WHERE code = ?", (now, room))
             return "replaced" if had else "stored"
+
+        return self._write(do)
+
+    def clear_answers(self, code: str, token: str, view: str) -> int:
+        """Delete every answer on ``view`` (presenter only), e.g. after a flood; returns how many."""
+
+        def do(db):
+            room, _ = self._presenter(db, code, token)
+            n = db.execute("DELETE FROM answers WHERE room = ? AND view = ?", (room, view)).rowcount
+            db.execute("UPDATE rooms SET version = version + 1, touched = ? WHERE code = ?", (self.clock(), room))
+            return n
 
         return self._write(do)
 

@@ -22,8 +22,8 @@ FILE_ACCESS = {
     "residual_core/cli.py": "--out FILE of the command line: a path the person at the terminal types, never a visitor",
     "residual_core/lectures.py": "lectures/<stem>.toml: a visitor's lecture=STEM is accepted only if it matches STEM "
     "and names a file listed in lectures/ (tests/test_lectures.py tries hostile stems), and at most 64 KB is read",
-    "residual_core/rooms.py": "the rooms' SQLite file $RESIDUAL_LAB_DATA/rooms.sqlite3 (set by whoever deploys the "
-    "app); a visitor's room code only ever goes into SQL parameters",
+    "residual_core/room_store.py": "the rooms' SQLite file $RESIDUAL_LAB_DATA/rooms.sqlite3 (set by whoever deploys "
+    "the app); a visitor's room code only ever goes into SQL parameters",
 }
 # Every place that starts a process, and why nothing a visitor sends reaches its command line.
 PROCESSES = {

@@ -12,6 +12,7 @@ from residual_core.bounds import Bound, BoundError
 
 from . import share
 from .notices import notice
+from .text import code, plain
 
 _run = threading.local()  # this script run's scene values (each session's script runs in its own thread)
 
@@ -60,7 +61,10 @@ def _url_value(bound: Bound, labels: dict | None = None):
         used = _fallback(bound, raw)
         st.session_state[bound.name] = used
         _forget_initial_url_value(bound.name)
-        notice(f"URL parameter `{bound.name}={raw}` cannot be used: {err}. Using **{bound.name}={used}** instead.")
+        notice(
+            f"URL parameter {code(f'{bound.name}={raw}')} cannot be used: {plain(err)}. "
+            f"Using **{bound.name}={used}** instead."
+        )
 
 
 def _fallback(bound: Bound, raw: str):
@@ -94,7 +98,10 @@ def _scene_value(bound: Bound, labels: dict | None) -> None:
     except BoundError as err:
         used = _fallback(bound, raw)
         st.session_state[bound.name] = used
-        notice(f"This scene's `{bound.name}={raw}` cannot be used: {err}. Using **{bound.name}={used}** instead.")
+        notice(
+            f"This scene's {code(f'{bound.name}={raw}')} cannot be used: {plain(err)}. "
+            f"Using **{bound.name}={used}** instead."
+        )
 
 
 def _forget_initial_url_value(key: str) -> None:

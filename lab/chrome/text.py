@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from residual_core.numbers import fmt  # lab.fmt: the same numbers as the catalog's text
+from residual_core.safe_text import MARKDOWN_CHARS, md_code, md_text
 
-__all__ = ["fmt", "plain"]
-
-
-def plain(text: str) -> str:
-    """``text`` (a lecture's title or note, which a visitor may have written) shown as plain text in Markdown: every
-    Markdown character escaped, so no link, image or HTML can come from it."""
-    return "".join("\\" + c if c in MARKDOWN_CHARS else c for c in str(text))
+__all__ = ["MARKDOWN_CHARS", "code", "fmt", "plain"]
 
 
-MARKDOWN_CHARS = set("\\`*_{}[]()#+-.!|<>~$:&")
+def plain(text, limit: int = 600) -> str:
+    """``text`` (a lecture's title or note, a URL value: anything a visitor may have written) shown as plain text in
+    Markdown: every Markdown character escaped and addresses broken, so no link, image or HTML can come from it."""
+    return md_text(text, limit)
+
+
+def code(text, limit: int = 80) -> str:
+    """``text`` (a visitor's value) as inline code in Markdown, shortened to ``limit`` characters."""
+    return md_code(text, limit)

@@ -14,6 +14,7 @@ from residual_core import catalog, lectures
 from residual_core.lectures import LectureError
 
 from ..chrome import share
+from ..chrome.text import plain
 
 SCENES, TITLE, EDITOR = "lab-my-scenes", "lab-my-title", "lab-my-editor"
 COLUMNS = ["page", "query", "title", "note"]
@@ -105,7 +106,7 @@ def _editor(scenes: list[dict]) -> None:
     try:
         lecture = lecture_of(title, scenes)
     except LectureError as err:
-        st.error(f"Not a lecture yet: {err}", icon=":material/error:")
+        st.error(f"Not a lecture yet: {plain(err)}", icon=":material/error:")
         return
     name = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40] or "lecture"
     st.download_button(
@@ -120,7 +121,7 @@ def _editor(scenes: list[dict]) -> None:
     try:
         packed = lectures.pack(lecture)
     except LectureError as err:
-        st.caption(f"Not as one link: {err}")
+        st.caption(f"Not as one link: {plain(err)}")
         return
     link = share.compose(share.root_address(), {"deck": packed, "scene": "1"})
     st.markdown("**As one link** (scene 1; everyone who opens it can step through):")

@@ -22,11 +22,12 @@ import streamlit as st
 
 from residual_core import catalog, lectures
 from residual_core.lectures import Lecture, LectureError
+from residual_core.rooms import UNJOINED_SECONDS
 
 from ..chrome import share
 from ..chrome.nav import available_pages
-from ..chrome.text import plain
-from . import room
+from ..chrome.text import code, plain
+from . import hall, room
 
 LECTURE, DECK, SCENE = "lecture", "deck", "scene"  # URL keys
 CONTEXT_KEYS = (LECTURE, DECK, SCENE)
@@ -112,7 +113,7 @@ def _number(lecture: Lecture) -> int:
         wanted = 1
     number = lecture.clamp(wanted)
     if str(number) != str(raw).strip():
-        room.say(f"URL parameter `scene={str(raw)[:12]}` cannot be used: this lecture has scenes 1 to "
+        room.say(f"URL parameter {code('scene=' + str(raw), 16)} cannot be used: this lecture has scenes 1 to "
                f"{len(lecture.scenes)}. Showing **scene {number}**.")  # fmt: skip
     return number
 
@@ -135,7 +136,7 @@ def start(page_key: str) -> None:
     try:
         found = read()
     except LectureError as err:
-        room.say(f"This lecture link cannot be used: {err}.")
+        room.say(f"This lecture link cannot be used: {plain(err)}.")
         for key in CONTEXT_KEYS:
             st.query_params.pop(key, None)
         found = None
@@ -220,13 +221,29 @@ def bar(page_key: str) -> None:
         room.presenter_bar(member, page_key, lambda: here_position(page_key))
     elif member is not None:
         room.student_bar(member, page_key)
-    elif share.presenting() and st.button(
+    elif share.presenting():
+        _open_room_button(page_key)
+
+
+def _open_room_button(page_key: str) -> None:
+    """ "Open a room for the class" (with the lecturer key when the server sets one)."""
+    keyed = hall.lecturer_key() is not None
+    given = None
+    if keyed:
+        given = st.text_input("Lecturer key", type="password", key="lab-room-key", max_chars=200)
+    if st.button(
         "Open a room for the class",
         key="lab-room-open",
         icon=":material/groups:",
-        help="Students join with a short code or the QR code and follow your scenes; you reveal their predictions.",
+        help="Students join with a short code or the QR code and follow your scenes; you reveal their predictions. "
+        + (
+            "This server asks for its lecturer key."
+            if keyed
+            else "One room per browser session; a room nobody "
+            f"joins frees its place after {UNJOINED_SECONDS // 60} minutes."
+        ),
     ):
-        room.open_room(here_position(page_key))
+        room.open_room(here_position(page_key), given)
 
 
 def _scene_bar(cur: Current) -> None:

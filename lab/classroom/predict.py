@@ -26,6 +26,7 @@ from residual_core.questions import histogram_rows, parse_number, short
 from residual_core.rooms import RoomError, number_text
 
 from ..chrome.present import projector_spec
+from ..chrome.text import plain
 from . import lecture, room
 
 ANSWERS, REVEALED, PREDICTING = "lab-answers", "lab-revealed", "lab-predict-first"  # session state (no room)
@@ -66,7 +67,7 @@ class Box:
                 if q.explain is not None:
                     st.caption(q.explain(result))
             if self.mine is not None:
-                st.markdown(f"Your prediction: **{self.mine}**")
+                st.markdown(f"Your prediction: **{plain(self.mine)}**")
             if self.histogram is not None:
                 rows = histogram_rows(q, self.histogram, truth)
                 label = "true value" if truth is None else f"true: {short(truth) if q.kind == 'number' else 'this'}"
@@ -85,9 +86,13 @@ def ask(question: Question, settings: dict, result: dict | None = None) -> Box:
         _offer(question, text, instance, mode)
         return Box(question, None, None, None)
     if mode == "room":
-        revealed = room.store().revealed(member.code, view)
-        mine = None if member.presenter else room.store().my_answer(member.code, view, question.id, room.voter())
-    else:
+        try:
+            revealed = room.store().revealed(member.code, view)
+            mine = None if member.presenter else room.store().my_answer(member.code, view, question.id, room.voter())
+        except RoomError as err:  # the rooms' file cannot be read: the page goes on, predicting alone
+            st.warning(plain(err), icon=":material/cloud_off:")
+            mode, member = "alone", None
+    if mode != "room":
         revealed = instance in st.session_state.get(REVEALED, set())
         mine = st.session_state.get(ANSWERS, {}).get(instance)
     with st.container(border=True, key="lab-ask"):
@@ -97,7 +102,10 @@ def ask(question: Question, settings: dict, result: dict | None = None) -> Box:
             st.stop()
         histogram = None
         if mode == "room" and member.presenter:
-            histogram = room.store().answers(member.code, view, question.id)
+            try:
+                histogram = room.store().answers(member.code, view, question.id)
+            except RoomError as err:
+                st.warning(plain(err), icon=":material/cloud_off:")
         box = Box(question, st.empty(), _display(question, mine), histogram)
     if result is not None:
         box.show(result)
@@ -133,7 +141,7 @@ def _pending(question: Question, instance: str, mode: str, member, view: str, mi
     if sent:
         mine = _record(question, instance, mode, member, view, typed) or mine
     if mine is not None:
-        st.markdown(f":material/how_to_vote: Your prediction: **{_display(question, mine)}**")
+        st.markdown(f":material/how_to_vote: Your prediction: **{plain(_display(question, mine))}**")
     if mode == "room":
         st.caption("The answer appears when the lecturer reveals it. Predictions are anonymous: no names are stored.")
     elif st.button("Reveal the answer", key=f"lab-ask-reveal-{instance}", icon=":material/visibility:"):
@@ -150,7 +158,7 @@ def _record(question: Question, instance: str, mode: str, member, view: str, typ
         try:
             value = number_text(parse_number(typed))
         except (ValueError, RoomError) as err:
-            st.warning(str(err), icon=":material/edit:")
+            st.warning(plain(err), icon=":material/edit:")
             return None
     elif typed in question.options:
         value = typed
@@ -160,7 +168,7 @@ def _record(question: Question, instance: str, mode: str, member, view: str, typ
         try:
             room.store().answer(member.code, view, question.id, room.voter(), value)
         except RoomError as err:
-            st.warning(f"Not taken: {err}", icon=":material/block:")
+            st.warning(f"Not taken: {plain(err)}", icon=":material/block:")
             return None
     else:
         st.session_state.setdefault(ANSWERS, {})[instance] = value
@@ -170,10 +178,21 @@ def _record(question: Question, instance: str, mode: str, member, view: str, typ
 def _presenter_controls(question: Question, member, view: str) -> None:
     @st.fragment(run_every=COUNT_SECONDS)
     def count():
-        n = room.store().count(member.code, view, question.id)
-        st.markdown(f":material/how_to_vote: **{n}** prediction{'s' if n != 1 else ''} so far")
+        try:
+            n = room.store().count(member.code, view, question.id)
+        except RoomError as err:
+            st.warning(plain(err), icon=":material/cloud_off:")
+            return
+        st.markdown(f":material/how_to_vote: **{n}** voter{'s' if n != 1 else ''} so far (one answer per browser)")
 
     count()
+    if st.button("Clear the answers", key="lab-ask-clear", icon=":material/delete_sweep:"):
+        try:
+            room.store().clear_answers(member.code, member.token, view)
+        except RoomError as err:
+            st.error(plain(err))
+        else:
+            st.rerun()
     if st.button("Reveal the answer", key="lab-ask-reveal", icon=":material/visibility:", type="primary"):
         try:
             st.session_state[room.SEEN] = room.store().reveal(member.code, member.token, view)

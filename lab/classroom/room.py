@@ -10,7 +10,6 @@ revealed does it rerun the page, or switch to the new scene.
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -19,16 +18,19 @@ from urllib.parse import parse_qsl
 import streamlit as st
 
 from residual_core import catalog
+from residual_core.room_store import StorageError, key_matches
 from residual_core.rooms import Room, RoomError, Store, data_folder, normal_code
 
 from ..chrome import share
 from ..chrome.nav import available_pages, page_file
 from ..chrome.notices import notice
+from ..chrome.text import code as code_text
 from ..chrome.text import plain
+from . import hall
 
 ROOM, TOKEN = "room", "token"  # URL keys: the room's code (students and presenter), the presenter's secret
 POLL_SECONDS = 1.0  # a following student sees the presenter's move within this plus about half a second
-SEEN, VIEW, VOTER = "lab-room-seen", "lab-room-view", "lab-voter"  # session state
+SEEN, VIEW = "lab-room-seen", "lab-room-view"  # session state
 APPLY = "lab-scene-apply"  # session state: the controls' values of a scene being switched to (switch_to)
 APPLY_SECONDS = 30.0
 FLASH = "lab-flash"  # session state: notices said in a run that then switched page, shown on the next page
@@ -87,11 +89,9 @@ def member() -> Member | None:
     return getattr(_run, "member", None)
 
 
-def voter() -> str:
-    """This session's anonymous voter id (random; no name, nothing about the visitor)."""
-    if VOTER not in st.session_state:
-        st.session_state[VOTER] = secrets.token_hex(8)
-    return st.session_state[VOTER]
+def voter(code: str | None = None) -> str:
+    """This browser's anonymous voter id in room ``code`` (default: this run's room): :func:`hall.voter`."""
+    return hall.voter(code or (member().code if member() is not None else ""))
 
 
 def following(code: str) -> bool:
@@ -120,22 +120,47 @@ def start() -> Member | None:
         st.query_params.pop(TOKEN, None)  # a presenter key without its room means nothing: not kept in the address
         return None
     code = normal_code(raw)
-    room = store().room(code) if code else None
+    try:
+        room = _find(code, raw)
+        token = st.query_params.get(TOKEN)
+        if room is not None and token is not None and not store().is_presenter(code, token):
+            say(f"This presenter key does not belong to room {code}: you follow the room like everyone else.")
+            st.query_params.pop(TOKEN, None)
+            token = None
+        if room is not None and token is None and not st.session_state.get(f"lab-joined-{code}"):
+            store().join(code)
+            st.session_state[f"lab-joined-{code}"] = True
+    except StorageError as err:
+        say(plain(err))
+        room = None
     if room is None:
-        shown = code or str(raw)[:12]
-        say(f"Room `{shown}` is closed or has expired (rooms close after 12 hours without activity).")
         st.query_params.pop(ROOM, None)
         st.query_params.pop(TOKEN, None)
         return None
-    token = st.query_params.get(TOKEN)
-    if token is not None and not store().is_presenter(code, token):
-        say(f"This presenter key does not belong to room {code}: you follow the room like everyone else.")
-        st.query_params.pop(TOKEN, None)
-        token = None
+    if token is None and share.presenting():
+        say(f"Presenter mode: the projector's view. Room {code} moves with its presenter only; you follow it.")
     st.session_state[SEEN] = room.version
     _run.member = Member(code, token, room)
     share.set_student_link(join_link(code))
     return _run.member
+
+
+def _find(code: str | None, raw) -> Room | None:
+    """Room ``code`` (``raw`` as typed), or ``None`` with a notice. Codes that are not found are counted (guessing):
+    over :data:`GUESSES_PER_SESSION` a minute in this session or :data:`GUESSES_PER_PROCESS` in the process, a code
+    this session has not joined is not even looked up for a minute."""
+    known = code is not None and st.session_state.get(f"lab-joined-{code}")
+    if code and not known and hall.guessing():
+        say("Too many room codes tried: wait a minute, then check the code with your lecturer.")
+        return None
+    room = store().room(code) if code else None
+    if room is not None:
+        return room
+    if code:
+        hall.count_guess()
+    message = plain(store().missing(code) if code else f"room {raw} is not a room code", 160)
+    say(f"{message[:1].upper()}{message[1:]}.")
+    return None
 
 
 def at_view(m: Member, page_key: str) -> bool:
@@ -227,8 +252,12 @@ def student_bar(m: Member, page_key: str) -> None:
 
         ctx = get_script_run_ctx()
         polling = ctx is not None and bool(ctx.fragment_ids_this_run)  # a poll, not the page's own run
-        if polling and store().version(code) != st.session_state.get(SEEN):
-            room = store().room(code)
+        try:
+            moved = polling and store().version(code) != st.session_state.get(SEEN)
+            room = store().room(code) if moved else None
+        except StorageError:  # the page said so when it was drawn; the poll tries again
+            return
+        if moved:
             if room is not None and following(code) and room.position.get("view") != st.session_state.get(VIEW):
                 route(Member(code, None, room))  # the class has moved on: straight to its new scene
             st.rerun(scope="app")  # a reveal, or the room closed: redraw this page
@@ -239,12 +268,17 @@ def student_bar(m: Member, page_key: str) -> None:
 # -- the presenter -----------------------------------------------------------------------------------------------------
 
 
-def open_room(position: dict) -> None:
-    """Open a room at ``position`` and put its code and this presenter's token into the address."""
+def open_room(position: dict, given_key: str | None = None) -> None:
+    """Open a room at ``position`` and put its code and this presenter's token into the address. With a lecturer key
+    set (:func:`lecturer_key`), ``given_key`` must be it; without one, a session holds at most one room."""
+    key = hall.lecturer_key()
+    if key is not None and not key_matches(given_key, key):
+        st.error("Could not open a room: this server asks for the lecturer key.", icon=":material/key_off:")
+        return
     try:
-        code, token = store().open_room(position)
+        code, token = store().open_room(position, owner=None if key is not None else hall.session_id())
     except RoomError as err:
-        st.error(f"Could not open a room: {err}", icon=":material/error:")
+        st.error(f"Could not open a room: {plain(err)}", icon=":material/error:")
         return
     st.session_state[VIEW] = position.get("view")
     st.query_params[ROOM] = code
@@ -257,7 +291,7 @@ def move(m: Member, position: dict) -> bool:
     try:
         st.session_state[SEEN] = store().move(m.code, m.token, position)
     except RoomError as err:
-        st.error(str(err), icon=":material/error:")
+        st.error(plain(err), icon=":material/error:")
         return False
     st.session_state[VIEW] = position.get("view")
     return True
@@ -267,9 +301,9 @@ def presenter_bar(m: Member, page_key: str, here_position) -> None:
     """The presenter's room bar: the code and the students' link, "Show the class this view", "Close the room" and
     the private presenter link. ``here_position()`` gives this view's position (for "Show the class this view")."""
     with st.container(horizontal=True, vertical_alignment="center", gap="small", key="lab-room-bar"):
+        address = code_text(join_link(m.code).split("://", 1)[-1], 120)  # the Host header comes from the visitor
         st.markdown(
-            f":material/groups: **Room {m.code}** · students join at `{join_link(m.code).split('://', 1)[-1]}` or "
-            "with the QR code",
+            f":material/groups: **Room {m.code}** · students join at {address} or with the QR code",
             width="content",
         )
         pushed = not at_view(m, page_key) and st.button(
@@ -285,7 +319,7 @@ def presenter_bar(m: Member, page_key: str, here_position) -> None:
                 try:
                     store().close(m.code, m.token)
                 except RoomError as err:
-                    st.error(str(err))
+                    st.error(plain(err))
                 else:
                     st.query_params.pop(ROOM, None)
                     st.query_params.pop(TOKEN, None)

@@ -105,7 +105,7 @@ def test_the_class_follows_the_presenter_answers_and_sees_the_reveal(server, bro
     student.locator(".st-key-lab-ask input[type='text']").fill("20000")
     student.get_by_role("button", name="Lock in my prediction").click()
     student.get_by_text("Your prediction:").wait_for(timeout=30_000)
-    presenter.get_by_text("1 prediction so far").wait_for(timeout=15_000)
+    presenter.get_by_text("1 voter so far").wait_for(timeout=15_000)
     presenter.get_by_role("button", name="Reveal the answer").click()
     chart = presenter.locator(".st-key-lab-ask [data-testid='stVegaLiteChart']")
     chart.wait_for(timeout=60_000)

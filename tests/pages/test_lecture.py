@@ -196,9 +196,9 @@ def test_a_lecture_too_long_for_a_link_is_offered_as_a_file_only(captured):
         ({"lecture": "residuals", "scene": "99"}, "Showing **scene 11**"),
         ({"lecture": "residuals", "scene": "-3"}, "Showing **scene 1**"),
         ({"lecture": "residuals", "scene": "two"}, "Showing **scene 1**"),
-        ({"room": "ABCDEF"}, "closed or has expired"),
-        ({"room": "<b>x</b>"}, "closed or has expired"),
-        ({"room": "ABCDEF", "token": "guess", "present": "1"}, "closed or has expired"),
+        ({"room": "ABCDEF"}, "not on this server"),
+        ({"room": "<b>x</b>"}, "is not a room code"),
+        ({"room": "ABCDEF", "token": "guess", "present": "1"}, "not on this server"),
     ],
 )
 def test_bad_lecture_scene_and_room_values_give_a_notice(params, says):
