@@ -26,6 +26,7 @@ Plain Python (threads), no Streamlit. A Streamlit server runs every visitor's sc
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import threading
 import time
@@ -176,7 +177,8 @@ class Job:
                 registry._running, started = registry._running + 1, True
                 with self._lock:
                     self.state, self.message, self.started_at = RUNNING, "starting", time.monotonic()
-            result = self.fn(**self.kwargs, progress=_Callback(self))
+            with registry.hold(self) if registry.hold else contextlib.nullcontext():  # e.g. the app's memory pool
+                result = self.fn(**self.kwargs, progress=_Callback(self))
         except Cancelled:
             self._finish(CANCELLED, error=None)
         except Exception as err:  # a failed run is reported, never stored
@@ -230,6 +232,7 @@ class JobRegistry:
     def __init__(self, *, max_results: int = 64, max_workers: int = 2, max_active: int = 16, stale_after: float = 20.0):
         self.max_results, self.max_active, self.stale_after = max_results, max_active, stale_after
         self.max_workers = max_workers
+        self.hold = None  # ``hold(job)``: a context manager around each run (the app takes its memory from a pool)
         self._lock = threading.RLock()
         self._turn = threading.Condition(self._lock)  # the queue's order and the free trainers
         self._queue: list[Job] = []  # runs waiting for a trainer, in arrival order
