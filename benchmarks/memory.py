@@ -4,7 +4,7 @@ while four websocket sessions open ``/why?shattered_depth=D&shattered_width=W&se
 Uses ``benchmarks/hall.py``'s server (loopback, a free port) and sessions. Run::
 
     python benchmarks/memory.py                       # the issue's links (refused by the memory budget)
-    python benchmarks/memory.py --depth 50 --width 256  # the heaviest shattered links the budget allows
+    python benchmarks/memory.py --depth 45 --width 256  # about the heaviest links allowed (173 MB)
 """
 
 from __future__ import annotations
