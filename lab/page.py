@@ -16,7 +16,7 @@ from residual_core.declare import Page
 
 from .chrome import controls, nav, notices, present, share
 from .classroom import builder, lecture
-from .computing import warmup
+from .computing import memory, warmup
 
 _STARTED = threading.Event()
 _LOCK = threading.Lock()
@@ -29,8 +29,9 @@ def start() -> bool:
     One torch intra-op thread: one process serves every visitor, so parallelism comes from sessions, not from
     splitting each small tensor operation across cores (which, with several sessions at once, only adds contention);
     one thread also makes every result independent of the machine's core count (the command line does the same,
-    :func:`residual_core.cli.main`). Then the warm-up thread (:mod:`lab.computing.warmup`; on a real server only, not
-    under AppTest). Nothing of this happens at ``import lab``.
+    :func:`residual_core.cli.main`). Then the allocator's settings and the training runs' share of the memory
+    pool (:func:`lab.computing.memory.start`), and the warm-up thread (:mod:`lab.computing.warmup`; on a real server
+    only, not under AppTest). Nothing of this happens at ``import lab``.
     """
     if _STARTED.is_set():
         return False
@@ -38,6 +39,7 @@ def start() -> bool:
         if _STARTED.is_set():
             return False
         torch.set_num_threads(1)
+        memory.start()
         warmup.start()
         _STARTED.set()
     return True

@@ -3,15 +3,18 @@ bar (:func:`compute_with_progress`); the estimated cost of a run under its contr
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
 import streamlit as st
 
-from residual_core import budget
+from residual_core import budget, memory
+from residual_core.training.jobs import ordinal
 
 from ..chrome.notices import notice
 from .cache import FLIGHTS, RESULTS, WARM, function_of, key, log_computation
+from .memory import POOL, give_back
 
 COMPUTE_SECONDS = [0.0]  # wall time spent inside compute() since start; read by benchmarks/pages.py
 
@@ -30,17 +33,51 @@ def _store(computed_key: str, result):
     return result
 
 
-def _run(fn, kwargs: dict, computed_key: str, **extra):
-    """``fn(**kwargs, **extra)``, checked against the cost budget first, and logged for benchmarks/hall.py."""
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+
+
+def plain(text: str) -> str:
+    """``text`` shown as itself in Markdown (every Markdown character escaped).
+
+    TODO(lead): the other half of issue 20 builds residual_core/safe_text.py; use its helper here once merged."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+def _run(fn, kwargs: dict, computed_key: str, on_wait=None, **extra):
+    """``fn(**kwargs, **extra)``, checked against the time and the memory budgets first, run when the memory it needs
+    is free (:data:`~lab.computing.memory.POOL`, ``on_wait(place)`` while it waits), its memory given back to the
+    system after, and logged for benchmarks/hall.py."""
     try:
         budget.check(fn, kwargs)
+        mb = memory.check(fn, kwargs)
     except budget.BudgetError as err:  # never a traceback: say which budget and what to lower, draw nothing more
-        notice(f"Not computed: {err}.")
+        notice(f"Not computed: {plain(err)}.")
         st.stop()
-    start = time.perf_counter()
-    result = fn(**kwargs, **extra)
-    log_computation(computed_key, time.perf_counter() - start)
+    with POOL.hold(mb, on_wait):
+        start = time.perf_counter()
+        try:
+            result = fn(**kwargs, **extra)
+        finally:
+            if mb >= memory.HEAVY_MB:
+                give_back()
+        log_computation(computed_key, time.perf_counter() - start)
     return result
+
+
+def _waiting_status():
+    """``(on_wait, clear)``: a caption saying this run waits for the server's memory, and its removal."""
+    status = st.empty()
+
+    def on_wait(place: int) -> None:
+        check = _yield_check()
+        if check is not None:
+            check()  # a visitor who moves a control is not stuck waiting
+        status.caption(
+            f":material/hourglass_top: Waiting: {ordinal(place)} in line for the server's memory (other visitors' "
+            "computations run first); this run starts in its turn."
+        )
+
+    return on_wait, status.empty
 
 
 def _found(computed_key: str):
@@ -77,7 +114,11 @@ def compute(fn, **kwargs):
             found = _found(computed_key)  # computed by whoever held the lock before us, or by the warm-up
             if found is not None:
                 return found
-            return _store(computed_key, _run(fn, kwargs, computed_key))
+            on_wait, cleared = _waiting_status()
+            try:
+                return _store(computed_key, _run(fn, kwargs, computed_key, on_wait))
+            finally:
+                cleared()
     finally:
         COMPUTE_SECONDS[0] += time.perf_counter() - start
 
@@ -120,7 +161,10 @@ def compute_with_progress(fn, *, label: str = "Computing…", **kwargs):
             def progress(done: int, total: int, message: str = "") -> None:
                 bar.progress(min(max(done / max(total, 1), 0.0), 1.0), text=f"{label} {message}".strip())
 
-            result = _run(fn, kwargs, computed_key, progress=progress)
+            def on_wait(place: int) -> None:
+                bar.progress(0.0, text=f"Waiting: {ordinal(place)} in line for the server's memory…")
+
+            result = _run(fn, kwargs, computed_key, on_wait, progress=progress)
         finally:
             _PROGRESS_SLOTS.release()
         bar.empty()
@@ -134,7 +178,12 @@ def budget_caption(fn, kwargs: dict) -> bool:
     try:
         seconds = budget.check(fn, kwargs)
     except budget.BudgetError as err:
-        st.warning(f"{err}. This server runs every visitor's computations, so each run has a time budget.")
+        st.warning(f"{plain(err)}. This server runs every visitor's computations, so each run has a time budget.")
+        return False
+    try:
+        memory.check(fn, kwargs)
+    except memory.MemoryBudgetError as err:
+        st.warning(f"{plain(err)}. This server runs every visitor's computations, so each run has a memory budget.")
         return False
     if seconds is not None and seconds >= 1.0:
         st.caption(

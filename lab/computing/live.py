@@ -38,6 +38,12 @@ def live_run(fn, kwargs: dict, *, draw, slot: str = "run", interval: float = 1.0
     watcher = watcher_id(slot)
     try:
         job = registry.watch(watcher, fn, **kwargs)
+    except jobs.AlreadyWaiting:
+        st.warning(
+            "You already have a run waiting for a trainer on this server; it starts when its turn comes. One "
+            "waiting run per visitor keeps the queue fair for the whole class."
+        )
+        return None
     except jobs.Busy as err:
         st.warning(f"The server is busy training other runs ({err}). Reload the page in a few seconds.")
         return None
@@ -85,7 +91,8 @@ def _run_caption(view, *, final: bool, draw_it: bool = True) -> str:
             "this link sees it at once."
         )
     elif view.state == "queued":
-        text = f"Waiting for a free trainer ({view.message}){shared}"
+        place = f"{jobs.ordinal(view.position)} in line" if view.position else "next in line"
+        text = f"Waiting: {place} for a free trainer (first come, first served){shared}"
     elif view.state == "cancelled":
         text = "This run was stopped; starting again…"
     else:

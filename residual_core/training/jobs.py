@@ -10,9 +10,11 @@ Plain Python (threads), no Streamlit. A Streamlit server runs every visitor's sc
 * **Live.** ``fn`` gets a ``progress`` callback; the job records ``done``/``total``/``message`` and, through the
   callback's ``partial`` attribute, the partial result (see :mod:`residual_core.training.loop`). :meth:`Job.view` reads
   them at any time, from any thread.
-* **Bounded.** Finished results are kept in an LRU of ``max_results`` entries. At most ``max_workers`` runs train at
-  once (the others wait in the queue, state ``"queued"``), and at most ``max_active`` runs may be queued or training
-  at all; beyond that :meth:`~JobRegistry.watch` raises :class:`Busy` instead of starting another.
+* **Bounded and fair.** Finished results are kept in an LRU of ``max_results`` entries. At most ``max_workers`` runs
+  train at once; the others wait in one queue, state ``"queued"``, and start first come, first served (their place in
+  line is :attr:`JobView.position`). At most ``max_active`` runs may be queued or training at all, and each owner (a
+  browser session: the watcher's name up to its first ``:``) may have at most one run waiting; beyond that
+  :meth:`~JobRegistry.watch` raises :class:`Busy` (:class:`AlreadyWaiting`) instead of starting another.
 * **Cancellation.** Each watcher (a browser session and a slot on the page) watches one run at a time. Asking to
   watch another run leaves the previous one; **a run is cancelled when nobody watches it any more**: when its last
   watcher leaves, or when none of its watchers has been seen for ``stale_after`` seconds (closed tabs). A run that
@@ -24,6 +26,7 @@ Plain Python (threads), no Streamlit. A Streamlit server runs every visitor's sc
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import threading
 import time
@@ -40,6 +43,21 @@ class Cancelled(Exception):
 
 class Busy(RuntimeError):
     """Too many runs are queued or training; try again when one has finished."""
+
+
+class AlreadyWaiting(Busy):
+    """This owner (a browser session) already has a run waiting in the queue; one at a time."""
+
+
+def owner_of(watcher: str) -> str:
+    """The owner of a watcher: its name up to the first ``:`` (the app's watchers are ``session:slot``)."""
+    return watcher.split(":", 1)[0]
+
+
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th``, ... ``11th``, ``21st``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def run_key(fn, kwargs: dict) -> str:
@@ -65,6 +83,7 @@ class JobView:
     error: str | None
     elapsed: float
     watchers: int
+    position: int = 0  # place in the queue while queued (1 = next to start), else 0
 
     @property
     def finished(self) -> bool:
@@ -78,8 +97,8 @@ class JobView:
 class Job:
     """One run of ``fn(**kwargs)`` in a background thread (see the module docstring)."""
 
-    def __init__(self, registry: JobRegistry, key: str, fn, kwargs: dict):
-        self.key, self.fn, self.kwargs = key, fn, dict(kwargs)
+    def __init__(self, registry: JobRegistry, key: str, fn, kwargs: dict, owner: str = ""):
+        self.key, self.fn, self.kwargs, self.owner = key, fn, dict(kwargs), owner
         self._registry = registry
         self._lock = threading.Lock()
         self._cancel = threading.Event()
@@ -96,6 +115,7 @@ class Job:
 
     # -- reading ---------------------------------------------------------------------------------------------------
     def view(self) -> JobView:
+        position = self._registry._position(self)
         with self._lock:
             end = self.finished_at or time.monotonic()
             return JobView(
@@ -109,6 +129,7 @@ class Job:
                 self.error,
                 (end - self.started_at) if self.started_at else 0.0,
                 len(self.watchers),
+                position if self.state == QUEUED else 0,
             )
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -145,16 +166,19 @@ class Job:
     # -- the thread ------------------------------------------------------------------------------------------------
     def _run(self) -> None:
         registry = self._registry
-        acquired = False
+        started = False
         try:
-            while not (acquired := registry._slots.acquire(timeout=0.1)):
-                if self._cancel.is_set() or registry._unwatched(self):
-                    raise Cancelled(self.key)
-            if self._cancel.is_set():
-                raise Cancelled(self.key)
-            with self._lock:
-                self.state, self.message, self.started_at = RUNNING, "starting", time.monotonic()
-            result = self.fn(**self.kwargs, progress=_Callback(self))
+            with registry._turn:  # first come, first served: start when first in line and a trainer is free
+                while not registry._may_start(self):
+                    if self._cancel.is_set() or registry._unwatched(self):
+                        raise Cancelled(self.key)
+                    registry._turn.wait(0.1)
+                registry._queue.remove(self)
+                registry._running, started = registry._running + 1, True
+                with self._lock:
+                    self.state, self.message, self.started_at = RUNNING, "starting", time.monotonic()
+            with registry.hold(self) if registry.hold else contextlib.nullcontext():  # e.g. the app's memory pool
+                result = self.fn(**self.kwargs, progress=_Callback(self))
         except Cancelled:
             self._finish(CANCELLED, error=None)
         except Exception as err:  # a failed run is reported, never stored
@@ -162,8 +186,12 @@ class Job:
         else:
             self._finish(DONE, result=result)
         finally:
-            if acquired:
-                registry._slots.release()
+            with registry._turn:
+                if self in registry._queue:
+                    registry._queue.remove(self)
+                if started:
+                    registry._running -= 1
+                registry._turn.notify_all()
 
     def _finish(self, state: str, *, result: dict | None = None, error: str | None = None) -> None:
         with self._lock:
@@ -203,8 +231,12 @@ class JobRegistry:
 
     def __init__(self, *, max_results: int = 64, max_workers: int = 2, max_active: int = 16, stale_after: float = 20.0):
         self.max_results, self.max_active, self.stale_after = max_results, max_active, stale_after
+        self.max_workers = max_workers
+        self.hold = None  # ``hold(job)``: a context manager around each run (the app takes its memory from a pool)
         self._lock = threading.RLock()
-        self._slots = threading.BoundedSemaphore(max_workers)
+        self._turn = threading.Condition(self._lock)  # the queue's order and the free trainers
+        self._queue: list[Job] = []  # runs waiting for a trainer, in arrival order
+        self._running = 0
         self._results = LRU(max_results)  # finished runs (key -> Job)
         self._active: dict[str, Job] = {}  # queued or training, not cancelled
         self._watching: dict[str, str] = {}  # watcher -> key of the run it watches
@@ -215,7 +247,8 @@ class JobRegistry:
         """The run of ``fn(**kwargs)`` for ``watcher``: the stored result, the live run, or a new run.
 
         ``watcher`` leaves the run it watched before (which is cancelled if nobody else watches it). Raises
-        :class:`Busy` if a new run is needed but ``max_active`` runs are already queued or training.
+        :class:`Busy` if a new run is needed but ``max_active`` runs are already queued or training, and
+        :class:`AlreadyWaiting` if the watcher's owner (:func:`owner_of`) already has another run waiting.
         """
         key = run_key(fn, kwargs)
         with self._lock:
@@ -233,8 +266,13 @@ class JobRegistry:
                 if len(self._active) >= self.max_active:
                     self._watching.pop(watcher, None)
                     raise Busy(f"{len(self._active)} runs are queued or training; try again in a moment")
-                job = Job(self, key, fn, kwargs)
+                owner = owner_of(watcher)
+                if any(j.owner == owner and not j.cancel_requested for j in self._queue):
+                    self._watching.pop(watcher, None)
+                    raise AlreadyWaiting("you already have a run waiting for a trainer; one at a time")
+                job = Job(self, key, fn, kwargs, owner)
                 self._active[key] = job
+                self._queue.append(job)
                 self.started += 1
                 job.thread = threading.Thread(target=job._run, name=f"residual-lab-run-{self.started}", daemon=True)
                 start = True
@@ -310,6 +348,20 @@ class JobRegistry:
             nobody = not job.watchers
         if nobody:
             job.cancel()
+
+    def _waiting(self) -> list[Job]:
+        return [j for j in self._queue if not j.cancel_requested]
+
+    def _may_start(self, job: Job) -> bool:
+        """``job`` is first in line (cancelled runs aside) and a trainer is free."""
+        waiting = self._waiting()
+        return self._running < self.max_workers and bool(waiting) and waiting[0] is job
+
+    def _position(self, job: Job) -> int:
+        """``job``'s place in line (1 = next), 0 if it is not waiting."""
+        with self._lock:
+            waiting = self._waiting()
+            return waiting.index(job) + 1 if job in waiting else 0
 
     def _unwatched(self, job: Job) -> bool:
         """True when no watcher of ``job`` has been seen for ``stale_after`` seconds."""

@@ -225,3 +225,66 @@ def test_the_warm_up_plans_the_training_labs_default_runs_for_the_job_registry()
     planned = {fn for fn, _ in warmup.plan()}
     for exp in (training.TRANSFORMER, training.DEPTH, training.SCALING, training.GATED):
         assert exp.live and exp.func in planned and exp.func in warmup._LIVE
+
+
+def test_one_session_queues_one_run_at_most():
+    """16 distinct runs asked for by one browser session (its slots): one trains, one waits, the rest are refused."""
+    reg = jobs.JobRegistry(max_workers=1, max_active=16)
+    names = [f"flood{i}" for i in range(16)]
+    for name in names:
+        gate(name)
+    started, refused = [], 0
+    for i, name in enumerate(names):
+        try:
+            started.append(reg.watch(f"tabs:slot{i}", stepper, name=name))
+        except jobs.AlreadyWaiting:
+            refused += 1
+        if i == 0:
+            assert until(lambda: started[0].view().state == jobs.RUNNING)
+    assert len(started) == 2 and refused == 14
+    assert started[1].view().state == jobs.QUEUED and started[1].view().position == 1
+    other = reg.watch("someone-else:run", stepper, name="flood-other")  # another session still gets in line
+    assert other.view().position == 2
+    for g in GATES.values():
+        g.set()
+    reg.shutdown()
+
+
+def test_queued_runs_start_first_come_first_served():
+    """One trainer, eight sessions asking one after the other: the runs start in the order they were asked for."""
+    reg = jobs.JobRegistry(max_workers=1, max_active=16)
+    names = [f"fcfs{i}" for i in range(8)]
+    for name in names:
+        gate(name)
+    runs = []
+    for i, name in enumerate(names):
+        runs.append(reg.watch(f"s{i}:run", stepper, name=name, steps=1))
+        if i == 0:
+            assert until(lambda: runs[0].view().state == jobs.RUNNING)
+        time.sleep(0.03)  # arrivals spread over time, as a hall's clicks are
+    assert [r.view().position for r in runs] == list(range(8))  # the running one is 0, then 1st, 2nd, ... in line
+    order = []
+    for _ in names:
+        assert until(lambda: any(r.view().state == jobs.RUNNING for r in runs))
+        running = next(r for r in runs if r.view().state == jobs.RUNNING)
+        order.append(running.kwargs["name"])
+        time.sleep(0.07)
+        GATES[running.kwargs["name"]].set()
+        assert running.wait(10)
+    assert order == names
+    reg.shutdown()
+
+
+def test_ordinals():
+    assert [jobs.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 102)] == [
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+        "102nd",
+    ]
