@@ -3,7 +3,6 @@ bar (:func:`compute_with_progress`); the estimated cost of a run under its contr
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 
@@ -13,6 +12,7 @@ from residual_core import budget, memory
 from residual_core.training.jobs import ordinal
 
 from ..chrome.notices import notice
+from ..chrome.text import plain
 from .cache import FLIGHTS, RESULTS, WARM, function_of, key, log_computation
 from .memory import POOL, give_back
 
@@ -31,16 +31,6 @@ def _store(computed_key: str, result):
     WARM.computed(computed_key)  # the warm-up need not compute it again
     RESULTS.put(computed_key, result)
     return result
-
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
-
-
-def plain(text: str) -> str:
-    """``text`` shown as itself in Markdown (every Markdown character escaped).
-
-    TODO(lead): the other half of issue 20 builds residual_core/safe_text.py; use its helper here once merged."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def _run(fn, kwargs: dict, computed_key: str, on_wait=None, **extra):
