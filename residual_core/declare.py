@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .budget import Cost
+    from .memory import Memory
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -135,6 +136,7 @@ class Experiment:
         live: its page trains it as a shared live run (``lab.live_run`` over :mod:`residual_core.training.jobs`)
             rather than through the cache of results.
         cost: its :class:`~residual_core.budget.Cost`: the estimated seconds of a run, checked against the budget.
+        memory: its :class:`~residual_core.memory.Memory`: the estimated peak MB of a run (``None``: the default).
         claims: the statements its page makes about its result, in page order.
         question: the prediction question its result answers (or ``None``).
         example: small, cheap settings (keyword arguments over the defaults, possibly below the bounds) at which the
@@ -151,6 +153,7 @@ class Experiment:
     figures: tuple[Figure, ...] = ()
     live: bool = False
     cost: Cost | None = None
+    memory: Memory | None = None
     claims: tuple[Claim, ...] = ()
     question: Question | None = None
     example: dict = field(default_factory=dict)

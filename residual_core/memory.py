@@ -42,35 +42,22 @@ def fixed(mb: float) -> Memory:
     return Memory(lambda kw: 0.0, 0.0, mb)
 
 
-def _shattered(kw: dict) -> float:
+def shattered_units(kw: dict) -> float:
     """Two float64 networks of DEPTH layers of WIDTH on 256 inputs: activations kept for the backward pass
     (``depth * width``) and the weights (``depth * width ** 2``), in MB (fitted to three measured runs)."""
     depth, width = number(kw, "depth", 50), number(kw, "width", 200)
     return 5.08e-3 * depth * width + 2.35e-5 * depth * width**2
 
 
-def _shattered_depths(kw: dict) -> float:
+def shattered_depths_units(kw: dict) -> float:
     """The sweep's depths (up to 50) one after the other, at WIDTH."""
     width = number(kw, "width", 200)
     return 0.365 * width + 1.42e-3 * width**2
 
 
-MODELS: dict[str, Memory] = {
-    # measured by benchmarks/memory_model.py at two or three shapes each (largest shapes, fewest steps), warmed
-    "shattered": Memory(_shattered, 1.0, 45.0),
-    "shattered-depths": Memory(_shattered_depths, 1.0, 0.0),
-    "highway": Memory(lambda kw: number(kw, "depth", 50) * number(kw, "width", 64) ** 2, 2.78e-5, 0.0),
-    "transformer": Memory(lambda kw: number(kw, "layers", 6) * number(kw, "batch", 32), 0.2, 15.0),
-    "train": fixed(60.0),
-    "scaling": Memory(lambda kw: number(kw, "depth", 16) * number(kw, "samples", 256), 2.6e-3, 10.0),
-    "depth-sweep": fixed(80.0),
-    "gated": fixed(70.0),
-    "activations": fixed(55.0),
-}
-"""Each experiment's memory model by name; an experiment not listed needs :data:`DEFAULT_MB` at most (each of
-them measured at 50 MB or less at its largest shapes)."""
-
 DEFAULT_MB = 50.0
+"""The memory of a declared experiment without a ``memory`` model (each of them measured at 50 MB or less at its
+largest shapes)."""
 
 HEAVY_MB = 40.0
 """A run estimated at this much or more is heavy: the app gives its memory back to the system after it."""
@@ -82,8 +69,7 @@ def estimate_mb(experiment, kwargs: dict) -> float:
     exp = _experiment(experiment)
     if exp is None:
         return 0.0
-    model = MODELS.get(exp.name)
-    return DEFAULT_MB if model is None else model.mb(kwargs)
+    return DEFAULT_MB if exp.memory is None else exp.memory.mb(kwargs)
 
 
 def check(experiment, kwargs: dict) -> float:
@@ -111,4 +97,14 @@ def _drivers(exp, kwargs: dict) -> list[str]:
     return [option for _, option in sorted(gains, reverse=True)[:3]] or ["the settings"]
 
 
-__all__ = ["MEMORY_BUDGET_MB", "Memory", "MemoryBudgetError", "check", "estimate_mb", "number"]
+__all__ = [
+    "MEMORY_BUDGET_MB",
+    "Memory",
+    "MemoryBudgetError",
+    "check",
+    "estimate_mb",
+    "fixed",
+    "number",
+    "shattered_depths_units",
+    "shattered_units",
+]

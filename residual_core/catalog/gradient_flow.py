@@ -7,6 +7,7 @@ from ..budget import Cost, fixed, net, number
 from ..declare import Claim, Experiment, Figure, Page, Question, Section, Verdict
 from ..experiments import gradient_flow
 from ..measure import gradient_profile, layer_input_grad_norms
+from ..memory import fixed as memory_fixed
 from ..models.layers import Branch, Plain, ScaledResidual
 from ..models.networks import branches, initialise_, twins
 from ..numbers import g3
@@ -238,6 +239,7 @@ ACTIVATIONS = Experiment(
         ),
     ),
     cost=Cost(net("depth", "width", 50, 64), 5.4e-4, 2.3e-8, 0.005),
+    memory=memory_fixed(55.0),
     claims=ACTIVATIONS_CLAIMS,
     example={"depth": 5, "width": 8},
 )

@@ -9,6 +9,7 @@ from ..experiments import highway
 from ..experiments.highway import HIGHWAY_BATCH, HIGHWAY_TRAIN_BATCH, HIGHWAY_TRAIN_LR, HIGHWAY_TRAIN_TEST
 from ..experiments.highway import HIGHWAY_TRAIN_WIDTH as WIDTH
 from ..measure import layer_input_grad_norms
+from ..memory import Memory
 from ..models.layers import HighwayLayer, UncoupledHighway
 from ..models.networks import Regressor, highway_stack
 from ..numbers import g3
@@ -211,6 +212,7 @@ AT_INIT = Experiment(
         ),
     ),
     cost=Cost(net("depth", "width", 50, 64, copies=3), 4.6e-4, 2.7e-8, 0.023),
+    memory=Memory(lambda kw: number(kw, "depth", 50) * number(kw, "width", 64) ** 2, 2.78e-5, 0.0),
     claims=AT_INIT_CLAIMS,
     question=LARGEST_GRADIENT,
     example={"depth": 5, "width": 8},

@@ -6,6 +6,8 @@ from .. import options
 from ..budget import Cost, depth_list, mlp, number, sequence
 from ..declare import Experiment, Figure, Page, Section
 from ..experiments import training_lab as lab
+from ..memory import Memory
+from ..memory import fixed as memory_fixed
 from ..models.layers import GatedResidual, Plain, ReZero, ScaledResidual
 from ..models.networks import DeepMLP
 from ..models.transformer import NoResidualLayer, PostLNLayer, PreLNLayer, SequenceModel
@@ -117,6 +119,7 @@ TRAIN_ONE = Experiment(
     code=(lab.transformer_experiment, *SEQUENCE_CODE),
     table=lambda r: r["curve"],
     cost=Cost(sequence(1), *SEQUENCE_FIT),
+    memory=memory_fixed(60.0),
     example=SMALL_SEQUENCE,
 )
 
@@ -149,6 +152,7 @@ TRANSFORMER = Experiment(
     ),
     live=True,
     cost=Cost(sequence(3), *SEQUENCE_FIT),
+    memory=Memory(lambda kw: number(kw, "layers", 6) * number(kw, "batch", 32), 0.2, 15.0),
     claims=says.TRANSFORMER_CLAIMS,
     question=says.TRANSFORMER_QUESTION,
     example=SMALL_SEQUENCE,
@@ -195,6 +199,7 @@ DEPTH = Experiment(
     ),
     live=True,
     cost=Cost(mlp(lambda kw: 2 * sum(depth_list(kw))), 2.37e-4, 1.17e-10, 0.16),
+    memory=memory_fixed(80.0),
     claims=says.DEPTH_CLAIMS,
     question=says.DEPTH_QUESTION,
     example={"max_depth": 4, **SMALL_MLP},
@@ -248,6 +253,7 @@ SCALING = Experiment(
     ),
     live=True,
     cost=Cost(mlp(lambda kw: 5 * number(kw, "depth", 16)), 1.88e-4, 1.34e-10, 0.37),
+    memory=Memory(lambda kw: number(kw, "depth", 16) * number(kw, "samples", 256), 2.6e-3, 10.0),
     claims=says.SCALING_CLAIMS,
     question=says.SCALING_QUESTION,
     example={"depth": 2, **SMALL_MLP},
@@ -286,6 +292,7 @@ GATED = Experiment(
     ),
     live=True,
     cost=Cost(mlp(lambda kw: 3 * number(kw, "depth", 16)), 1.86e-4, 1.32e-10, 0.08),
+    memory=memory_fixed(70.0),
     claims=says.GATED_CLAIMS,
     question=says.GATED_QUESTION,
     example={"depth": 2, **SMALL_MLP},

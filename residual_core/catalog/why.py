@@ -8,6 +8,7 @@ from ..experiments import landscape, lesion, shattered
 from ..experiments.landscape import LANDSCAPE_LINE, LANDSCAPE_POINTS, LANDSCAPE_SPAN, LANDSCAPE_STEPS, LANDSCAPE_WIDTH
 from ..experiments.lesion import WHY_BATCH, WHY_CHECK_EVERY, WHY_DELETE_DRAWS, WHY_LR
 from ..experiments.shattered import SHATTERED_DEPTHS, SHATTERED_INPUTS, SHATTERED_MAX_LAG, SHATTERED_RANGE
+from ..memory import Memory, shattered_depths_units, shattered_units
 from ..models.bn_mlp import BlockMLP, PlainBNLayer, ResidualBNBlock
 from ..training.loop import train_models
 from ..training.mnist1d import MNIST1DTask, held_out_accuracy
@@ -280,6 +281,7 @@ SHATTERED = Experiment(
         ),
     ),
     cost=Cost(_shattered_units, 8.8e-4, 2.6e-10, 0.0),
+    memory=Memory(shattered_units, 1.0, 45.0),
     claims=says.SHATTERED_CLAIMS,
     example={"depth": 5, "width": 16},
 )
@@ -314,6 +316,7 @@ SHATTERED_DEPTHS = Experiment(
         ),
     ),
     cost=Cost(lambda kw: (4 * 137, 4 * 137 * 256 * number(kw, "width", 200) ** 2), 2.5e-4, 2.6e-10, 0.1),
+    memory=Memory(shattered_depths_units, 1.0, 0.0),
     claims=says.SHATTERED_DEPTHS_CLAIMS,
     example={"width": 16},
 )
