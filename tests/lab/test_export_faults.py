@@ -53,7 +53,6 @@ def test_a_worker_that_stops_is_one_clear_message(monkeypatch, tmp_path, script)
 
 
 def test_a_hung_worker_is_stopped_with_everything_it_started(monkeypatch, tmp_path):
-    assert export.WORKER_TIMEOUT_SECONDS <= 15
     pid_file = tmp_path / "pid"
     # the worker starts a child that holds its output pipe: killing the worker alone leaves the render waiting
     fake_worker(monkeypatch, tmp_path, f"sleep 300 & echo $! > {pid_file}; wait")
@@ -76,6 +75,7 @@ def test_a_hung_worker_is_stopped_with_everything_it_started(monkeypatch, tmp_pa
             break
         time.sleep(0.1)
     assert not _alive(child), "the hung worker's child still runs"
+    assert export.WORKER_TIMEOUT_SECONDS <= 15  # the only render slot is held at most this long
 
 
 def _alive(pid: int) -> bool:
