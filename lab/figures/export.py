@@ -5,6 +5,11 @@ SVG and PNG are rendered from the spec the page draws by :mod:`residual_core.cha
 process, so vl-convert never lives in the server (see ``benchmarks/export.py`` for the memory this keeps out).
 A lecture hall clicking at once is bounded: at most :data:`MAX_RENDERS` workers run at a time, one render per distinct
 file however many visitors ask for it, and the last files made are kept (at most :data:`CACHE_BYTES`).
+
+A click on SVG or PNG reruns the page and draws the file in that run first (the download then takes it from the
+cache, or waits for the same render): a worker that failed or was stopped after 15 s, or a slot still busy after
+:data:`WAIT_SECONDS`, becomes a notice under the buttons, since a failed download alone gets only Streamlit's generic
+error. Who waited for a render that failed gets its message, not a second render.
 """
 
 from __future__ import annotations
