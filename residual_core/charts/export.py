@@ -10,9 +10,13 @@ page's. :func:`render` runs vl-convert in this process (the command line: a proc
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
+import logging
+import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +27,9 @@ FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 EXPORT_WIDTH = 800  # pixels (an SVG scales freely; a PNG is rendered at PNG_SCALE times this)
 PNG_SCALE = 2.0  # a 1600-pixel-wide PNG: sharp on a projector and in slides
 WORKER = Path(__file__).with_name("render_worker.py")
-WORKER_TIMEOUT_SECONDS = 60
+WORKER_TIMEOUT_SECONDS = 15  # a hung worker holds the only render slot at most this long (a PNG takes ~1-2 s)
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_LOG = logging.getLogger(__name__)
 
 
 class ExportError(RuntimeError):
@@ -67,22 +73,48 @@ def render(doc: dict, fmt: str, *, scale: float = PNG_SCALE) -> bytes:
     return vl_convert.vegalite_to_png(doc, scale=scale)
 
 
-def render_in_worker(doc: dict, fmt: str, *, scale: float = PNG_SCALE, timeout: float = WORKER_TIMEOUT_SECONDS):
+def worker_argv(fmt: str, scale: float) -> list[str]:
+    """The worker's fixed command line: this Python, the worker's file, a checked format and a float."""
+    return [sys.executable, str(WORKER), fmt, repr(float(scale))]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Kill the worker's whole process group (it runs in a session of its own) and reap it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+
+
+def _looks_like(fmt: str, data: bytes) -> bool:
+    return data.startswith(PNG_MAGIC) if fmt == "png" else b"<svg" in data[:1024]
+
+
+def render_in_worker(doc: dict, fmt: str, *, scale: float = PNG_SCALE, timeout: float | None = None):
     """``doc`` as SVG or PNG bytes, rendered by a child process that exits right after (see ``render_worker.py``),
-    so the caller's memory never holds vl-convert."""
+    so the caller's memory never holds vl-convert. A worker that fails (an error, a signal, no or bad output), or
+    runs longer than ``timeout`` (default :data:`WORKER_TIMEOUT_SECONDS`; its process group is then killed), raises
+    :class:`ExportError` with a message for the visitor; the worker's own error line goes to the log."""
     _check(fmt)
+    timeout = WORKER_TIMEOUT_SECONDS if timeout is None else timeout
     payload = json.dumps(doc, allow_nan=False).encode()
+    proc = subprocess.Popen(  # a fixed argv (see worker_argv), no shell
+        worker_argv(fmt, scale),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group: a timeout kills whatever it started too
+    )
     try:
-        done = subprocess.run(
-            [sys.executable, str(WORKER), fmt, repr(float(scale))],
-            input=payload,
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-        )
+        out, err = proc.communicate(payload, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise ExportError(f"rendering the {fmt.upper()} took longer than {timeout:g} s") from None
-    if done.returncode != 0 or not done.stdout:
-        message = done.stderr.decode(errors="replace").strip().splitlines()
-        raise ExportError(message[-1] if message else f"the {fmt.upper()} renderer exited with {done.returncode}")
-    return with_description(done.stdout, doc.get("description")) if fmt == "svg" else done.stdout
+        _stop(proc)
+        _LOG.warning("render worker stopped after %g s", timeout)
+        raise ExportError(f"The {fmt.upper()} could not be drawn within {timeout:g} s (stopped); try again") from None
+    except BaseException:
+        _stop(proc)
+        raise
+    if proc.returncode != 0 or not _looks_like(fmt, out):
+        line = err.decode(errors="replace").strip().splitlines()
+        _LOG.warning("render worker exited with %s: %s", proc.returncode, line[-1] if line else "no message")
+        raise ExportError(f"The {fmt.upper()} could not be drawn (the drawing process stopped); try again")
+    return with_description(out, doc.get("description")) if fmt == "svg" else out
