@@ -12,7 +12,9 @@ loopback port (:class:`benchmarks.hall.Server`), opens the page once (the warm-u
 3. then how long until the server is quiet again (the attacker's own last ``script_finished``, at most
    ``--timeout`` seconds), and the server's CPU seconds and peak RSS over the measurement.
 
-The flag is passed on the command line for both settings, so ``.streamlit/config.toml`` does not decide.
+The flag is passed on the command line for both settings, so ``.streamlit/config.toml`` does not decide. With
+``--bare`` the server runs a one-element script (with this project's config.toml) instead of the app: what Streamlit
+itself spends per rerun request, below which no guard inside a script can go. CPU seconds include the warm-up visit.
 
 Bounded: N at most 50,000, ``--timeout`` seconds per wait; loopback only; the server is stopped at the end, also on
 Ctrl-C. Run: ``python benchmarks/flood.py`` (a few minutes), ``python benchmarks/flood.py --messages 500
@@ -23,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import hall  # noqa: E402
 from hall import Sampler, Server, Session  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 
@@ -88,23 +93,29 @@ async def _flood(server: Server, page: str, query: str, n: int, timeout: float, 
 
     # Quiet: the attacker's session has finished a run after the last request was handled and nothing is running.
     deadline = start + timeout
-    last = attacker.full_runs
     while time.perf_counter() < deadline:
         attacker._finished.clear()
         try:
             await asyncio.wait_for(attacker._finished.wait(), 2.0)
         except TimeoutError:
             if attacker.full_runs > first_runs:  # 2 s without another finished run: the flood is over
+                row.quiet_s = time.perf_counter() - start - 2.0
                 break
-            continue
-        last = attacker.full_runs
-    else:
-        last = None
     row.attacker_runs = attacker.full_runs - first_runs
-    if last is not None:
-        row.quiet_s = time.perf_counter() - start - 2.0
     row.errors = tuple(dict.fromkeys(attacker.errors + visitor.errors))
     await attacker.close()
+
+
+BARE_APP = 'import streamlit as st\n\nst.title("Bare")\nst.write("One element.")\n'
+
+
+def bare_app() -> Path:
+    """A one-element script with this project's ``.streamlit/config.toml``: Streamlit's own cost per request."""
+    folder = Path(tempfile.mkdtemp(prefix="flood-bare-"))
+    (folder / "app.py").write_text(BARE_APP)
+    (folder / ".streamlit").mkdir()
+    shutil.copy(ROOT / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
+    return folder
 
 
 def measure(fast_reruns: bool, n: int, page: str, query: str, timeout: float) -> Row:
@@ -128,10 +139,16 @@ def main(argv=None) -> int:
     p.add_argument("--page", default="", help='URL path of the page ("" = the home page)')
     p.add_argument("--query", default="", help="query string (no leading ?)")
     p.add_argument("--timeout", type=float, default=120.0)
+    p.add_argument("--bare", action="store_true", help="serve a one-element script instead of the app")
     args = p.parse_args(argv)
     if any(not 0 < n <= MAX_MESSAGES for n in args.messages):
         p.error(f"--messages: 1 to {MAX_MESSAGES:,}")
-    print(f"page /{args.page}{'?' + args.query if args.query else ''}; one attacker socket, then one visitor")
+    if args.bare:
+        hall.APP = bare_app()
+        args.page, args.query = "", ""
+    what = "a bare one-element script" if args.bare else "the app"
+    where = f"/{args.page}" + (f"?{args.query}" if args.query else "")
+    print(f"{what}, page {where}; one attacker socket, then one visitor")
     print("fastReruns messages  send s visitor s  quiet s   runs   cpu s  peak MB  errors")
     rows = []
     for flag in args.fast_reruns:
@@ -139,6 +156,8 @@ def main(argv=None) -> int:
             row = measure(flag == "true", n, args.page, args.query, args.timeout)
             rows.append(row)
             print(row.line(), flush=True)
+    if args.bare:
+        shutil.rmtree(hall.APP, ignore_errors=True)
     print("visitor = another visitor's page load (websocket open to script_finished) right after the flood was sent;")
     print("quiet = from the first flood message until the attacker's last script_finished; runs = its finished runs")
     return 0
