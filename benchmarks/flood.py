@@ -14,7 +14,9 @@ loopback port (:class:`benchmarks.hall.Server`), opens the page once (the warm-u
 
 The flag is passed on the command line for both settings, so ``.streamlit/config.toml`` does not decide. With
 ``--bare`` the server runs a one-element script (with this project's config.toml) instead of the app: what Streamlit
-itself spends per rerun request, below which no guard inside a script can go. CPU seconds include the warm-up visit.
+itself spends per rerun request, below which no guard inside a script can go. With ``--vary seed`` (and ``--page``)
+every message carries a different value of that query parameter, so no two requested runs are the same computation.
+CPU seconds include the warm-up visit.
 
 Bounded: N at most 50,000, ``--timeout`` seconds per wait; loopback only; the server is stopped at the end, also on
 Ctrl-C. Run: ``python benchmarks/flood.py`` (a few minutes), ``python benchmarks/flood.py --messages 500
@@ -66,7 +68,7 @@ class Row:
         )
 
 
-async def _flood(server: Server, page: str, query: str, n: int, timeout: float, row: Row) -> None:
+async def _flood(server: Server, page: str, query: str, n: int, timeout: float, row: Row, vary: str) -> None:
     warm = Session(page, query)
     await warm.open(server.url, timeout)
     await warm.close()
@@ -82,7 +84,10 @@ async def _flood(server: Server, page: str, query: str, n: int, timeout: float, 
     msg.rerun_script.page_name = page
     data = msg.SerializeToString()
     start = time.perf_counter()
-    for _ in range(n):
+    for i in range(n):
+        if vary:  # a different query per message: "vary=i" (seeds 0-9,999), so no two runs are the same computation
+            msg.rerun_script.query_string = "&".join(filter(None, [query, f"{vary}={i % 10_000}"]))
+            data = msg.SerializeToString()
         await attacker._ws.send(data)
     row.send_s = time.perf_counter() - start
 
@@ -118,13 +123,13 @@ def bare_app() -> Path:
     return folder
 
 
-def measure(fast_reruns: bool, n: int, page: str, query: str, timeout: float) -> Row:
+def measure(fast_reruns: bool, n: int, page: str, query: str, timeout: float, vary: str = "") -> Row:
     row = Row(fast_reruns, n)
     server = Server(post_script_gc=None, extra=["--runner.fastReruns", "true" if fast_reruns else "false"])
     try:
         cpu0 = server.cpu_seconds()
         sampler = Sampler(server)
-        asyncio.run(_flood(server, page, query, n, timeout, row))
+        asyncio.run(_flood(server, page, query, n, timeout, row, vary))
         row.peak_mb = sampler.stop()
         row.cpu_s = server.cpu_seconds() - cpu0
     finally:
@@ -139,6 +144,7 @@ def main(argv=None) -> int:
     p.add_argument("--page", default="", help='URL path of the page ("" = the home page)')
     p.add_argument("--query", default="", help="query string (no leading ?)")
     p.add_argument("--timeout", type=float, default=120.0)
+    p.add_argument("--vary", default="", help="a query parameter given a different value per message (e.g. seed)")
     p.add_argument("--bare", action="store_true", help="serve a one-element script instead of the app")
     args = p.parse_args(argv)
     if any(not 0 < n <= MAX_MESSAGES for n in args.messages):
@@ -147,13 +153,17 @@ def main(argv=None) -> int:
         hall.APP = bare_app()
         args.page, args.query = "", ""
     what = "a bare one-element script" if args.bare else "the app"
-    where = f"/{args.page}" + (f"?{args.query}" if args.query else "")
+    where = (
+        f"/{args.page}"
+        + (f"?{args.query}" if args.query else "")
+        + (f", {args.vary}=i per message" if args.vary else "")
+    )
     print(f"{what}, page {where}; one attacker socket, then one visitor")
     print("fastReruns messages  send s visitor s  quiet s   runs   cpu s  peak MB  errors")
     rows = []
     for flag in args.fast_reruns:
         for n in args.messages:
-            row = measure(flag == "true", n, args.page, args.query, args.timeout)
+            row = measure(flag == "true", n, args.page, args.query, args.timeout, args.vary)
             rows.append(row)
             print(row.line(), flush=True)
     if args.bare:
