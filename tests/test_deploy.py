@@ -4,6 +4,7 @@ image needs Docker and PyTorch's wheel index, which this test does not assume)."
 from __future__ import annotations
 
 import re
+import tomllib
 
 from tests.conftest import ROOT
 
@@ -32,3 +33,10 @@ def test_python_matches_the_project():
 
 def test_the_app_is_served_on_all_interfaces_in_the_container():
     assert "--server.address=0.0.0.0" in DOCKERFILE and "app.py" in DOCKERFILE.split("CMD", 1)[1]
+
+
+def test_a_rerun_request_does_not_start_a_new_script_thread():
+    """``runner.fastReruns`` off: one socket's flood of rerun requests is coalesced into the session's one pending
+    rerun instead of starting a script thread per request (docs/deploy.md, "The rerun flood"; benchmarks/flood.py)."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["fastReruns"] is False
