@@ -19,7 +19,7 @@ import sys
 
 import torch
 
-from . import budget
+from . import budget, memory
 from .bounds import BoundError
 from .declare import Experiment
 
@@ -143,6 +143,7 @@ def _claims_main(page_key: str | None, rest: list[str]) -> int:
     for exp, _ in claims_of(page, args.experiment):  # the same cost budget as the app, for every experiment run
         try:
             budget.check(exp, settings_for(exp, values))
+            memory.check(exp, settings_for(exp, values))
         except budget.BudgetError as err:
             parser.exit(2, f"{prog} {page.key}: error: {err}\n")
     results = page_claims(page, values, seeds=not args.no_seeds, experiments=args.experiment)
@@ -202,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(2, f"python -m residual_core {exp.name}: error: --format {args.format} needs --out FILE\n")
     try:
         budget.check(exp, kwargs)  # the same cost budget as the app: no option combination runs for minutes
+        memory.check(exp, kwargs)  # nor needs hundreds of MB
     except budget.BudgetError as err:
         parser.exit(2, f"python -m residual_core {exp.name}: error: {err}\n")
     if exp.takes_progress:

@@ -105,3 +105,12 @@ def test_a_run_waiting_in_the_pool_sees_its_place_and_can_leave():
 
 def test_glibc_gives_memory_back():
     assert pool.tune() is pool.give_back() is True
+
+
+def test_the_command_line_refuses_a_run_over_the_memory_budget(capsys):
+    from residual_core import cli
+
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["shattered", "--depth=100", "--width=256"])
+    assert exit_.value.code == 2
+    assert "over the budget of 180 MB per run" in capsys.readouterr().err
