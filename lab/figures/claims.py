@@ -100,7 +100,7 @@ def claims(
         key = (id(result), experiment.name, claim.id, settings, counted)
         status = STATUSES.get(key, result)
         if status is None:
-            status = check(claim, result)
+            status = check(claim, result, kwargs)
             if counted and seeds is True:
                 status["seeds"] = seed_count(claim, experiment, kwargs)
             elif counted:
@@ -113,6 +113,14 @@ def claims(
 
 
 def _draw(status: dict) -> None:
+    if not status.get("applies", True):  # outside its condition: never shown as a statement about this setting
+        with st.container(border=True):
+            st.markdown(":material/do_not_disturb_on: *Not claimed here:* " + f"**{status['text']}**")
+            st.caption(
+                f"Claimed only for: {status['condition']} · measured here: {status['evidence']} · "
+                f"claim `{status['id']}`"
+            )
+        return
     holds = status["holds"]
     mark = ":material/check_circle:" if holds else ":material/cancel:"
     verdict = "holds here" if holds else "does not hold here"
