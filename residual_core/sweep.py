@@ -3,7 +3,8 @@ condition (``Claim.applies``, :mod:`residual_core.where`).
 
 The standard: where a claim applies, it holds for every one of seeds 0-4. For each page the grid is the defaults,
 then each control alone at its minimum, default and maximum and the interesting values between (every option of a
-choice: every init, every activation; α = 0), plus each claim's declared ``holds`` and ``fails`` settings. Training
+choice: every init, every activation; α = 0; both sides of each edge of a claim's condition), every option of
+each choice with each of those numbers, plus each claim's declared ``holds`` and ``fails`` settings. Training
 experiments (those with a ``steps`` option) use a smaller grid: the defaults and the declared settings only.
 ``quick`` (CI) keeps, for every experiment, the defaults and the declared settings, and skips the experiments whose
 run at the defaults is estimated above :data:`QUICK_SECONDS`. Every setting over residual_core's cost budget is
@@ -31,21 +32,59 @@ def is_training(exp: Experiment) -> bool:
     return "steps" in exp.bounds or exp.live
 
 
+def boundaries(exp: Experiment) -> dict[str, set]:
+    """Per option, the numbers its claims' conditions compare with (``at_least("depth", 12)``: 12 and 11), so a
+    condition is tested at its edge."""
+    found: dict[str, set] = {}
+
+    def walk(where):
+        for part in getattr(where, "parts", (where,)):
+            name, value = getattr(part, "name", None), getattr(part, "value", None)
+            if name in exp.bounds and isinstance(value, (int, float)) and exp.bounds[name].kind != "choice":
+                step = exp.bounds[name].step or 1
+                edge = -step if type(part).__name__ == "AtLeast" else step
+                found.setdefault(name, set()).update({value, value + edge})
+
+    for claim in exp.claims:
+        walk(claim.applies)
+    return found
+
+
+def _axis(exp: Experiment, name: str, edges: dict) -> list:
+    bound = exp.bounds[name]
+    if bound.kind == "choice":
+        return list(bound.options)
+    lo = bound.lo if bound.kind == "float" else int(bound.lo)
+    hi = bound.hi if bound.kind == "float" else int(bound.hi)
+    values = [lo, bound.default, hi, *INTERESTING.get(name, ()), *sorted(edges.get(name, ()))]
+    out = []
+    for v in values:
+        if lo <= v <= hi:
+            try:
+                v = bound.check(round(v) if bound.kind == "int" else round(v, 6))
+            except ValueError:
+                continue
+            if v not in out:
+                out.append(v)
+    return out
+
+
 def grid(exp: Experiment, *, quick: bool = False) -> list[dict]:
-    """The settings (without the seed) the claims of ``exp`` are checked at, defaults first, no repeats."""
+    """The settings (without the seed) the claims of ``exp`` are checked at, defaults first, no repeats: each
+    option alone over its values (minimum, default, maximum, the interesting values, the edges of the claims'
+    conditions), then every option of each choice with every value of each number."""
     base = {n: b.default for n, b in exp.bounds.items() if n != "seed"}
     found = [base]
     if not (quick or is_training(exp)):
-        for name, bound in exp.bounds.items():
-            if name == "seed":
-                continue
-            if bound.kind == "choice":
-                values = list(bound.options)
-            else:
-                lo = bound.lo if bound.kind == "float" else int(bound.lo)
-                hi = bound.hi if bound.kind == "float" else int(bound.hi)
-                values = [lo, bound.default, hi, *[v for v in INTERESTING.get(name, ()) if lo <= v <= hi]]
-            found += [{**base, name: bound.clamp(v)} for v in values]
+        edges = boundaries(exp)
+        axes = {n: _axis(exp, n, edges) for n in exp.bounds if n != "seed"}
+        for name, values in axes.items():
+            found += [{**base, name: v} for v in values]
+        choices = [n for n in axes if exp.bounds[n].kind == "choice"]
+        for c in choices:
+            for name, values in axes.items():
+                if name != c:
+                    found += [{**base, c: o, name: v} for o in axes[c] for v in values]
     for claim in exp.claims:
         for setting in (claim.holds, claim.fails):
             if isinstance(setting, dict):

@@ -22,7 +22,9 @@ PAGES = {
     "add-norm": ("pages/add-norm.py", {"layers": "4", "d_model": "32", "heads": "2"}),
     "training": ("pages/training.py", SMALL),
 }
-VERDICT = re.compile(r"\*(holds here|does not hold here)(?: · holds for (\d+) of seeds (\d+)–(\d+))?\*")
+VERDICT = re.compile(
+    r"\*(holds here|does not hold here|outside its condition)(?: · holds for (\d+) of seeds (\d+)–(\d+))?\*"
+)
 
 
 def shown_claims(at) -> list[dict]:
@@ -34,6 +36,7 @@ def shown_claims(at) -> list[dict]:
         {
             "id": i,
             "holds": v.group(1) == "holds here",
+            "applies": v.group(1) != "outside its condition",
             "count": None if v.group(2) is None else int(v.group(2)),
             "seeds": None if v.group(2) is None else (int(v.group(3)), int(v.group(4))),
         }
@@ -78,9 +81,13 @@ def test_page_shows_each_claim_with_the_status_its_check_gives(key, seed):
         exp = catalog.owner(claim)
         kwargs = settings_for(exp, values)
         verdict = claim.check(computed(exp, kwargs))
-        if entry["holds"]:
+        assert entry["applies"] == claim.applies.applies(kwargs), claim.id
+        if not entry["applies"]:  # shown as not claimed here, never as a statement (its seed count still true)
+            assert "Not claimed here" in " ".join(md.value for md in at.markdown)
+        elif entry["holds"]:
             assert verdict.holds, f"{claim.id} shown as holding at seed {seed}, but: {verdict.evidence}"
-        assert entry["holds"] == verdict.holds, (claim.id, verdict.evidence)
+        if entry["applies"]:
+            assert entry["holds"] == verdict.holds, (claim.id, verdict.evidence)
         if entry["count"] is not None:
             counted = over_seeds(claim, exp, kwargs, computed)
             assert entry["seeds"] == (SEEDS[0], SEEDS[-1])
