@@ -141,7 +141,7 @@ PRODUCTS_CLAIMS = (
         check=_residual_kept,
         holds={"depth": 50},
         fails={"depth": 500, "init": "he"},
-        applies=at_most("depth", 250),
+        applies=at_most("depth", 200),
     ),
 )
 
