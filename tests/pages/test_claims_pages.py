@@ -123,3 +123,18 @@ def test_training_claims_count_seeds_only_on_request():
     for entry in shown:
         claim = next(c for c in page.claims if c.id == entry["id"])
         assert entry["count"] == over_seeds(claim, exp, kwargs, computed)["count"], claim.id
+
+
+def test_a_claim_outside_its_condition_is_shown_as_not_claimed_here():
+    """/vanishing at depth 5: init-postpones-vanishing is claimed for depth >= 12 only, so the page must not state
+    it (nor say it does not hold): it shows it as not claimed here, with the condition it is claimed for."""
+    at = run_page("pages/vanishing.py", {"depth": "5"})
+    assert not at.exception
+    shown = {c["id"]: c for c in shown_claims(at)}
+    assert shown["init-postpones-vanishing"]["applies"] is False
+    assert shown["plain-gradient-vanishes"]["applies"] is False  # depth 20 or more
+    assert shown["residual-ignores-init"]["applies"] is True
+    text = " ".join(md.value for md in at.markdown)
+    assert "Not claimed here" in text
+    caption = next(c.value for c in at.caption if "claim `init-postpones-vanishing`" in c.value)
+    assert caption.startswith("Claimed only for:") and "depth ≥ 12" in caption
