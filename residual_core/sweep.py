@@ -39,6 +39,9 @@ def boundaries(exp: Experiment) -> dict[str, set]:
 
     def walk(where):
         for part in getattr(where, "parts", (where,)):
+            if hasattr(part, "parts"):
+                walk(part)
+                continue
             name, value = getattr(part, "name", None), getattr(part, "value", None)
             if name in exp.bounds and isinstance(value, (int, float)) and exp.bounds[name].kind != "choice":
                 step = exp.bounds[name].step or 1

@@ -91,6 +91,17 @@ class AllOf(Where):
         return ", ".join(p.describe() for p in self.parts)
 
 
+@dataclass(frozen=True)
+class AnyOf(Where):
+    parts: tuple
+
+    def applies(self, settings: dict) -> bool:
+        return any(p.applies(settings) for p in self.parts)
+
+    def describe(self) -> str:
+        return " or ".join(f"({p.describe()})" if isinstance(p, AllOf) else p.describe() for p in self.parts)
+
+
 ALWAYS = Where()
 
 
@@ -117,6 +128,11 @@ def equals(name: str, value) -> Where:
 def one_of(name: str, values) -> Where:
     """``settings[name]`` is one of ``values``."""
     return OneOf(name, tuple(values))
+
+
+def any_of(*parts: Where) -> Where:
+    """At least one of ``parts``."""
+    return parts[0] if len(parts) == 1 else AnyOf(tuple(parts))
 
 
 def all_of(*parts: Where) -> Where:
