@@ -6,7 +6,7 @@ import copy
 from ..altered import replaced, scaled
 from ..declare import Claim, Question, Verdict
 from ..experiments.lesion import WHY_CHECK_EVERY, kept, mean_of
-from ..where import at_least
+from ..where import all_of, at_least, equals
 
 LESION_NETS = "plain relu(BN(W x)) and residual x + V relu(BN(W x)) + c blocks, He-normal W, trained on MNIST-1D"
 SLICE = "; filter-normalised directions, α, β in [-1, 1], evaluation mode; 16 blocks or more (no difference at 4)"
@@ -157,6 +157,7 @@ LANDSCAPE_CLAIMS = (
         check=_smoother,
         holds={},
         fails=replaced(roughness=lambda r: {**r["roughness"], "residual": r["roughness"]["plain"]}),
+        applies=at_least("depth", 16),
     ),
     Claim(
         id="residual-landscape-convex",
@@ -165,7 +166,7 @@ LANDSCAPE_CLAIMS = (
         check=_convex,
         holds={},
         fails=replaced(nonconvex={"plain": 0.2, "residual": 0.1}),
-        applies=at_least("grid", 25),
+        applies=all_of(at_least("grid", 25), equals("depth", 16)),
     ),
 )
 
