@@ -12,6 +12,7 @@ from ..models.networks import branches, initialise_, twins
 from ..numbers import g3
 from ..options import DEPTH_ALPHA as DEPTH_ALPHA_BOUNDS
 from ..options import GRADIENT_FLOW, SEED
+from ..where import all_of, at_least, at_most, equals, one_of
 from . import gradient_flow_text as text
 from .gradient_flow_text import ends as _ends
 from .gradient_flow_text import kept as _kept
@@ -101,6 +102,7 @@ FLOW_CLAIMS = (
         check=_plain_vanishes,
         holds={},
         fails={"depth": 5},
+        applies=all_of(equals("init", "default"), at_least("depth", 20)),
     ),
     Claim(
         id="flow-residual-kept",
@@ -110,6 +112,7 @@ FLOW_CLAIMS = (
         check=_residual_kept,
         holds={},
         fails={"depth": 200, "alpha": 1.0},
+        applies=all_of(at_most("alpha", 0.2), one_of("activation", ("tanh", "sigmoid"))),
     ),
 )
 
@@ -189,6 +192,7 @@ ACTIVATIONS_CLAIMS = (
         check=_plain_forgets,
         holds={},
         fails={"depth": 5},
+        applies=all_of(one_of("activation", ("tanh", "sigmoid")), equals("init", "default"), at_least("depth", 50)),
     ),
     Claim(
         id="residual-keeps-inputs-apart",
@@ -198,6 +202,7 @@ ACTIVATIONS_CLAIMS = (
         check=_residual_keeps_apart,
         holds={"depth": 10},
         fails=scaled("per_layer", "input_spread", 0.1, slice(12, 22)),  # the residual rows after layer 0
+        applies=at_most("alpha", 0.2),
     ),
 )
 
@@ -260,6 +265,7 @@ DEPTH_ALPHA_CLAIMS = (
         check=_large_alpha_explodes,
         holds={"width": 16},
         fails={"width": 16, "activation": "sigmoid"},
+        applies=all_of(one_of("activation", ("tanh", "relu")), at_least("width", 16)),
     ),
 )
 

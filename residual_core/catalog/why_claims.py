@@ -6,6 +6,7 @@ import copy
 from ..altered import replaced, scaled
 from ..declare import Claim, Question, Verdict
 from ..experiments.lesion import WHY_CHECK_EVERY, kept, mean_of
+from ..where import all_of, at_least, equals
 
 LESION_NETS = "plain relu(BN(W x)) and residual x + V relu(BN(W x)) + c blocks, He-normal W, trained on MNIST-1D"
 SLICE = "; filter-normalised directions, α, β in [-1, 1], evaluation mode; 16 blocks or more (no difference at 4)"
@@ -114,6 +115,7 @@ LESION_CLAIMS = (
         check=_graceful,
         holds={},
         fails=scaled("deleted", "residual", 0.5),
+        applies=at_least("depth", 12),
     ),
     Claim(
         id="residual-ahead-for-every-block",
@@ -123,6 +125,7 @@ LESION_CLAIMS = (
         check=_every_block,
         holds={},
         fails=scaled("deleted", "residual", 0.0, slice(0, 1)),
+        applies=at_least("depth", 12),
     ),
     Claim(
         id="swapping-blocks",
@@ -132,6 +135,7 @@ LESION_CLAIMS = (
         check=_swap,
         holds={},
         fails=scaled("swapped", "residual", 0.5),
+        applies=at_least("depth", 8),
     ),
     Claim(
         id="comparable-accuracy",
@@ -153,6 +157,7 @@ LANDSCAPE_CLAIMS = (
         check=_smoother,
         holds={},
         fails=replaced(roughness=lambda r: {**r["roughness"], "residual": r["roughness"]["plain"]}),
+        applies=at_least("depth", 16),
     ),
     Claim(
         id="residual-landscape-convex",
@@ -161,6 +166,7 @@ LANDSCAPE_CLAIMS = (
         check=_convex,
         holds={},
         fails=replaced(nonconvex={"plain": 0.2, "residual": 0.1}),
+        applies=all_of(at_least("grid", 25), equals("depth", 16)),
     ),
 )
 
@@ -172,6 +178,7 @@ SHATTERED_CLAIMS = (
         check=_white,
         holds={},
         fails=replaced(lag1=lambda r: {**r["lag1"], "plain": 0.9}),
+        applies=at_least("depth", 16),
     ),
     Claim(
         id="residual-gradient-correlated",
@@ -193,6 +200,7 @@ SHATTERED_DEPTHS_CLAIMS = (
         check=_needs_batch_norm,
         holds={},
         fails=_with_lag1("plain", False, max, 0.0),
+        applies=at_least("width", 200),
     ),
     Claim(
         id="residual-correlated-at-every-depth",
