@@ -95,7 +95,7 @@ def layer_input_grad_norms(net, x: torch.Tensor) -> list[float]:
     return [_value(n, e) for n, e in _scaled_norms(net, x)]
 
 
-def from_log10(v: float) -> float:
+def pow10(v: float) -> float:
     """``10 ** v`` as a float64: 0 below its range, inf above it (no OverflowError)."""
     if v == -math.inf or v < -340:
         return 0.0

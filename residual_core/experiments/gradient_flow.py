@@ -17,7 +17,7 @@ import statistics
 
 import torch
 
-from ..measure import from_log10, gradient_profile, layer_input_grads
+from ..measure import gradient_profile, layer_input_grads, pow10
 from ..models.networks import branches, stack, twins
 from ..seeding import seeded_input
 
@@ -61,7 +61,7 @@ def gradient_flow_experiment(
         "init": init,
         "seed": seed,
         "input_grad_norm": {"plain": plain, "residual": residual},
-        "ratio": from_log10(log_ratio),
+        "ratio": pow10(log_ratio),
         "log10": {"plain": log_plain, "residual": log_residual, "ratio": log_ratio},
         "per_layer": [
             {"layer": layer, "plain": p, "residual": r}
