@@ -205,6 +205,22 @@ def projection_fix(r: dict, kw: dict) -> str:
     )
 
 
+def broadcast_warning(r: dict) -> str:
+    """For widths that differ with one of them 1: the add does not fail, it broadcasts."""
+    return (
+        f"PyTorch does not refuse this add: it **broadcasts**. `x` is {r['d_in']} wide and `sublayer(x)` "
+        f"{r['d_out']} wide; a width of 1 is copied along the last axis, so `x + sublayer(x)` silently returns shape "
+        f"{tuple(r['plain_shape'])} — no error, and not a residual: "
+        + (
+            "every one of the sublayer's features gets the same single input value added."
+            if r["d_in"] == 1
+            else "the sublayer's single output is added to every one of x's features."
+        )
+        + " The widths differ, so `ProjectedResidual` does not trust the add: it puts "
+        f"`nn.Linear({r['d_in']}, {r['d_out']})` on the skip path (see the parameter count below)."
+    )
+
+
 def identity_works(r: dict) -> str:
     return (
         "The widths match, so the add works. `ProjectedResidual` uses `nn.Identity()` here: the output equals "

@@ -75,7 +75,16 @@ def heatmap_takeaway(r: dict) -> str:
 
 def live_metrics(flow: dict, settings: dict) -> list[Metric]:
     return [
-        Metric("Gradient norm at the input, plain", fmt(flow["input_grad_norm"]["plain"])),
+        Metric(
+            "Gradient norm at the input, plain",
+            fmt(flow["input_grad_norm"]["plain"]),
+            help=(
+                "Exactly 0, not an underflow: in some plain layer every unit is off (ReLU) for this input, so no "
+                "gradient gets through and the ratio is infinite."
+                if flow["input_grad_norm"]["plain"] == 0
+                else f"log₁₀ = {flow['log10']['plain']:.2f} (measured with per-layer rescaling: exact at any size)."
+            ),
+        ),
         Metric("Gradient norm at the input, residual", fmt(flow["input_grad_norm"]["residual"])),
         Metric("Ratio residual / plain", fmt(flow["ratio"], 3)),
     ]

@@ -169,6 +169,16 @@ def test_shape_demo_matching_widths_cost_nothing():
     assert r["error"] is None
     assert r["projection"] == "Identity" and r["projection_params"] == 0
     assert r["identity_exact"] is True
+    assert r["broadcast"] is False
+
+
+@pytest.mark.parametrize(("d_in", "d_out"), [(512, 1), (1, 512)])
+def test_shape_demo_width_one_broadcasts_without_an_error(d_in, d_out):
+    r = shape_demo(d_in=d_in, d_out=d_out, seed=0)
+    assert r["error"] is None and r["broadcast"] is True
+    assert r["plain_shape"] == [2, 10, 512]
+    assert r["projection"] == "Linear" and r["projection_params"] == d_in * d_out + d_out
+    assert r["identity_exact"] is None
 
 
 @pytest.mark.slow
