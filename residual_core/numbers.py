@@ -58,3 +58,20 @@ def from_log10(log10: float, digits: int = 2) -> str:
     if -3 <= exponent < 4:
         return g3(10.0**log10)
     return f"{mantissa:.{digits - 1}f}e{'+' if exponent >= 0 else '-'}{abs(exponent):02d}"
+
+
+def percent(share: float | None) -> str:
+    """A share as a percentage that never rounds a small part to 0 % or most of it to 100 %: ``65.1%``,
+    ``0.042%``, ``99.96%``; exactly ``0%`` and ``100%`` only for 0 and 1."""
+    edge = _edge(share)
+    if edge is not None:
+        return edge
+    p = 100 * share
+    if share in (0, 1):
+        return f"{p:.0f}%"
+    if p < 1:
+        return f"{p:.2g}%"
+    if p > 99:
+        decimals = max(1, -math.floor(math.log10(100 - p)))
+        return f"{p:.{decimals}f}%"
+    return f"{p:.1f}%"
