@@ -9,7 +9,7 @@ from ..experiments import gradient_flow
 from ..measure import gradient_profile, layer_input_grad_norms
 from ..models.layers import Branch, Plain, ScaledResidual
 from ..models.networks import branches, initialise_, twins
-from ..numbers import g3
+from ..numbers import g3, times
 from ..options import DEPTH_ALPHA as DEPTH_ALPHA_BOUNDS
 from ..options import GRADIENT_FLOW, SEED
 from ..where import all_of, at_least, at_most, equals, one_of
@@ -54,7 +54,7 @@ def _residual_keeps_apart(r: dict) -> Verdict:
     e = _ends(r, "input_spread")
     share = e["residual"] / e["input"]
     return Verdict(
-        share >= 0.5, f"residual spread across inputs: {g3(e['residual'])} (input: {g3(e['input'])}, {share:.2f}×)"
+        share >= 0.5, f"residual spread across inputs: {g3(e['residual'])} (input: {g3(e['input'])}, {times(share)})"
     )
 
 
