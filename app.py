@@ -10,7 +10,9 @@ st.markdown(
     "**Residual Lab** shows, with live PyTorch computations, why a skip connection `y = x + F(x)` helps very deep "
     "networks train: the identity path gives the signal and the gradient a route around every layer. It is not a "
     "guarantee for every network: a large branch can still make the gradient explode, and good initialisation alone "
-    "postpones vanishing too. Every number on every page is computed as you watch, by the code shown beside it, and "
+    "postpones vanishing too. Every measurement a page shows for its settings is computed by the code shown beside "
+    "it (on the first visit to a setting; later visits reuse the stored result); numbers quoted from the papers or "
+    "the reference text, and those a claim's condition cites from other settings, are marked as such; and "
     "every statement that holds only under conditions is shown as a *claim*: its conditions, whether it holds for the "
     "settings in the address bar, and for how many of seeds 0–4."
 )

@@ -95,6 +95,8 @@ with lab.section(declared.SHAPES_SECTION) as sec:
         st.error(text.REFUSED, icon=":material/block:")
         st.code(text.refused_error(shape), language="text", wrap_lines=True)
         st.markdown(text.projection_fix(shape, shape_args))
+    elif shape["broadcast"]:
+        st.warning(text.broadcast_warning(shape), icon=":material/warning:")
     else:
         st.success(text.identity_works(shape), icon=":material/check_circle:")
     sec.metrics()

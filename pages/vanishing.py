@@ -60,7 +60,7 @@ with lab.section(declared.DEPTH_OR_INIT, None, {"depth": depth, "seed": seed}) a
         sec.figures("residual", log_y=log_y)
     # Four networks per seed: seeds 0-4 are counted at once up to INIT_COUNT_DEPTH layers, on request beyond.
     sec.claims(seeds=True if depth <= INIT_COUNT_DEPTH else lab.ON_DEMAND)
-    st.markdown(text.init_reading(compare, sec.settings))
+    st.markdown(text.init_reading(compare, {**sec.settings, "init": init}))
     lab.page_link(
         "training",
         label="Training lab: plain vs residual by depth, Xavier initialisation",

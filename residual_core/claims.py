@@ -25,14 +25,21 @@ def settings_for(experiment: Experiment, values: dict) -> dict:
     }
 
 
-def check(claim: Claim, result: dict) -> dict:
-    """``{"id", "text", "condition", "holds", "evidence"}`` for ``claim`` on ``result``."""
+def check(claim: Claim, result: dict, settings: dict | None = None) -> dict:
+    """``{"id", "text", "condition", "holds", "applies", "evidence"}`` for ``claim`` on ``result``.
+
+    ``applies`` says whether ``settings`` (the experiment's keyword arguments that produced ``result``) lie inside
+    the claim's condition (``Claim.applies``); without ``settings`` it is read from the result's own fields.
+    ``condition`` is :attr:`Claim.stated` (the prose generated from the condition).
+    """
     verdict = claim.check(result)
+    where = settings if settings is not None else result
     return {
         "id": claim.id,
         "text": claim.text,
-        "condition": claim.condition,
+        "condition": claim.stated,
         "holds": bool(verdict.holds),
+        "applies": bool(claim.applies.applies(where)),
         "evidence": verdict.evidence,
     }
 
@@ -69,7 +76,7 @@ def page_claims(
     out = []
     for exp, claim in claims_of(page, experiments):
         kwargs = settings_for(exp, values)
-        entry = check(claim, once(exp, kwargs))
+        entry = check(claim, once(exp, kwargs), kwargs)
         if seeds and claim.seeded and "seed" in exp.bounds:
             entry["seeds"] = over_seeds(claim, exp, kwargs, once)
         out.append(entry)

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .where import ALWAYS, Where
+
 if TYPE_CHECKING:
     from .budget import Cost
     from .memory import Memory
@@ -83,6 +85,9 @@ class Claim:
         holds, fails: a :data:`Setting` where the check holds and one where it fails; the tests run both
             (:func:`residual_core.claims.cases`). An alteration is applied to the result at ``holds`` when that is
             a setting, else to the result at the experiment's ``example``.
+        applies: the condition as data (:mod:`residual_core.where`): the settings (the experiment's keyword
+            arguments, seed included) where the claim is asserted to hold for every one of seeds 0-4. Outside it
+            the page shows the claim as not claimed here; ``python -m residual_core claims-sweep`` checks it.
     """
 
     id: str
@@ -92,6 +97,15 @@ class Claim:
     seeded: bool = True
     holds: Setting | None = None
     fails: Setting | None = None
+    applies: Where = ALWAYS
+
+    @property
+    def stated(self) -> str:
+        """The condition as the page shows it: the prose ``condition`` (what is fixed: network, task) and the
+        settings part generated from ``applies``."""
+        if self.applies is ALWAYS or type(self.applies) is Where:
+            return self.condition
+        return f"{self.condition}; settings: {self.applies.describe()}"
 
 
 @dataclass(frozen=True, eq=False)

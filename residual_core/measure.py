@@ -10,15 +10,79 @@ below about 1e-23, long before the values themselves are 0, and a log plot would
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
 from .models.networks import twins
 from .seeding import seeded_input
 
+LOG10_2 = math.log10(2.0)
+
+
+def _scaled_norms(net, x: torch.Tensor) -> list[tuple[float, int]]:
+    """``(n, e)`` per layer, the gradient norm being ``n * 2 ** e`` with ``n`` of order 1 (``(0.0, 0)`` if zero)."""
+    net = net.to(torch.float64)
+    x = x.detach().to(torch.float64).requires_grad_(True)
+    states = net.trace(x)
+    depth = len(states) - 1
+    g = torch.ones_like(states[-1])
+    exponent = 0  # the true gradient is g * 2 ** exponent
+    out = [(0.0, 0)] * (depth + 1)
+    for layer in range(depth, -1, -1):
+        top = float(g.abs().max()) if g.numel() else 0.0
+        if top == 0.0:
+            break  # exactly zero from here down
+        if not math.isfinite(top):
+            out[: layer + 1] = [(math.inf, 0)] * (layer + 1)
+            break
+        shift = math.frexp(top)[1]
+        g = torch.ldexp(g, torch.tensor(-shift, dtype=torch.float64))
+        exponent += shift
+        out[layer] = (float(g.norm()), exponent)
+        if layer:
+            (g,) = torch.autograd.grad(states[layer], states[layer - 1], grad_outputs=g, retain_graph=True)
+    return out
+
+
+def _log10(n: float, e: int) -> float:
+    return -math.inf if n == 0.0 else math.log10(n) + e * LOG10_2
+
+
+def _value(n: float, e: int) -> float:
+    try:
+        return math.ldexp(n, e)
+    except OverflowError:
+        return math.inf
+
+
+def layer_input_grads(net, x: torch.Tensor) -> tuple[list[float], list[float]]:
+    """Both :func:`layer_input_grad_norms` and :func:`layer_input_grad_log10` from one backward pass."""
+    pairs = _scaled_norms(net, x)
+    return [_value(n, e) for n, e in pairs], [_log10(n, e) for n, e in pairs]
+
+
+def layer_input_grad_log10(net, x: torch.Tensor) -> list[float]:
+    """``log10 ||d sum(net(x)) / d x_l||`` for ``l = 0..L``, in float64, never under- or overflowing.
+
+    The gradient is carried back one layer at a time (a vector-Jacobian product per layer) and rescaled after each
+    layer by a power of 2 (exact: only the exponent changes) so that its largest entry lies in [0.5, 1); the scale
+    is kept as a running base-2 exponent. So a gradient of 1e-170 (whose squares, 1e-340, would make ``g.norm()``
+    read 0 even in float64) or of 1e400 is measured to full precision. ``-inf`` only for an exactly-zero gradient.
+
+    Args:
+        net: any module with ``trace(x) -> [x_0, ..., x_L]``; converted to float64 in place.
+        x: input batch ``(batch, d)``.
+    """
+    return [_log10(n, e) for n, e in _scaled_norms(net, x)]
+
 
 def layer_input_grad_norms(net, x: torch.Tensor) -> list[float]:
     """Gradient norm ``||d sum(net(x)) / d x_l||`` for ``l = 0..L``, computed in float64.
+
+    From :func:`layer_input_grad_log10`, so a norm of 1e-170 reads 1e-170, not 0; a norm beyond float64's range
+    (below about 1e-308 or above 1.8e308) reads 0 or inf: use the log10 for those.
 
     Args:
         net: any module with ``trace(x) -> [x_0, ..., x_L]`` (a :class:`~residual_core.models.layers.Stack`);
@@ -28,11 +92,16 @@ def layer_input_grad_norms(net, x: torch.Tensor) -> list[float]:
     Returns:
         ``L + 1`` floats; entry 0 is the gradient at the network's input, entry ``L`` at its output.
     """
-    net = net.to(torch.float64)
-    x = x.detach().to(torch.float64).requires_grad_(True)
-    states = net.trace(x)
-    grads = torch.autograd.grad(states[-1].sum(), states)
-    return [float(g.norm()) for g in grads]
+    return [_value(n, e) for n, e in _scaled_norms(net, x)]
+
+
+def pow10(v: float) -> float:
+    """``10 ** v`` as a float64: 0 below its range, inf above it (no OverflowError)."""
+    if v == -math.inf or v < -340:
+        return 0.0
+    if v > 308.3:
+        return math.inf
+    return 10.0**v
 
 
 def gradient_profile(
@@ -51,11 +120,17 @@ def gradient_profile(
     batch ``(batch, width)``, the loss ``output.sum()``.
 
     Returns:
-        ``{"layer": [0..L], "plain": [...], "residual": [...]}``, float64 norms, layer 0 being the input.
+        ``{"layer": [0..L], "plain": [...], "residual": [...], "plain_log10": [...], "residual_log10": [...]}``:
+        float64 norms and their log10 (exact even where the norm leaves float64's range), layer 0 the input.
     """
     x = seeded_input(batch, width, seed)
     nets = twins(depth, width, alpha, activation, seed, init=init)
-    return {"layer": list(range(depth + 1)), **{name: layer_input_grad_norms(net, x) for name, net in nets.items()}}
+    scaled = {name: _scaled_norms(net, x) for name, net in nets.items()}
+    return {
+        "layer": list(range(depth + 1)),
+        **{name: [_value(n, e) for n, e in pairs] for name, pairs in scaled.items()},
+        **{f"{name}_log10": [_log10(n, e) for n, e in pairs] for name, pairs in scaled.items()},
+    }
 
 
 def geometric_fit(steps, norms) -> dict:

@@ -150,8 +150,9 @@ def test_only_some_experiments():
 
 def test_check_reports_the_verdict():
     claim = CLAIMS["derivative-below-one"]
-    entry = check(claim, result_for("derivative-below-one", {}))
-    assert set(entry) == {"id", "text", "condition", "holds", "evidence"} and entry["holds"] is True
+    entry = check(claim, result_for("derivative-below-one", {}), settings_for(OWNER[claim.id], {}))
+    assert set(entry) == {"id", "text", "condition", "holds", "applies", "evidence"} and entry["holds"] is True
+    assert entry["applies"] is True and entry["condition"] == claim.stated
 
 
 # -- the command line -----------------------------------------------------------------------------------------------

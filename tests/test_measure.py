@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import math
+
 import pytest
+import torch
 
 from residual_core.measure import geometric_fit, gradient_profile, layer_input_grad_norms
-from residual_core.models.networks import DeepNetwork
+from residual_core.models.networks import DeepNetwork, twins
 from residual_core.seeding import seeded_input
 
 
@@ -49,3 +53,29 @@ def test_float64_norms_do_not_underflow_where_float32_would():
     x = seeded_input(1, 64, 0)
     norms = layer_input_grad_norms(net, x)
     assert 0 < norms[0] < 1e-40  # below float32's smallest normal, still a real number, not 0
+
+
+def test_depth_200_sigmoid_plain_gradient_is_measured_not_zero_for_seeds_0_to_4():
+    # ||g||^2 ~ 1e-340 underflows in float64, so g.norm() read 0 and the ratio inf; rescaling per layer keeps it.
+    from residual_core.experiments.gradient_flow import gradient_flow_experiment
+
+    expected = [-169.88, -170.18, -169.56, -169.61, -169.56]
+    for seed, want in enumerate(expected):
+        r = gradient_flow_experiment(depth=200, activation="sigmoid", seed=seed)
+        assert r["log10"]["plain"] == pytest.approx(want, abs=0.01)
+        assert 0 < r["input_grad_norm"]["plain"] < 1e-160
+        assert math.isfinite(r["ratio"]) and r["ratio"] > 1e160
+        assert r["log10"]["ratio"] == pytest.approx(r["log10"]["residual"] - r["log10"]["plain"])
+
+
+def test_log10_norms_agree_with_plain_norms_where_both_are_in_range():
+    from residual_core.measure import layer_input_grad_log10
+
+    plain, _ = twins(30, 16, 0.1, "tanh", 3).values()
+    x = seeded_input(2, 16, 3)
+    logs = layer_input_grad_log10(copy.deepcopy(plain), x)
+    x64 = x.to(torch.float64).requires_grad_(True)
+    net = plain.to(torch.float64)
+    states = net.trace(x64)
+    direct = [math.log10(float(g.norm())) for g in torch.autograd.grad(states[-1].sum(), states)]
+    assert logs == pytest.approx(direct, abs=1e-9)

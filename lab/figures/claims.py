@@ -100,7 +100,7 @@ def claims(
         key = (id(result), experiment.name, claim.id, settings, counted)
         status = STATUSES.get(key, result)
         if status is None:
-            status = check(claim, result)
+            status = check(claim, result, kwargs)
             if counted and seeds is True:
                 status["seeds"] = seed_count(claim, experiment, kwargs)
             elif counted:
@@ -113,11 +113,20 @@ def claims(
 
 
 def _draw(status: dict) -> None:
+    seeds = status.get("seeds")
+    count = f" · holds for {seeds['count']} of seeds {seeds['seeds'][0]}–{seeds['seeds'][-1]}" if seeds else ""
+    if not status.get("applies", True):  # outside its condition: never shown as a statement about this setting
+        with st.container(border=True):
+            mark = ":material/do_not_disturb_on:"
+            st.markdown(f"{mark} *Not claimed here:* **{status['text']}**  \n*outside its condition{count}*")
+            st.caption(
+                f"Claimed only for: {status['condition']} · measured here: {status['evidence']} · "
+                f"claim `{status['id']}`"
+            )
+        return
     holds = status["holds"]
     mark = ":material/check_circle:" if holds else ":material/cancel:"
     verdict = "holds here" if holds else "does not hold here"
-    seeds = status.get("seeds")
-    count = f" · holds for {seeds['count']} of seeds {seeds['seeds'][0]}–{seeds['seeds'][-1]}" if seeds else ""
     with st.container(border=True):
         st.markdown(f"{mark} **{status['text']}**  \n*{verdict}{count}*")
         st.caption(f"Measured: {status['evidence']} · Stated for: {status['condition']} · claim `{status['id']}`")

@@ -9,6 +9,7 @@ from ..experiments.add_norm import ADD_NORM_BATCH, ADD_NORM_TOKENS
 from ..models.blocks import ProjectedResidual, ResidualWithDropout
 from ..models.transformer import VARIANTS, Encoder, NoResidualLayer, PostLNLayer, PreLNLayer, build_encoder
 from ..options import ADD_NORM, ADD_NORM_DROPOUT, ADD_NORM_SHAPE, SEED
+from ..where import all_of, at_least, at_most, equals, one_of
 from . import add_norm_text as text
 
 ENCODERS = (
@@ -162,6 +163,7 @@ GRADIENTS_CLAIMS = (
         check=_post_ln_grows,
         holds={},
         fails={"layers": 12, "seed": 2},
+        applies=all_of(equals("layers", 16), equals("d_model", "64"), equals("init", "xavier")),
     ),
     Claim(
         id="pre-ln-shrinks-toward-output",
@@ -170,6 +172,7 @@ GRADIENTS_CLAIMS = (
         check=_pre_ln_shrinks,
         holds={},
         fails={"layers": 2, "d_model": "32", "init": "default", "seed": 0},
+        applies=at_least("layers", 4),
     ),
     Claim(
         id="pre-ln-follows-stream",
@@ -179,6 +182,7 @@ GRADIENTS_CLAIMS = (
         check=_pre_ln_follows_stream,
         holds={},
         fails={"layers": 24, "d_model": "32", "seed": 0},
+        applies=all_of(at_least("layers", 4), at_most("layers", 16), one_of("heads", ("1", "2", "4"))),
     ),
     Claim(
         id="post-ln-steeper-than-pre-ln",

@@ -118,9 +118,15 @@ def seeds_reading(data: dict, band: dict, kw: dict) -> tuple[str, str]:
         f"{SEEDS[0]}–{SEEDS[-1]}: Post-LN's last layer gets the larger gradient at {post_above} of {n} seeds "
         f"(last/first {min(lf['post_ln']):.2f}–{max(lf['post_ln']):.2f}); Pre-LN's last/first ratio runs "
         f"{min(lf['pre_ln']):.2f}–{max(lf['pre_ln']):.2f}, within 0.8–1.25 (about flat) at {flat} of {n} seeds and "
-        f"below 1 (shrinking toward the output) at {pre_below} of {n}. Where Pre-LN shrinks, this toy disagrees with "
-        "the paper. Ours is a small encoder, one batch and a mean-squared error on a random target; theirs are "
-        "full-size models on real data."
+        f"below 1 (shrinking toward the output) at {pre_below} of {n}."
+        + (
+            " Where Pre-LN's gradient shrinks with depth, this toy disagrees with Xiong et al.'s figure, but not with "
+            "full-size models: NormFormer (Shleifer et al. 2021) reports the same pattern in full-size Pre-LN "
+            "language models — the early layers get much larger gradients than the later ones — and adds extra "
+            "normalisation to rebalance them. So the shrinking is not a quirk of the toy's size."
+            if pre_below
+            else ""
+        )
     )
     return shows, paper
 
@@ -202,6 +208,22 @@ def projection_fix(r: dict, kw: dict) -> str:
     return (
         f"The fix (`ProjectedResidual`): put `nn.Linear({kw['d_in']}, {kw['d_out']})` on the skip path, "
         "`output = projection(x) + sublayer(x)`."
+    )
+
+
+def broadcast_warning(r: dict) -> str:
+    """For widths that differ with one of them 1: the add does not fail, it broadcasts."""
+    return (
+        f"PyTorch does not refuse this add: it **broadcasts**. `x` is {r['d_in']} wide and `sublayer(x)` "
+        f"{r['d_out']} wide; a width of 1 is copied along the last axis, so `x + sublayer(x)` silently returns shape "
+        f"{tuple(r['plain_shape'])} — no error, and not a residual: "
+        + (
+            "every one of the sublayer's features gets the same single input value added."
+            if r["d_in"] == 1
+            else "the sublayer's single output is added to every one of x's features."
+        )
+        + " The widths differ, so `ProjectedResidual` does not trust the add: it puts "
+        f"`nn.Linear({r['d_in']}, {r['d_out']})` on the skip path (see the parameter count below)."
     )
 
 

@@ -10,9 +10,10 @@ from ..measure import gradient_profile, layer_input_grad_norms
 from ..memory import fixed as memory_fixed
 from ..models.layers import Branch, Plain, ScaledResidual
 from ..models.networks import branches, initialise_, twins
-from ..numbers import g3
+from ..numbers import g3, times
 from ..options import DEPTH_ALPHA as DEPTH_ALPHA_BOUNDS
 from ..options import GRADIENT_FLOW, SEED
+from ..where import all_of, at_least, at_most, equals, one_of
 from . import gradient_flow_text as text
 from .gradient_flow_text import ends as _ends
 from .gradient_flow_text import kept as _kept
@@ -54,7 +55,7 @@ def _residual_keeps_apart(r: dict) -> Verdict:
     e = _ends(r, "input_spread")
     share = e["residual"] / e["input"]
     return Verdict(
-        share >= 0.5, f"residual spread across inputs: {g3(e['residual'])} (input: {g3(e['input'])}, {share:.2f}×)"
+        share >= 0.5, f"residual spread across inputs: {g3(e['residual'])} (input: {g3(e['input'])}, {times(share)})"
     )
 
 
@@ -102,6 +103,7 @@ FLOW_CLAIMS = (
         check=_plain_vanishes,
         holds={},
         fails={"depth": 5},
+        applies=all_of(equals("init", "default"), at_least("depth", 20)),
     ),
     Claim(
         id="flow-residual-kept",
@@ -111,6 +113,7 @@ FLOW_CLAIMS = (
         check=_residual_kept,
         holds={},
         fails={"depth": 200, "alpha": 1.0},
+        applies=all_of(at_most("alpha", 0.2), one_of("activation", ("tanh", "sigmoid"))),
     ),
 )
 
@@ -190,6 +193,7 @@ ACTIVATIONS_CLAIMS = (
         check=_plain_forgets,
         holds={},
         fails={"depth": 5},
+        applies=all_of(one_of("activation", ("tanh", "sigmoid")), equals("init", "default"), at_least("depth", 50)),
     ),
     Claim(
         id="residual-keeps-inputs-apart",
@@ -199,6 +203,7 @@ ACTIVATIONS_CLAIMS = (
         check=_residual_keeps_apart,
         holds={"depth": 10},
         fails=scaled("per_layer", "input_spread", 0.1, slice(12, 22)),  # the residual rows after layer 0
+        applies=at_most("alpha", 0.2),
     ),
 )
 
@@ -262,6 +267,7 @@ DEPTH_ALPHA_CLAIMS = (
         check=_large_alpha_explodes,
         holds={"width": 16},
         fails={"width": 16, "activation": "sigmoid"},
+        applies=all_of(one_of("activation", ("tanh", "relu")), at_least("width", 16)),
     ),
 )
 

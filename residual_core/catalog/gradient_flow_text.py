@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..declare import Metric
 from ..experiments.gradient_flow import DEPTH_ALPHA_DEPTHS, TEXT_SETTINGS, cell
-from ..numbers import fmt, g3
+from ..numbers import fmt, g3, times
 
 INTRO = (
     "The reference text's `DeepNetwork`: a stack of `Linear(width, width)` layers, either plain `x ← act(Wx + b)` or "
@@ -48,11 +48,16 @@ def rms_takeaway(r: dict) -> str:
     )
 
 
+def spread(v: float) -> str:
+    """A spread across inputs; an exact 0 means the states agree to all of float64's digits, not a true zero."""
+    return "0 to float64's 16 digits (the inputs' states are identical in float64)" if v == 0 else g3(v)
+
+
 def spread_takeaway(r: dict) -> str:
     e = ends(r, "input_spread")
     return (
-        f"How much the {r['batch']} inputs still differ: from {g3(e['input'])} at the input to {g3(e['plain'])} after "
-        f"the plain stack and {g3(e['residual'])} after the residual one."
+        f"How much the {r['batch']} inputs still differ: from {g3(e['input'])} at the input to {spread(e['plain'])} "
+        f"after the plain stack and {spread(e['residual'])} after the residual one."
     )
 
 
@@ -70,7 +75,16 @@ def heatmap_takeaway(r: dict) -> str:
 
 def live_metrics(flow: dict, settings: dict) -> list[Metric]:
     return [
-        Metric("Gradient norm at the input, plain", fmt(flow["input_grad_norm"]["plain"])),
+        Metric(
+            "Gradient norm at the input, plain",
+            fmt(flow["input_grad_norm"]["plain"]),
+            help=(
+                "Exactly 0, not an underflow: in some plain layer every unit is off (ReLU) for this input, so no "
+                "gradient gets through and the ratio is infinite."
+                if flow["input_grad_norm"]["plain"] == 0
+                else f"log₁₀ = {flow['log10']['plain']:.2f} (measured with per-layer rescaling: exact at any size)."
+            ),
+        ),
         Metric("Gradient norm at the input, residual", fmt(flow["input_grad_norm"]["residual"])),
         Metric("Ratio residual / plain", fmt(flow["ratio"], 3)),
     ]
@@ -101,7 +115,7 @@ def vs_text_table(vs: dict, settings: dict) -> dict[str, list[str]]:
         f"computed here (seed {seed})": [
             f"{computed['plain']:.8f} ({computed['plain']:.3e})",
             f"{computed['residual']:.4f}",
-            f"{computed['ratio']:.0f}x",
+            times(computed["ratio"]),
         ],
         f"range over seeds {vs['seeds'][0]}–{vs['seeds'][-1]}": [
             f"{rng['plain'][0]:.2e} – {rng['plain'][1]:.2e}",
@@ -144,7 +158,7 @@ def per_layer_reading(spread: dict, flow: dict, settings: dict) -> str:
         f"Line: seed {settings['seed']}. Band: smallest to largest over seeds {spread['seeds'][0]}–"
         f"{spread['seeds'][-1]} (each seed draws new weights and a new input). Layer 0 is the network's input, layer "
         f"{settings['depth']} its output, where the gradient of `output.sum()` is a vector of ones with norm "
-        f"√{settings['width']} = {output_grad:.4g}. Reading right to left is reading backpropagation: each plain "
+        f"√{settings['width']} = {g3(output_grad)}. Reading right to left is reading backpropagation: each plain "
         "layer multiplies the gradient by its Jacobian diag(act′)·W, each residual layer by I + α·diag(act′)·W."
     )
 
@@ -163,13 +177,13 @@ def activations_reading(acts: dict, settings: dict) -> str:
     far = last["plain"]["rms"] > 10 * last["plain"]["input_spread"]  # far from 0, yet input-independent
     return (
         f"{acts['batch']} seeded inputs go through both networks. First chart: the activations' size. After {depth} "
-        f"plain layers their RMS is {last['plain']['rms']:.3g} (input: {first['plain']['rms']:.3g}; residual: "
-        f"{last['residual']['rms']:.3g})"
+        f"plain layers their RMS is {g3(last['plain']['rms'])} (input: {g3(first['plain']['rms'])}; residual: "
+        f"{g3(last['residual']['rms'])})"
         + (": far from zero, but (second chart) nearly all of it is the same vector for every input. " if far else ". ")
         + "Second chart: the standard deviation *across the inputs* (RMS over features), i.e. how different the "
-        f"{acts['batch']} inputs still look after each layer. It goes from {first['plain']['input_spread']:.3g} "
-        f"to {last['plain']['input_spread']:.3g} in the plain stack (residual: "
-        f"{last['residual']['input_spread']:.3g}). Where it collapses, the output hardly depends on the input any "
+        f"{acts['batch']} inputs still look after each layer. It goes from {g3(first['plain']['input_spread'])} "
+        f"to {spread(last['plain']['input_spread'])} in the plain stack (residual: "
+        f"{spread(last['residual']['input_spread'])}). Where it collapses, the output hardly depends on the input any "
         "more: the vanishing gradient of section 2, seen forwards."
     )
 
@@ -187,8 +201,8 @@ def depth_alpha_reading(grid: dict, settings: dict) -> str:
         f"α sliders). Colour: blue above, orange below √{width} = {grid['identity_norm']:.4g}, the gradient at the "
         f"output. At α = 0 the network is the identity and every depth passes exactly that on (computed: "
         f"{min(ident):.6g}" + (f" to {max(ident):.6g}" if max(ident) != min(ident) else " at every depth") + "). "
-        f"At depth {deepest}: α = 0.1 gives {cell(grid, 'residual', deepest, 0.1):.3g}, α = 1 gives "
-        f"{cell(grid, 'residual', deepest, 1.0):.3g}, the plain network {cell(grid, 'plain', deepest):.2g}. "
+        f"At depth {deepest}: α = 0.1 gives {g3(cell(grid, 'residual', deepest, 0.1))}, α = 1 gives "
+        f"{g3(cell(grid, 'residual', deepest, 1.0))}, the plain network {g3(cell(grid, 'plain', deepest))}. "
         "Each residual layer multiplies the "
         "gradient by I + α·diag(act′)·W: the larger α, the further each factor is from the identity, and over many "
         "layers a factor a little above 1 compounds just as one below 1 does — which is why deep residual stacks keep "

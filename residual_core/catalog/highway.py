@@ -16,6 +16,7 @@ from ..numbers import g3
 from ..options import HIGHWAY, HIGHWAY_TRAIN
 from ..training.loop import train_models
 from ..training.tasks import StreamingRegressionTask
+from ..where import all_of, any_of, at_least, at_most
 from . import highway_text as text
 
 
@@ -131,6 +132,7 @@ AT_INIT_CLAIMS = (
         check=_plain_vanishes,
         holds={},
         fails={"depth": 5},
+        applies=at_least("depth", 20),
     ),
     Claim(
         id="closed-gate-carries-gradient",
@@ -139,6 +141,7 @@ AT_INIT_CLAIMS = (
         check=_highway_carries,
         holds={},
         fails={"gate_bias": 2.0},
+        applies=any_of(all_of(at_most("gate_bias", -3.0), at_most("depth", 75)), at_most("gate_bias", -4.0)),
     ),
     Claim(
         id="unscaled-residual-grows",

@@ -10,6 +10,7 @@ from ..models.networks import twins
 from ..numbers import g3
 from ..options import MATH_NETWORK, RESIDUAL_1D, SEED
 from ..options import PRESERVATION as PRESERVATION_BOUNDS
+from ..where import all_of, at_least, at_most, equals, one_of
 from . import residual_math_text as text
 from .residual_math_text import ends as _ends
 
@@ -94,6 +95,7 @@ ONE_D_CLAIMS = (
         seeded=False,
         holds={},
         fails={"g": "tanh"},
+        applies=equals("g", "sin"),
     ),
 )
 
@@ -219,6 +221,7 @@ JACOBIAN_CLAIMS = (
         check=_blocks_below_one,
         holds={"layers": 5, "width": 16},
         fails={"layers": 5, "width": 16, "alpha": 0.0},
+        applies=at_least("alpha", 0.01),
     ),
     Claim(
         id="residual-keeps-directions",
@@ -227,6 +230,7 @@ JACOBIAN_CLAIMS = (
         check=_residual_keeps_directions,
         holds={},
         fails={"alpha": 2.0, "activation": "relu"},
+        applies=all_of(at_most("alpha", 0.2), one_of("activation", ("tanh", "sigmoid"))),
     ),
 )
 
@@ -286,6 +290,12 @@ MULTIPLICATIVE_CLAIMS = (
         check=_multiplication_compounds,
         holds={},
         fails={"layers": 1},
+        applies=all_of(
+            one_of("activation", ("tanh", "sigmoid")),
+            at_least("alpha", 0.05),
+            at_most("alpha", 0.2),
+            at_least("layers", 20),
+        ),
     ),
 )
 

@@ -6,7 +6,7 @@ computed from the result and the page's settings (plain Python, no Streamlit). D
 from __future__ import annotations
 
 from ..declare import Metric
-from ..numbers import fmt, g3
+from ..numbers import fmt, g3, percent
 
 INTRO = (
     "A residual block computes **y = x + F(x)**: the input is passed on unchanged and the block only adds a "
@@ -17,7 +17,7 @@ INTRO = (
 
 
 def one_d_takeaway(r: dict) -> str:
-    where = f"below 1 on {r['share_below_one']:.0%} of the plot" if r["share_below_one"] else "never below 1 here"
+    where = f"below 1 on {percent(r['share_below_one'])} of the plot" if r["share_below_one"] else "never below 1 here"
     return f"dy/dx = 1 + R′(x) runs from {r['min_dy']:.3f} to {r['max_dy']:.3f}: {where}."
 
 
@@ -85,8 +85,9 @@ def one_d_formula(settings: dict) -> str:
 def one_d_metrics(one: dict, settings: dict) -> list[Metric]:
     return [
         Metric("Smallest dy/dx on the plot", f"{one['min_dy']:.3f}"),
-        Metric("Share of x with dy/dx < 1", f"{one['share_below_one']:.0%}"),
-        Metric("Share of x with dy/dx < 0", f"{one['share_negative']:.0%}"),
+        Metric("Share of x with dy/dx < 1", percent(one["share_below_one"])),
+        Metric("Share of x with |dy/dx| < 1 (squeezes)", percent(one["share_squeezes"])),
+        Metric("Share of x with dy/dx < −1 (stretches and flips)", percent(one["share_stretches_flips"])),
     ]
 
 
@@ -94,22 +95,35 @@ def one_d_reading(one: dict, settings: dict) -> str:
     below = (
         "nowhere on this plot"
         if not one["below_one"]
-        else f"on the shaded {one['share_below_one']:.0%} of the plot (dashed line: dy/dx = 1)"
+        else f"on the shaded {percent(one['share_below_one'])} of the range (dashed line: dy/dx = 1)"
     )
+    flips_only = one["share_negative"] - one["share_stretches_flips"]  # -1 <= dy/dx < 0
+    parts = []
+    if one["share_squeezes"] - flips_only > 0:
+        parts.append(
+            f"where 0 ≤ dy/dx < 1 ({percent(one['share_squeezes'] - flips_only)}) the block squeezes nearby inputs "
+            "together, and a gradient passing back through it is multiplied by less than 1"
+        )
+    if flips_only > 0:
+        parts.append(
+            f"where −1 ≤ dy/dx < 0 ({percent(flips_only)}) it squeezes and flips: y runs backwards, so different "
+            "inputs land on the same output, and the gradient shrinks and changes sign"
+        )
+    if one["share_stretches_flips"] > 0:
+        parts.append(
+            f"where dy/dx < −1 ({percent(one['share_stretches_flips'])}) it **stretches and flips**: nearby inputs "
+            f"end up as much as {abs(one['min_dy']):.3g}× further apart in reversed order, and a gradient passing "
+            f"back is multiplied by as much as {abs(one['min_dy']):.3g} in magnitude while its sign flips (below 1 "
+            "is not smaller in magnitude)"
+        )
+    detail = (" Of that: " + "; ".join(parts) + ". ") if parts else " "
     return (
         f"The text says the derivative of x + R(x) is *at least 1*. It is **1 + R′(x)**, which is at least 1 only "
-        f"where R′(x) ≥ 0. Here it drops below 1 {below}: there the block squeezes nearby inputs together, and a "
-        "gradient passing back through it is multiplied by less than 1. "
-        + (
-            f"On {one['share_negative']:.0%} of the plot it is even negative: y runs backwards, so different inputs "
-            "land on the same output and the gradient flips sign. "
-            if one["share_negative"] > 0
-            else ""
-        )
-        + "What the skip path really guarantees is that the derivative is 1 **plus** the branch's slope: close to 1 "
+        f"where R′(x) ≥ 0. Here it drops below 1 {below}.{detail}"
+        "What the skip path really guarantees is that the derivative is 1 **plus** the branch's slope: close to 1 "
         "whenever |R′| is small, and 0 only where R′ reaches −1 (here the smallest value of 1 + R′ is "
         f"{one['min_dy']:.3f}). A plain layer's derivative is R′ alone, which is small exactly when the branch's "
-        "slope is."
+        "slope is. (Shares measured on 120,000 cells of the range, not on the plot's 241 points.)"
     )
 
 

@@ -8,6 +8,7 @@ from ..altered import final_at, final_losses
 from ..declare import Claim, Question, Verdict
 from ..experiments.training_lab import ALPHAS, GATED_BLOCKS
 from ..models.transformer import VARIANT_LABELS
+from ..where import all_of, at_least, equals, one_of
 
 
 def loss_text(x) -> str:
@@ -142,6 +143,7 @@ TRANSFORMER_CLAIMS = (
         check=_residual_beats_none,
         holds=final_losses("variant", {"post-ln": 0.3, "pre-ln": 0.2, "none": 2.2}),
         fails=final_losses("variant", {"post-ln": 2.3, "pre-ln": 0.2, "none": 2.2}),
+        applies=all_of(equals("layers", 6), equals("steps", 100), equals("lr", "0.003")),
     ),
     Claim(
         id="no-residual-stays-near-chance",
@@ -150,6 +152,9 @@ TRANSFORMER_CLAIMS = (
         check=_none_near_chance,
         holds=final_losses("variant", {"none": _chance(0.95)}),
         fails=final_losses("variant", {"none": _chance(0.8)}),
+        applies=all_of(
+            one_of("task", ("sort", "reverse")), equals("layers", 6), equals("steps", 100), equals("lr", "0.003")
+        ),
     ),
     Claim(
         id="residual-below-half-chance",
@@ -158,6 +163,7 @@ TRANSFORMER_CLAIMS = (
         check=_residual_below_half_chance,
         holds=final_losses("variant", {"post-ln": _chance(0.4), "pre-ln": _chance(0.3)}),
         fails=final_losses("variant", {"post-ln": _chance(0.4), "pre-ln": _chance(0.6)}),
+        applies=all_of(equals("task", "sort"), equals("steps", 100), equals("lr", "0.003")),
     ),
     Claim(
         id="residual-accuracy-above-guessing",
@@ -166,6 +172,7 @@ TRANSFORMER_CLAIMS = (
         check=_residual_accuracy,
         holds=final_losses("variant", {}, {"post-ln": 0.9, "pre-ln": 0.9}),
         fails=final_losses("variant", {}, {"post-ln": 0.9, "pre-ln": 0.0}),
+        applies=all_of(equals("steps", 100), equals("lr", "0.003")),
     ),
 )
 
@@ -178,6 +185,7 @@ DEPTH_CLAIMS = (
         check=_deep_plain_worse,
         holds=final_at(-1, 0.8, 0.01),
         fails=final_at(-1, 0.05, 0.001),
+        applies=all_of(at_least("max_depth", 32), equals("steps", 100), equals("lr", "0.003")),
     ),
     Claim(
         id="shallow-plain-keeps-up",
@@ -196,6 +204,7 @@ DEPTH_CLAIMS = (
         check=_degradation,
         holds=final_at(-1, 0.7, 0.001, kept=0.07),
         fails=final_at(-1, 0.7, 0.001, kept=1e-17),
+        applies=all_of(one_of("init", ("xavier", "orthogonal")), equals("max_depth", 64), equals("lr", "0.003")),
     ),
 )
 
@@ -207,6 +216,7 @@ SCALING_CLAIMS = (
         check=_larger_alpha_faster,
         holds=final_losses("alpha", {0.1: 0.1, 2.0: 0.001}),
         fails=final_losses("alpha", {0.1: 0.001, 2.0: 0.1}),
+        applies=all_of(equals("depth", 16), equals("steps", 100), equals("lr", "0.003")),
     ),
 )
 
@@ -218,6 +228,7 @@ GATED_CLAIMS = (
         check=_gated_beat_plain,
         holds=final_losses("block", {"gated": 0.01, "residual": 0.005, "plain": 0.1}),
         fails=final_losses("block", {"gated": 0.2, "residual": 0.005, "plain": 0.1}),
+        applies=all_of(equals("depth", 16), equals("steps", 100), equals("lr", "0.003")),
     ),
     Claim(
         id="gated-slower-than-residual",
@@ -227,6 +238,7 @@ GATED_CLAIMS = (
         check=_gated_slower,
         holds=final_losses("block", {"gated": 0.01, "residual": 0.005}),
         fails=final_losses("block", {"gated": 0.004, "residual": 0.005}),
+        applies=all_of(equals("depth", 16), equals("steps", 100), equals("lr", "0.003")),
     ),
 )
 

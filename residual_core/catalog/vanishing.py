@@ -9,6 +9,7 @@ from ..experiments import vanishing
 from ..measure import geometric_fit, gradient_profile, layer_input_grad_norms
 from ..models.layers import Branch, Plain, ScaledResidual
 from ..models.networks import branches, initialise_, twins
+from ..where import all_of, at_least, at_most, equals
 from . import vanishing_text as text
 from .vanishing_text import INIT_NAMES, share
 
@@ -130,6 +131,7 @@ PRODUCTS_CLAIMS = (
         check=_plain_vanishes,
         holds={"depth": 50},
         fails={"depth": 50, "init": "xavier"},
+        applies=all_of(equals("init", "default"), at_least("depth", 20)),
     ),
     Claim(
         id="residual-gradient-kept",
@@ -139,6 +141,7 @@ PRODUCTS_CLAIMS = (
         check=_residual_kept,
         holds={"depth": 50},
         fails={"depth": 500, "init": "he"},
+        applies=at_most("depth", 200),
     ),
 )
 
@@ -216,6 +219,7 @@ INIT_COMPARE_CLAIMS = (
         check=_init_postpones,
         holds={"depth": 50},
         fails={"depth": 1},
+        applies=at_least("depth", 12),
     ),
     Claim(
         id="depth-still-costs",
@@ -234,6 +238,7 @@ INIT_COMPARE_CLAIMS = (
         check=_residual_ignores_init,
         holds={"depth": 50},
         fails={"depth": 500},
+        applies=at_most("depth", 250),
     ),
 )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..declare import Metric
 from ..experiments.vanishing import PRODUCTS_NETWORK_ALPHA, PRODUCTS_NETWORK_WIDTH, exact_product
-from ..numbers import fmt
+from ..numbers import fmt, g3
 
 
 def share(x: float) -> str:
@@ -84,13 +84,25 @@ JACOBIANS = (
 )
 
 
+CRITICAL_INITS = ("xavier", "orthogonal")  # weight variance 1/fan_in: a tanh stack near the edge of chaos
+
+
 def real_network_reading(result: dict, settings: dict) -> str:
     """Under the chart and its claims: what the fitted factors say about the two Jacobians."""
     fit_plain, fit_res = result["fit"]["plain"], result["fit"]["residual"]
     trend = "shrinks" if fit_plain["rate"] < 1 else "grows"
+    critical = (
+        f" With {INIT_NAMES[settings['init']]} initialisation, though, r is not a constant of the network: the "
+        "weights' variance 1/fan_in puts this tanh stack at (near) criticality, the edge of chaos of mean-field "
+        "theory (Poole et al. 2016; Schoenholz et al. 2017), where the gradient decays *sub-exponentially*, slower "
+        "than any fixed r^L. The fitted r drifts towards 1 as the stack gets deeper: compare 10 layers with 500."
+        if settings["init"] in CRITICAL_INITS
+        else ""
+    )
     return (
         f"Going backwards, each plain layer here multiplies the gradient by **{fit_plain['rate']:.3f}** on average "
-        f"(fitted), so over {settings['depth']} layers it {trend} like {fit_plain['rate']:.3f}^L. How much a plain "
+        f"(fitted), so over {settings['depth']} layers it {trend} roughly like {fit_plain['rate']:.3f}^L.{critical} "
+        "How much a plain "
         "layer shrinks or stretches the gradient is set by `diag(tanh′)·W`: tanh′ is at most 1, so only the weights "
         "`W` can stretch it, and small weights shrink it. Each residual layer's Jacobian is `I + α·diag(tanh′)·W`: "
         f"with a small α it stays close to the identity (fitted factor here **{fit_res['rate']:.4f}**)."
@@ -102,15 +114,39 @@ def real_network_reading(result: dict, settings: dict) -> str:
 INIT_TEXT = (
     "PyTorch's default `nn.Linear` draws weights uniformly from ±1/√fan_in: variance **1/(3·fan_in)**, a third of "
     "the 1/fan_in of LeCun's and Xavier's initialisation for these square 64 × 64 layers. Weights that small shrink "
-    "the signal and the gradient at a tanh layer, so much of the vanishing above is the initialisation, not depth "
-    "alone. Below, the same network with each of the four initialisations (same depth and seed; all but "
-    "the default start with zero biases)."
+    "the signal and the gradient at a tanh layer. Below, the same network with each of the four initialisations "
+    "(same depth and seed; all but the default start with zero biases): how much of the vanishing is the "
+    "initialisation, and how much is depth?"
 )
+
+
+def init_verdict(result: dict, settings: dict) -> str:
+    """The computed answer to the section's question, for the initialisation chosen above."""
+    kept = {init: result["kept"][init]["plain"] for init in result["inits"]}
+    default, xavier = kept["default"], kept["xavier"]
+    chosen = settings.get("init", "default")
+    head = (
+        f"Here the plain network's input gets {share(default)} of the output's gradient with the default "
+        f"initialisation and {share(xavier)} with Xavier"
+    )
+    if xavier >= 10 * default:
+        head += f" ({g3(xavier / default)} times more): much of the default's vanishing is the initialisation."
+    else:
+        head += ": at this depth and seed the initialisation is not what makes the difference."
+    if chosen != "default":
+        c = kept[chosen]
+        head += (
+            f" Above you chose {INIT_NAMES[chosen]}: the plain gradient there "
+            + (f"grows {share(c)}× on its way back" if c > 1 else f"keeps {share(c)} of its size")
+            + "."
+        )
+    return head
 
 
 def init_reading(result: dict, settings: dict) -> str:
     """Under the comparison: He initialisation, and the degradation problem."""
     return (
+        init_verdict(result, settings) + " "
         "He initialisation (variance 2/fan_in) is made for ReLU, which zeroes half of its inputs; on these square "
         "tanh layers it has twice Xavier's variance (plain ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ here: "
         f"{share(result['kept']['he']['plain'])}). A gradient that does not vanish is not the whole story "

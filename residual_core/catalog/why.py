@@ -6,7 +6,7 @@ from ..budget import Cost, landscape_units, lesion_units, number
 from ..declare import Experiment, Figure, Page, Section
 from ..experiments import landscape, lesion, shattered
 from ..experiments.landscape import LANDSCAPE_LINE, LANDSCAPE_POINTS, LANDSCAPE_SPAN, LANDSCAPE_STEPS, LANDSCAPE_WIDTH
-from ..experiments.lesion import WHY_BATCH, WHY_CHECK_EVERY, WHY_DELETE_DRAWS, WHY_LR
+from ..experiments.lesion import WHY_BATCH, WHY_DELETE_DRAWS, WHY_LR
 from ..experiments.shattered import SHATTERED_DEPTHS, SHATTERED_INPUTS, SHATTERED_MAX_LAG, SHATTERED_RANGE
 from ..memory import Memory, shattered_depths_units, shattered_units
 from ..models.bn_mlp import BlockMLP, PlainBNLayer, ResidualBNBlock
@@ -24,9 +24,8 @@ NETWORKS = (
 TRAINING = (
     f"Data: MNIST-1D (Greydanus 2020; 4000 training and 1000 test signals of 40 features, 10 classes), shipped as\n"
     f"residual_core/data/mnist1d.npz. Training: Adam (learning rate {WHY_LR:g}), minibatches of "
-    f"{WHY_BATCH}, cross-entropy; the\nplain network for STEPS steps, then the residual one on the same "
-    f"batches until its test accuracy reaches\nthe plain network's (checked every {WHY_CHECK_EVERY} steps, "
-    "at most STEPS): compared at comparable accuracy."
+    f"{WHY_BATCH}, cross-entropy; both\nnetworks for the same STEPS steps on the same batches (the same budget, as "
+    "Veit et al. lesioned\nfully trained networks)."
 )
 
 LESION = Experiment(
@@ -43,7 +42,7 @@ LESION = Experiment(
     ),
     code=(
         lesion.trained_pair,
-        lesion.train_to_comparable_accuracy,
+        lesion.train_same_budget,
         BlockMLP,
         PlainBNLayer,
         ResidualBNBlock,

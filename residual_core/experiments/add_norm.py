@@ -249,7 +249,9 @@ def shape_demo(d_in: int = 512, d_out: int = 256, seed: int = 0) -> dict:
         "projection_params": count_parameters(block.projection),
         "sublayer_params": count_parameters(sublayer),
         "output_shape": list(out.shape),
-        "identity_exact": bool(torch.equal(out, plain)) if plain is not None else None,
+        "identity_exact": bool(torch.equal(out, plain)) if plain is not None and d_in == d_out else None,
+        "broadcast": plain is not None and d_in != d_out,
+        "plain_shape": list(plain.shape) if plain is not None else None,
     }
 
 

@@ -17,7 +17,7 @@ import statistics
 
 import torch
 
-from ..measure import gradient_profile, layer_input_grad_norms
+from ..measure import gradient_profile, layer_input_grads, pow10
 from ..models.networks import branches, stack, twins
 from ..seeding import seeded_input
 
@@ -45,12 +45,14 @@ def gradient_flow_experiment(
 
     Returns:
         ``depth``, ``width``, ``alpha``, ``activation``, ``init``, ``seed``; ``input_grad_norm``:
-        ``{plain, residual}``, the gradient norm at the network's input; ``ratio``: residual / plain (``inf`` if the
-        plain one is 0);
+        ``{plain, residual}``, the gradient norm at the network's input; ``ratio``: residual / plain, from the
+        logs (``inf`` only if the plain one is exactly 0); ``log10``: ``{plain, residual, ratio}``, exact at any size;
         ``per_layer``: ``[{layer, plain, residual}]`` for ``layer = 0..depth``, layer 0 the network's input.
     """
     g = gradient_profile(depth, width=width, alpha=alpha, activation=activation, seed=seed, init=init)
     plain, residual = g["plain"][0], g["residual"][0]
+    log_plain, log_residual = g["plain_log10"][0], g["residual_log10"][0]
+    log_ratio = log_residual - log_plain if math.isfinite(log_plain) else math.inf
     return {
         "depth": depth,
         "width": width,
@@ -59,7 +61,8 @@ def gradient_flow_experiment(
         "init": init,
         "seed": seed,
         "input_grad_norm": {"plain": plain, "residual": residual},
-        "ratio": residual / plain if plain else math.inf,
+        "ratio": pow10(log_ratio),
+        "log10": {"plain": log_plain, "residual": log_residual, "ratio": log_ratio},
         "per_layer": [
             {"layer": layer, "plain": p, "residual": r}
             for layer, p, r in zip(g["layer"], g["plain"], g["residual"], strict=True)
@@ -214,14 +217,15 @@ def depth_alpha_map(
     for depth in DEPTH_ALPHA_DEPTHS:
         fs = branches(depth, width, activation, seed, init)  # one draw per depth: every cell of the row shares it
         for network, alpha in [("plain", None)] + [("residual", a) for a in DEPTH_ALPHA_ALPHAS]:
-            g = layer_input_grad_norms(stack(network, fs, alpha or 0.0), x)[0]
+            norms, logs = layer_input_grads(stack(network, fs, alpha or 0.0), x)
+            g, log_g = norms[0], logs[0]
             cells.append(
                 {
                     "depth": depth,
                     "alpha": alpha,
                     "network": network,
                     "grad_norm": g,
-                    "log10": math.log10(g) if g > 0 else -math.inf,
+                    "log10": log_g,
                 }
             )
             done += 1

@@ -1,5 +1,5 @@
 """Delete a block (Veit, Wilber & Belongie 2016, "Residual networks behave like ensembles of relatively shallow
-networks"), on the /why page: a plain and a residual MLP trained on MNIST-1D to comparable accuracy, then blocks
+networks"), on the /why page: a plain and a residual MLP trained on MNIST-1D for the same number of steps, then blocks
 deleted or swapped at test time, and the path-length view of a residual stack.
 
 * :func:`trained_pair` -- the two networks, trained (and kept for the landscape experiment, which slices the loss
@@ -25,7 +25,6 @@ from ..training.mnist1d import CHANCE, MNIST1DTask, describe, held_out_accuracy
 NETWORKS = ("plain", "residual")
 WHY_BATCH = 128  # MNIST-1D minibatch
 WHY_LR = 1e-3  # Adam's step size
-WHY_CHECK_EVERY = 2  # steps between checks of the residual network's test accuracy against the plain one's
 WHY_DELETE_DRAWS = 2  # random subsets averaged per number of deleted blocks
 
 # -- the two trained networks, shared by the lesion and the landscape experiments ---------------------------------
@@ -34,9 +33,10 @@ MAX_TRAINED = 12  # a few settings x seeds 0-4; each pair is at most a few MB
 _TRAINED = LRU(MAX_TRAINED)  # (depth, width, steps, seed) -> (state dicts, training record)
 
 
-def train_to_comparable_accuracy(depth: int, width: int, steps: int, seed: int, progress=None) -> tuple[dict, dict]:
-    """Train the plain network for ``steps`` steps, then the residual one until its test accuracy reaches the plain
-    network's (checked every :data:`WHY_CHECK_EVERY` steps; at most ``steps``)."""
+def train_same_budget(depth: int, width: int, steps: int, seed: int, progress=None) -> tuple[dict, dict]:
+    """Train the plain and the residual network for the same ``steps`` steps on the same batches (the same budget),
+    as Veit et al. (2016) lesioned networks trained in full, not stopped early: what is compared is each network
+    after the same training, not two networks stopped at equal accuracy."""
     nets = {kind: BlockMLP(kind, depth, width, seed=seed) for kind in NETWORKS}
     task = MNIST1DTask(WHY_BATCH)
     total = 2 * steps
@@ -48,43 +48,28 @@ def train_to_comparable_accuracy(depth: int, width: int, steps: int, seed: int, 
 
         return report_step
 
-    plain = train_models(
-        {"plain": nets["plain"]}, task, steps=steps, lr=WHY_LR, seed=seed, progress=report(0, "plain network")
-    )
-    target = held_out_accuracy(nets["plain"])
-
-    def reached(model, step: int) -> bool:
-        return step % WHY_CHECK_EVERY == 0 and held_out_accuracy(model) >= target
-
-    residual = train_models(
-        {"residual": nets["residual"]},
-        task,
-        steps=steps,
-        lr=WHY_LR,
-        seed=seed,
-        until={"residual": reached},
-        progress=report(steps, f"residual network, until its test accuracy reaches {target:.3f}"),
-    )
+    curves = {}
+    for k, kind in enumerate(NETWORKS):
+        run = train_models(
+            {kind: nets[kind]}, task, steps=steps, lr=WHY_LR, seed=seed, progress=report(k * steps, f"{kind} network")
+        )
+        curves[kind] = run["curves"][kind]
     if progress is not None:
         progress(total, total, "trained")
-    record = {
-        "plain_steps": steps,
-        "residual_steps": residual["stopped_at"].get("residual", steps),
-        "curves": {"plain": plain["curves"]["plain"], "residual": residual["curves"]["residual"]},
-    }
+    record = {"plain_steps": steps, "residual_steps": steps, "curves": curves}
     return {kind: net.state_dict() for kind, net in nets.items()}, record
 
 
 def trained_pair(depth: int, width: int, steps: int, seed: int, progress=None) -> tuple[dict, dict]:
     """``({"plain": BlockMLP, "residual": BlockMLP}, record)`` trained on MNIST-1D (see
-    :func:`train_to_comparable_accuracy`), in evaluation mode. Kept per process for the last :data:`MAX_TRAINED`
+    the same budget, :func:`train_same_budget`), in evaluation mode. Kept per process for the last :data:`MAX_TRAINED`
     settings, so the loss-landscape experiment slices the very networks this page deleted blocks from without
     training them again; every call gets its own copies. ``record``: ``{"plain_steps", "residual_steps",
     "curves"}``."""
     key = (int(depth), int(width), int(steps), int(seed))
     found = _TRAINED.get(key)
     if found is None:
-        found = train_to_comparable_accuracy(*key, progress=progress)
+        found = train_same_budget(*key, progress=progress)
         _TRAINED.put(key, found)
     elif progress is not None:
         progress(1, 1, "trained (kept from an earlier run)")
@@ -116,9 +101,8 @@ def lesion_experiment(depth: int = 16, width: int = 64, steps: int = 400, seed: 
     Networks: :class:`~residual_core.models.bn_mlp.BlockMLP` ``Linear(40, width)`` -> ``depth`` blocks ->
     ``Linear(width, 10)``; plain blocks ``relu(BN(W x))``, residual blocks ``x + V relu(BN(W x)) + c`` (He-normal
     ``W``, PyTorch's default init elsewhere; same seed, same ``W`` and input and output layers). Data: MNIST-1D.
-    Training: Adam (learning rate 1e-3), minibatches of 128, the plain network for ``steps`` steps, then the
-    residual one on the same batches until its test accuracy reaches the plain network's (checked every 2 steps,
-    at most ``steps``): the two are compared at comparable accuracy.
+    Training: Adam (learning rate 1e-3), minibatches of 128, both networks for the same ``steps`` steps on the same
+    batches (the same budget, as Veit et al. lesioned fully trained networks).
 
     At test time (evaluation mode, 1000 test signals): each block deleted in turn (left out of the forward pass:
     a residual block then passes ``x`` through, a plain layer becomes the identity), each pair of adjacent blocks

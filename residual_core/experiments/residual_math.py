@@ -19,7 +19,8 @@ from ..models.networks import twins
 from ..seeding import seeded_input
 from ..tables import melt
 
-RESIDUAL_1D_GRID = (-3.0, 3.0, 241)  # x from, x to, number of points
+RESIDUAL_1D_GRID = (-3.0, 3.0, 241)  # x from, x to, number of points (the plot)
+RESIDUAL_1D_SHARE_CELLS = 120_000  # the shares are measured at the midpoints of this many equal cells of [-3, 3]
 
 # -- 1. y = x + R(x) in one dimension -------------------------------------------------------------------------------
 
@@ -35,8 +36,12 @@ def residual_1d(g: str = "sin", a: float = 0.5, w: float = 1.5) -> dict:
         ``points``: ``[{x, r, y, dy}]`` with ``r = R(x)``, ``y = x + R(x)``, ``dy = 1 + R'(x)``;
         ``below_one``: the x-intervals ``[{start, end}]`` where ``dy < 1`` (there ``R' < 0``: the block shrinks
         differences instead of passing them on); ``min_dy``, ``max_dy``; ``share_below_one`` and
-        ``share_negative``: the fraction of grid points with ``dy < 1`` and ``dy < 0`` (where ``y`` runs backwards:
-        two inputs map to the same output).
+        ``share_negative``: the fraction of [-3, 3] with ``dy < 1`` and ``dy < 0`` (where ``y`` runs backwards:
+        two inputs map to the same output); ``share_squeezes``: with ``|dy| < 1`` (nearby inputs are pulled together,
+        a gradient's magnitude shrinks); ``share_stretches_flips``: with ``dy < -1`` (nearby inputs are pushed
+        apart in reversed order: a gradient's magnitude grows and its sign flips). The shares are measured on
+        :data:`RESIDUAL_1D_SHARE_CELLS` cells, not on the plot's 241 points, so they are the continuous range's to
+        about 1e-5.
     """
     if g not in _BRANCHES:
         raise ValueError(f"g must be one of {', '.join(_BRANCHES)} (got {g!r})")
@@ -56,6 +61,7 @@ def residual_1d(g: str = "sin", a: float = 0.5, w: float = 1.5) -> dict:
         elif not flag and start is not None:
             spans.append({"start": max(lo, xs[start] - step / 2), "end": min(hi, xs[i - 1] + step / 2)})
             start = None
+    fine = _fine_dy(g, a, w)
     return {
         "g": g,
         "a": a,
@@ -64,9 +70,20 @@ def residual_1d(g: str = "sin", a: float = 0.5, w: float = 1.5) -> dict:
         "below_one": spans,
         "min_dy": min(dys),
         "max_dy": max(dys),
-        "share_below_one": sum(below) / n,
-        "share_negative": sum(d < 0 for d in dys) / n,
+        "share_below_one": float((fine < 1 - 1e-12).double().mean()),
+        "share_negative": float((fine < 0).double().mean()),
+        "share_squeezes": float((fine.abs() < 1 - 1e-12).double().mean()),
+        "share_stretches_flips": float((fine < -1 - 1e-12).double().mean()),
     }
+
+
+def _fine_dy(g: str, a: float, w: float) -> torch.Tensor:
+    """``dy/dx`` at the midpoints of :data:`RESIDUAL_1D_SHARE_CELLS` equal cells of the plotted range."""
+    lo, hi, _ = RESIDUAL_1D_GRID
+    cells = RESIDUAL_1D_SHARE_CELLS
+    x = (lo + (torch.arange(cells, dtype=torch.float64) + 0.5) * ((hi - lo) / cells)).requires_grad_(True)
+    (dy,) = torch.autograd.grad((x + a * _BRANCHES[g](w * x)).sum(), x)
+    return dy
 
 
 # -- 2. The unrolled sum --------------------------------------------------------------------------------------------

@@ -169,6 +169,16 @@ def test_shape_demo_matching_widths_cost_nothing():
     assert r["error"] is None
     assert r["projection"] == "Identity" and r["projection_params"] == 0
     assert r["identity_exact"] is True
+    assert r["broadcast"] is False
+
+
+@pytest.mark.parametrize(("d_in", "d_out"), [(512, 1), (1, 512)])
+def test_shape_demo_width_one_broadcasts_without_an_error(d_in, d_out):
+    r = shape_demo(d_in=d_in, d_out=d_out, seed=0)
+    assert r["error"] is None and r["broadcast"] is True
+    assert r["plain_shape"] == [2, 10, 512]
+    assert r["projection"] == "Linear" and r["projection_params"] == d_in * d_out + d_out
+    assert r["identity_exact"] is None
 
 
 @pytest.mark.slow
@@ -202,3 +212,13 @@ def test_rows_and_table():
     assert [row["layer"] for row in table] == [0, 1, 2, 3] and table[0]["post_ln_grad_norm"] is None
     demo = dropout_demo(0.5, 8, 0)
     assert len(dropout_rows(demo)) == 4 * 8
+
+
+def test_pre_ln_shrinking_cites_normformer_not_the_toys_size():
+    from residual_core.catalog import add_norm_text
+
+    data, band = add_norm_experiment(), add_norm_seeds()
+    _, paper = add_norm_text.seeds_reading(data, band, {})
+    assert "theirs are full-size models on real data" not in paper
+    if any(v < 1 for v in band["last_over_first"]["pre_ln"]):
+        assert "NormFormer (Shleifer et al. 2021)" in paper

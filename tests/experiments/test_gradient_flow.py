@@ -28,7 +28,7 @@ from residual_core.experiments.gradient_flow import (
 )
 from residual_core.measure import gradient_profile
 
-KEYS = ["depth", "width", "alpha", "activation", "init", "seed", "input_grad_norm", "ratio", "per_layer"]
+KEYS = ["depth", "width", "alpha", "activation", "init", "seed", "input_grad_norm", "ratio", "log10", "per_layer"]
 
 
 def test_contract_and_layer_zero_is_the_input():
@@ -37,7 +37,7 @@ def test_contract_and_layer_zero_is_the_input():
     assert [row["layer"] for row in r["per_layer"]] == list(range(13))
     assert r["per_layer"][0]["plain"] == r["input_grad_norm"]["plain"]
     assert r["per_layer"][0]["residual"] == r["input_grad_norm"]["residual"]
-    assert r["ratio"] == r["input_grad_norm"]["residual"] / r["input_grad_norm"]["plain"]
+    assert r["ratio"] == pytest.approx(r["input_grad_norm"]["residual"] / r["input_grad_norm"]["plain"], rel=1e-12)
     g = gradient_profile(12, width=16, alpha=0.2, activation="relu", seed=3)
     assert [row["plain"] for row in r["per_layer"]] == g["plain"]
     assert [row["residual"] for row in r["per_layer"]] == g["residual"]

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from residual_core import cli
+from residual_core.catalog import residual_math_text
 from residual_core.experiments.jacobian import jacobian_spectrum
 from residual_core.experiments.residual_math import (
     RESIDUAL_1D_GRID,
@@ -41,8 +42,18 @@ def test_below_one_spans_cover_exactly_the_points_with_derivative_below_one():
     for p in r["points"]:
         inside = any(s["start"] <= p["x"] <= s["end"] for s in r["below_one"])
         assert inside == (p["dy"] < 1), p
-    share = sum(p["dy"] < 1 for p in r["points"]) / len(r["points"])
-    assert r["share_below_one"] == pytest.approx(share)
+    # the share is the continuous range's: cos(1.5 x) < 0 for 1.5|x| in (pi/2, 4.5], i.e. 2 (4.5 - pi/2) / 9
+    assert r["share_below_one"] == pytest.approx(2 * (4.5 - math.pi / 2) / 9, abs=1e-4)  # 65.09 %, not 65.6 %
+    assert r["share_squeezes"] == r["share_below_one"] and r["share_stretches_flips"] == 0
+
+
+def test_relu_with_a_negative_slope_stretches_and_flips_rather_than_squeezes():
+    r = residual_1d("relu", -2.0, 3.0)  # dy/dx = 1 - 6 = -5 for x > 0
+    assert r["min_dy"] == pytest.approx(-5)
+    assert r["share_stretches_flips"] == pytest.approx(0.5) and r["share_squeezes"] == 0
+    text = residual_math_text.one_d_reading(r, {})
+    assert "stretches and flips" in text and "as much as 5" in text
+    assert "squeezes nearby inputs together" not in text
 
 
 def test_at_least_one_holds_only_when_the_branch_slope_is_nonnegative():

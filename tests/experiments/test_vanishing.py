@@ -86,3 +86,23 @@ def test_chart_rows_and_table():
     table = products_table(r)
     assert [row["layer"] for row in table] == list(range(11))
     assert list(table[0]) == ["layer", "product", "plain_grad_norm", "residual_grad_norm"]
+
+
+def test_init_sentence_is_computed_and_does_not_blame_the_init_under_he():
+    from residual_core.catalog import vanishing_text
+    from residual_core.experiments.vanishing import init_compare
+
+    r = init_compare(100, 0)
+    he = vanishing_text.init_verdict(r, {"init": "he"})
+    assert "grows 6.9×" in he
+    assert "much of the vanishing above is the initialisation" not in vanishing_text.INIT_TEXT
+    assert "much of the default's vanishing is the initialisation" in vanishing_text.init_verdict(r, {})
+
+
+def test_criticality_note_only_for_xavier_and_orthogonal():
+    from residual_core.catalog import vanishing_text
+
+    fit = {"plain": {"rate": 0.99}, "residual": {"rate": 1.0}}
+    for init, shown in (("xavier", True), ("orthogonal", True), ("default", False), ("he", False)):
+        text = vanishing_text.real_network_reading({"fit": fit}, {"init": init, "depth": 100})
+        assert ("sub-exponentially" in text and "Schoenholz et al. 2017" in text) == shown

@@ -22,7 +22,9 @@ PAGES = {
     "add-norm": ("pages/add-norm.py", {"layers": "4", "d_model": "32", "heads": "2"}),
     "training": ("pages/training.py", SMALL),
 }
-VERDICT = re.compile(r"\*(holds here|does not hold here)(?: · holds for (\d+) of seeds (\d+)–(\d+))?\*")
+VERDICT = re.compile(
+    r"\*(holds here|does not hold here|outside its condition)(?: · holds for (\d+) of seeds (\d+)–(\d+))?\*"
+)
 
 
 def shown_claims(at) -> list[dict]:
@@ -34,6 +36,7 @@ def shown_claims(at) -> list[dict]:
         {
             "id": i,
             "holds": v.group(1) == "holds here",
+            "applies": v.group(1) != "outside its condition",
             "count": None if v.group(2) is None else int(v.group(2)),
             "seeds": None if v.group(2) is None else (int(v.group(3)), int(v.group(4))),
         }
@@ -78,9 +81,13 @@ def test_page_shows_each_claim_with_the_status_its_check_gives(key, seed):
         exp = catalog.owner(claim)
         kwargs = settings_for(exp, values)
         verdict = claim.check(computed(exp, kwargs))
-        if entry["holds"]:
+        assert entry["applies"] == claim.applies.applies(kwargs), claim.id
+        if not entry["applies"]:  # shown as not claimed here, never as a statement (its seed count still true)
+            assert "Not claimed here" in " ".join(md.value for md in at.markdown)
+        elif entry["holds"]:
             assert verdict.holds, f"{claim.id} shown as holding at seed {seed}, but: {verdict.evidence}"
-        assert entry["holds"] == verdict.holds, (claim.id, verdict.evidence)
+        if entry["applies"]:
+            assert entry["holds"] == verdict.holds, (claim.id, verdict.evidence)
         if entry["count"] is not None:
             counted = over_seeds(claim, exp, kwargs, computed)
             assert entry["seeds"] == (SEEDS[0], SEEDS[-1])
@@ -116,3 +123,18 @@ def test_training_claims_count_seeds_only_on_request():
     for entry in shown:
         claim = next(c for c in page.claims if c.id == entry["id"])
         assert entry["count"] == over_seeds(claim, exp, kwargs, computed)["count"], claim.id
+
+
+def test_a_claim_outside_its_condition_is_shown_as_not_claimed_here():
+    """/vanishing at depth 5: init-postpones-vanishing is claimed for depth >= 12 only, so the page must not state
+    it (nor say it does not hold): it shows it as not claimed here, with the condition it is claimed for."""
+    at = run_page("pages/vanishing.py", {"depth": "5"})
+    assert not at.exception
+    shown = {c["id"]: c for c in shown_claims(at)}
+    assert shown["init-postpones-vanishing"]["applies"] is False
+    assert shown["plain-gradient-vanishes"]["applies"] is False  # depth 20 or more
+    assert shown["residual-ignores-init"]["applies"] is True
+    text = " ".join(md.value for md in at.markdown)
+    assert "Not claimed here" in text
+    caption = next(c.value for c in at.caption if "claim `init-postpones-vanishing`" in c.value)
+    assert caption.startswith("Claimed only for:") and "depth ≥ 12" in caption

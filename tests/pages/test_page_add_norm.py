@@ -166,3 +166,12 @@ def test_a_warm_visit_reuses_the_seed_band(monkeypatch):
     assert band["grad_norm"].tolist() == [
         r["grad_norm"] for r in add_norm.band_rows(add_norm_seeds(3, 32, 2, "xavier", 0))
     ]
+
+
+def test_width_one_add_broadcasts_and_the_page_says_so():
+    at = run_page(PAGE, {"d_in": "512", "d_out": "1"})
+    assert not at.exception
+    shown = "\n".join(w.value for w in at.warning) + "\n".join(m.value for m in at.success)
+    assert "broadcasts" in shown and "(2, 10, 512)" in shown and "nn.Linear(512, 1)" in shown
+    assert "The widths match" not in shown and "nn.Identity()" not in shown
+    assert {m.label: m.value for m in at.metric}["Extra parameters"] == "513"
