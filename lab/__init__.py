@@ -20,7 +20,7 @@ command line exports the same figures.
 
 from residual_core.charts import forget_chart_specs
 
-from .chrome.controls import choice, number, slider
+from .chrome.controls import choice, more_settings, number, slider
 from .chrome.nav import available_pages, page_file, page_link
 from .chrome.text import fmt
 from .classroom.predict import ask
@@ -51,6 +51,7 @@ __all__ = [
     "fmt",
     "forget_chart_specs",
     "live_run",
+    "more_settings",
     "number",
     "page",
     "page_file",

@@ -3,10 +3,13 @@
 A page reads its controls, computes its results, then lays each section out::
 
     with lab.section(declared.REAL_NETWORK, data, settings) as sec:
-        sec.show(log_y=log_y)          # text, metrics, figures with their takeaways, claims, details: in that order
+        sec.show(log_y=log_y)          # figures with their takeaways, text, metrics; then the row of details
 
-or part by part where the page puts something of its own between them (``sec.text()``, ``sec.metrics()``,
-``sec.figures(...)``, ``sec.claims(...)``, ``sec.details()``). The heading is anchored by the section's name
+or part by part where the page puts something of its own between them (``sec.figures(...)``, ``sec.text()``,
+``sec.metrics()``, ``sec.claims(...)``, ``sec.details()``, ``sec.more(label, draw)``). A section reads in one glance:
+its heading, its chart, the takeaway, and one folded row (:mod:`lab.figures.fold`) that holds its claims, its details,
+each figure's data and files and the code; the row is drawn when the section ends and sends its content only when
+opened. The heading is anchored by the section's name
 (``/vanishing#a-real-network``) and every chart drawn inside carries the section's and the figure's names in its
 spec's ``usermeta`` (what the page tests, presenter mode and lecture scenes address it by).
 """
@@ -21,6 +24,7 @@ from residual_core.declare import Section
 
 from .figures.charts import figure, in_section
 from .figures.claims import claims as draw_claims
+from .figures.fold import Fold, collect
 
 
 class Drawing:
@@ -28,6 +32,7 @@ class Drawing:
 
     def __init__(self, section: Section, result: dict | None, settings: dict):
         self.section, self.result, self.settings = section, result, settings
+        self.fold = Fold(section.name)
 
     def bind(self, result: dict | None, settings: dict | None = None) -> None:
         """Hand the section its result (and the settings it was computed with) when the page reads the controls or
@@ -59,27 +64,36 @@ class Drawing:
         for key in keys or [f.key for f in self.section.shown_figures]:
             figure(self.section.experiment, key, self.result, **view)
 
-    def claims(self, **options) -> list[dict]:
-        """The section's claims with their live status (see :func:`lab.claims`)."""
+    def claims(self, **options) -> None:
+        """The section's claims with their live status (see :func:`lab.claims`), in the row of details: checked and
+        drawn only when it is opened."""
         ids = [c.id for c in self.section.shown_claims]
         if self.result is None or not ids:
-            return []
-        return draw_claims(self.section.experiment, self.result, self.settings, only=ids, **options)
+            return
+        experiment, result, settings = self.section.experiment, self.result, self.settings
+        if self.fold.drawn:  # called after the section ended (into a container of the page's): drawn there
+            draw_claims(experiment, result, settings, only=ids, **options)
+            return
+        self.fold.add_claims(lambda: draw_claims(experiment, result, settings, only=ids, **options), len(ids))
 
     def details(self) -> None:
-        """The section's details (derivation, reference-text table), each folded and sent only when opened."""
-        for i, detail in enumerate(self.section.details):
-            box = st.expander(detail.label, key=f"detail-{self.section.name}-{i}", on_change="rerun")
-            if box.open and self.result is not None:
-                with box:
-                    body = detail.text(self.result, self.settings)
-                    (st.latex if detail.kind == "latex" else st.markdown)(body)
+        """The section's details (derivation, reference-text table), in the row of details."""
+        if self.result is None:
+            return
+        result, settings = self.result, self.settings
+        for detail in self.section.details:
+            draw = st.latex if detail.kind == "latex" else st.markdown
+            self.more(detail.label, lambda d=detail, draw=draw: draw(d.text(result, settings)))
+
+    def more(self, label: str, draw) -> None:
+        """A part of the page's own in the row of details: ``draw()`` runs only when the row is open."""
+        self.fold.add(label, draw)
 
     def show(self, *, seeds=True, **view) -> None:
-        """Every part in the standard order."""
+        """Every part in the standard order: the chart first."""
+        self.figures(**view)
         self.text()
         self.metrics()
-        self.figures(**view)
         self.claims(seeds=seeds)
         self.details()
 
@@ -90,7 +104,10 @@ def section(declared: Section, result: dict | None = None, settings: dict | None
     heading = st.header if declared.level == "header" else st.subheader
     heading(declared.heading, anchor=declared.name, divider=declared.divider or False)
     before = in_section(declared.name)
+    drawing = Drawing(declared, result, settings or {})
     try:
-        yield Drawing(declared, result, settings or {})
+        with collect(drawing.fold):
+            yield drawing
     finally:
         in_section(before)
+    drawing.fold.draw()  # only when the section ended normally (not on a rerun or a stop)

@@ -73,14 +73,20 @@ def page_runner():
     return run_page
 
 
-def open_code_panels(at: AppTest, prefix: str = "code-") -> AppTest:
-    """Open every "Show the code" panel of the page (their source is sent only when opened) and rerun; with
-    ``prefix="table-"`` every "Data and files" panel (a chart's files and data table)."""
+def open_details(at: AppTest, prefixes: tuple[str, ...] = ("details-",)) -> AppTest:
+    """Open every section's row of details (claims, derivations, each chart's files and data table, the code: sent
+    only when opened) and every panel whose key starts with one of ``prefixes``, then rerun."""
     state = at.session_state._state._state.filtered_state
-    for key in [k for k in state if str(k).startswith(prefix)]:
+    for key in [k for k in state if str(k).startswith(prefixes)]:
         at.session_state[key] = True
     return at.run()
 
 
+def open_code_panels(at: AppTest) -> AppTest:
+    """Open every row of details and every code panel outside a section: the source of everything on the page."""
+    return open_details(at, ("details-", "code-"))
+
+
 def open_file_panels(at: AppTest) -> AppTest:
-    return open_code_panels(at, prefix="table-")
+    """Open every row of details: each chart's files and data table."""
+    return open_details(at)

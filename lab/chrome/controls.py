@@ -182,3 +182,10 @@ def choice(bound: Bound, *, label: str | None = None, help: str | None = None, c
     value = bound.default if value is None else value  # a click on the selected option deselects it
     share.settle(bound, value, labels)
     return value
+
+
+def more_settings():
+    """The folded "More settings" row under a page's primary controls (the 2-3 a lecturer moves while talking sit
+    beside the chart): use as ``with lab.more_settings(): ...``. Its widgets are always drawn, so their values and
+    URL keys work while it is closed."""
+    return st.expander("More settings", icon=":material/tune:")

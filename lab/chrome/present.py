@@ -14,7 +14,8 @@ from residual_core.charts import fit_legend
 from . import share
 
 # Every page: the QR box (share panel and presenter corner), a copy button that is always visible (not only on
-# hover: phones have no hover), formulas that fit a phone, and the row of download buttons under a chart.
+# hover: phones have no hover), formulas that wrap rather than run off the page, metric labels and segmented
+# options that wrap rather than end in "…", and the row of download buttons under a chart.
 BASE_CSS = """
 <style>
 .lab-qr { background: #fff; padding: 6px; text-align: center; width: min(420px, 78vw); margin: 0 auto; }
@@ -23,9 +24,15 @@ BASE_CSS = """
 .st-key-lab-share-link [data-testid="stCode"] > div,
 .st-key-lab-share-link [data-testid="stElementToolbarButton"] { opacity: 1 !important; visibility: visible !important; }
 .st-key-lab-share-link pre, .st-key-lab-share-link code { white-space: pre-wrap !important; overflow-wrap: anywhere; }
+.stMain .katex-display > .katex { white-space: normal; }
+.stMain .katex-display { overflow-x: auto; overflow-y: hidden; }
+.stMain [data-testid="stMetricLabel"] p, .stMain [data-testid="stMetricLabel"] div {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+.stMain [data-testid="stButtonGroup"] > div { flex-wrap: wrap; }
+.stMain [data-testid="stButtonGroup"] button { max-width: none !important; min-width: 0 !important; }
+.stMain [data-testid="stButtonGroup"] button p { overflow: visible !important; text-overflow: clip !important; }
 @media (max-width: 640px) {
   .stMain .katex-display { font-size: 0.74em; }
-  .stMain .katex-display > .katex { white-space: normal; }
   .stMain [data-testid="stTable"] td, .stMain [data-testid="stTable"] th {
     white-space: normal !important; overflow-wrap: anywhere; font-size: 13px; padding: 4px !important; }
 }
@@ -90,14 +97,29 @@ def style() -> None:
 
 
 def projector_spec(spec: dict) -> dict:
-    """``spec`` with projector-sized fonts in presenter mode (unchanged otherwise)."""
+    """``spec`` with projector-sized fonts and taller plots in presenter mode (unchanged otherwise)."""
     if not share.presenting():
         return spec
     config = dict(spec.get("config", {}))
     for key, values in PROJECTOR_CONFIG.items():
         config[key] = {**config.get(key, {}), **values}
     names = spec.get("usermeta", {}).get("legend", [])
-    return fit_legend({**spec, "config": config}, names, char_px=10.5)
+    return fit_legend({**projector_heights(spec), "config": config}, names, char_px=10.5)
+
+
+PROJECTOR_HEIGHT = (1.6, 320, 540)  # a plot's height on the projector: 1.6 × the laptop's, within 320-540 px
+
+
+def projector_heights(spec: dict) -> dict:
+    """``spec`` with every plot height scaled for a 1080-pixel projector (the main chart about half the screen)."""
+    scale, low, high = PROJECTOR_HEIGHT
+    out = dict(spec)
+    if isinstance(out.get("height"), (int, float)):
+        out["height"] = int(min(high, max(low, scale * out["height"])))
+    for part in ("vconcat", "hconcat", "concat"):
+        if isinstance(out.get(part), list):
+            out[part] = [projector_heights(child) for child in out[part]]
+    return out
 
 
 def share_panel() -> None:

@@ -1,6 +1,6 @@
-"""Drawing a declared figure: the chart (its Vega-Lite spec from :mod:`residual_core.charts`), and under it its
-takeaway, its files (CSV, SVG, PNG; :mod:`lab.figures.export`), its data table and the "Show the code" panel of the
-experiment that computed it."""
+"""Drawing a declared figure: the chart (its Vega-Lite spec from :mod:`residual_core.charts`) and under it its
+takeaway; its files (CSV, SVG, PNG; :mod:`lab.figures.export`), its data table and the code of the experiment that
+computed it go into its section's one folded row of details (:mod:`lab.figures.fold`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from residual_core.charts import figure_frame, figure_spec, vega_lite_spec
 from residual_core.declare import Experiment, source_of
 
 from ..chrome.present import projector_spec
-from .export import data_table
+from . import fold as folds
 from .memo import PerResult
 
 
@@ -67,8 +67,9 @@ def drawing(experiment: Experiment, key: str, result: dict, view: dict, name: st
 
 
 def figure(experiment: Experiment, key: str, result: dict, *, name: str | None = None, final: bool = True, **view):
-    """Draw ``experiment``'s figure ``key`` for ``result``; under it its takeaway, "Data and files" (its CSV, SVG and
-    PNG files and its data table) and its code panel, both sent only when opened.
+    """Draw ``experiment``'s figure ``key`` for ``result`` and under it its takeaway; its files (CSV, SVG, PNG and its
+    data table) and its code go into the section's row of details (a figure outside a section draws its own row),
+    sent only when opened.
 
     ``view`` overrides the figure's declared options (e.g. the page's log/linear axis). ``final=False`` draws the
     chart alone (a live run, redrawn every poll). ``name`` names the downloaded files (by default the experiment,
@@ -92,11 +93,23 @@ def figure(experiment: Experiment, key: str, result: dict, *, name: str | None =
     st.vega_lite_chart(projector_spec(wire), width="stretch")
     if made.takeaway is not None:
         st.markdown(f":material/lightbulb: {made.takeaway}")
-    # the table's and the code's open/closed state outlives a slider move (their keys have no parameters), unless
-    # ``name`` is given to tell two drawings of one figure apart
-    panel_key = name or f"{experiment.name}-{key}"
-    data_table(made.frame, panel_key, spec=made.spec, name=made.name)
-    code_panel([experiment.func, *experiment.code], key=panel_key)
+    section = folds.current()
+    # outside a section the figure's own row; its open/closed state outlives a slider move (the key has no
+    # parameters), unless ``name`` is given to tell two drawings of one figure apart
+    own = folds.Fold(name or f"{experiment.name}-{key}") if section is None else None
+    target = section or own
+    target.add_files(_title(made.spec) or key, made.frame, made.spec, made.name)
+    target.add_code([experiment.func, *experiment.code])
+    if own is not None:
+        own.draw()
+
+
+def _title(spec: dict) -> str:
+    """A chart's title as plain text (Vega-Lite's ``title`` is a string, a list of lines or ``{"text": ...}``)."""
+    title = spec.get("title", "")
+    if isinstance(title, dict):
+        title = title.get("text", "")
+    return " ".join(title) if isinstance(title, list) else str(title)
 
 
 _SECTION = threading.local()  # the section being drawn in this script run (each session's run has its own thread)
@@ -139,8 +152,13 @@ _UNSET = object()
 
 
 def code_panel(objects, *, key: str | None = None, label: str = "Show the code") -> None:
-    """An expander with the source of the residual_core functions and classes that computed the chart above; the
-    source is sent only to visitors who open it (the page reruns when it opens)."""
+    """The source of the residual_core functions and classes that computed what is above: in a section, into its
+    row of details; elsewhere an expander of its own. The source is sent only to visitors who open it (the page
+    reruns when it opens)."""
+    section = folds.current()
+    if section is not None:
+        section.add_code(objects)
+        return
     key = key or hashlib.sha1("|".join(source_of(o).qualname for o in objects).encode()).hexdigest()[:10]
     box = st.expander(label, icon=":material/code:", key=f"code-{key}", on_change="rerun")
     if box.open:

@@ -106,9 +106,10 @@ def legend_columns(names, *, char_px: float = 7.0, symbol_px: float = 46, width:
 
 
 def fit_legend(spec: dict, names, *, char_px: float = 7.0) -> dict:
-    """``spec`` with its bottom legend in as many columns as fit a phone (see :func:`legend_columns`)."""
+    """``spec`` with its legend above (or below) the plot in as many columns as fit a phone (see
+    :func:`legend_columns`)."""
     legend = spec.get("config", {}).get("legend")
-    if legend and legend.get("orient") == "bottom" and names:
+    if legend and legend.get("orient") in ("top", "bottom") and names:
         legend["columns"] = legend_columns(names, char_px=char_px)
     return spec
 
@@ -226,14 +227,31 @@ def vega_lite_spec(chart: alt.TopLevelMixin | dict) -> dict:
         config.get("view", {}).pop(key, None)
     if config.get("view") == {}:
         del config["view"]
-    # legends under the plot: the plot keeps the full width on a phone and on a projector
+    # legends above the plot: the plot keeps the full width on a phone and on a projector
     # (long, thick legend strokes, so each series' dash pattern reads in the legend too)
     config["legend"] = config.get("legend") or {
-        "orient": "bottom",
+        "orient": "top",
         "direction": "horizontal",
         "columns": 3,
         "symbolSize": 400,
         "symbolStrokeWidth": 3,
     }
+    for part, keys in READABLE.items():  # dark text, not the theme's light grey (it washes out on a projector)
+        config[part] = {**{k: INK for k in keys}, **config.get(part, {})}
+    if not any(k in spec for k in ("facet", "vconcat", "hconcat", "concat", "repeat")) and not any(
+        k in spec.get("encoding", {}) for k in ("row", "column", "facet")
+    ):
+        # the chart's ``height`` is its plot's height: legend, axes and title come on top of it (Streamlit's default,
+        # "fit", squeezes them into the height, which left 6-30 px plots under tall legends)
+        spec.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
     spec["datasets"] = {**spec.get("datasets", {}), **datasets}
     return spec
+
+
+INK = "#1f2430"  # axis, legend and title text
+READABLE = {
+    "axis": ("labelColor", "titleColor"),
+    "legend": ("labelColor", "titleColor"),
+    "title": ("color", "subtitleColor"),
+    "header": ("labelColor", "titleColor"),
+}

@@ -45,7 +45,7 @@ def test_a_declared_figure_draws_its_chart_csv_and_code():
     assert plain == [m["plain"] for m in result["measured"]]
     assert len(at.get("vega_lite_chart")) == 2
     # final=False: the live chart alone, no files, no data table, no code panel
-    assert [e.label for e in at.expander] == ["Data and files", "Show the code"]
+    assert [e.label for e in at.expander] == ["Details: data and files · the code"]
     assert at.get("download_button") == [] and at.dataframe == []  # sent only when opened
     at = open_file_panels(at)
     assert [b.label for b in at.get("download_button")] == ["CSV", "SVG", "PNG"] and len(at.dataframe) == 1

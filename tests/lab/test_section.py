@@ -1,11 +1,12 @@
-"""lab.section lays a declared Section out: the heading anchored by its name, then its text, metrics, figures (each
-chart tagged with the section and figure names), claims and folded details, which send nothing until opened."""
+"""lab.section lays a declared Section out: the heading anchored by its name, then its figures (each chart tagged
+with the section and figure names), text and metrics, and one folded row of details (claims, derivations, files,
+code) that sends nothing until opened."""
 
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import chart, charts
+from tests.conftest import chart, charts, open_details
 
 
 def _script():
@@ -39,7 +40,9 @@ def test_a_section_draws_its_parts_in_order_and_tags_its_charts():
     assert not at.exception
     assert [h.value for h in at.subheader] == ["A highway at initialisation"]
     assert at.subheader[0].proto.anchor == "at-init"
-    assert at.markdown[0].value.startswith("Depth 5 at width 8")
+    texts = [m.value for m in at.markdown]
+    depth_text = next(i for i, t in enumerate(texts) if t.startswith("Depth 5 at width 8"))
+    assert any(t.startswith(":material/lightbulb:") for t in texts[:depth_text])  # the chart and takeaway first
     assert [m.label for m in at.metric] == ["Depth", "Width"]
     from residual_core.catalog import highway
 
@@ -48,15 +51,16 @@ def test_a_section_draws_its_parts_in_order_and_tags_its_charts():
     assert inside["spec"]["usermeta"]["lab"] == {"section": "at-init", "experiment": "highway", "figure": key}
     assert [c["spec"]["usermeta"]["lab"]["section"] for c in charts(at)] == ["at-init", None]
     labels = [e.label for e in at.expander]
-    assert labels[-4:] == [
-        "How it is computed",
-        "A formula",
-        "Data and files",
-        "Show the code",
-    ]  # then the outside chart
-    assert not at.latex  # folded details send nothing
-    at.session_state["detail-at-init-0"] = True
-    at.session_state["detail-at-init-1"] = True
-    at.run()
-    assert any("depth **5**" in m.value for m in at.markdown)
+    assert labels == [
+        "Details: 1 claim · how it is computed · a formula · data and files · the code",
+        "Details: data and files · the code",  # the chart outside any section has its own row
+    ]
+    folded = " ".join(m.value for m in at.markdown)
+    assert not at.latex and not at.code and not at.dataframe and "holds here" not in folded  # sent only when open
+    at = open_details(at)
+    opened = " ".join(m.value for m in at.markdown)
+    assert "depth **5**" in opened and "Not claimed here" in opened  # the derivation and the claim with its status
     assert [x.value.strip("$\n") for x in at.latex] == ["x+1"]
+    assert len(at.dataframe) == 2 and [b.label for b in at.get("download_button")] == ["CSV", "SVG", "PNG"] * 2
+    code = "\n".join(c.value for c in at.code)
+    assert code.count(f"def {highway.AT_INIT.func.__name__}(") == 2  # once per row, not once per figure

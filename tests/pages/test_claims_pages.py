@@ -10,7 +10,7 @@ import pytest
 from residual_core import catalog
 from residual_core.claims import SEEDS, over_seeds, page_bounds, settings_for
 from residual_core.training import jobs
-from tests.conftest import run_page
+from tests.conftest import open_details, run_page
 from tests.pages.test_page_training import SMALL, until_trained
 
 # Small settings per page (through the URL), so that five seeds of every page stay quick.
@@ -28,7 +28,9 @@ VERDICT = re.compile(
 
 
 def shown_claims(at) -> list[dict]:
-    """The claims drawn on the page, in order: id, status and seed count as the visitor reads them."""
+    """The claims drawn on the page, in order: id, status and seed count as the visitor reads them once they open
+    the sections' rows of details (``at`` is left with them open)."""
+    open_details(at)
     ids = [m.group(1) for c in at.caption for m in [re.search(r"claim `([a-z0-9-]+)`", c.value)] if m]
     verdicts = [m for md in at.markdown for m in [VERDICT.search(md.value)] if m]
     assert len(ids) == len(verdicts), (ids, [v.group(0) for v in verdicts])

@@ -13,7 +13,7 @@ from lab.chrome import present, share
 from residual_core.catalog import vanishing
 from residual_core.charts import figure_spec, spec_json
 from residual_core.experiments.vanishing import products_experiment
-from tests.conftest import chart, charts, open_file_panels, run_page
+from tests.conftest import chart, charts, open_details, open_file_panels, run_page
 
 VANISHING = "pages/vanishing.py"
 # (the training lab trains live: its finished charts are checked in test_page_training.py)
@@ -164,15 +164,14 @@ st.text(json.dumps(share.carried("no-such-page", {"depth": 40})))
 def test_every_chart_has_files_a_table_and_a_description_and_dashes(info):
     at = run_page(lab.page_file(info))
     assert not at.exception
-    panels = [e for e in at.expander if e.label == "Data and files"]
     assert at.get("download_button") == [] or info.key == "highway"  # sent only when opened (highway: a table's CSV)
     at = open_file_panels(at)
     assert not at.exception
     drawn = charts(at)
     assert drawn, info.key
     buttons = [b.label for b in at.get("download_button")]
-    tables = [e for e in at.expander if e.label == "Data and files"]
-    assert len(tables) == len(panels) and len(at.dataframe) >= len(tables)  # (a page may show tables of its own)
+    tables = [m for m in at.markdown if m.value.startswith("**Data and files")]  # one per chart, in the rows of details
+    assert len(at.dataframe) >= len(tables)  # (a page may show tables of its own)
     for drawn_chart in drawn:
         spec = drawn_chart["spec"]
         assert len(spec.get("description", "")) > 40, spec.get("description")
@@ -206,8 +205,7 @@ def _sibling_markers(spec: dict) -> bool:
 
 def test_the_data_table_lists_the_charts_rows_when_opened():
     at = run_page(VANISHING, {"depth": "12"})
-    at.session_state["table-products-gradients"] = True
-    at.run()
+    at = open_details(at, ("details-a-real-network",))
     tables = at.dataframe
     assert len(tables) == 1
     rows = tables[0].value

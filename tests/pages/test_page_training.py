@@ -14,7 +14,7 @@ from residual_core import catalog
 from residual_core.catalog import training as declared
 from residual_core.experiments import training_lab as training
 from residual_core.training import jobs
-from tests.conftest import chart, chart_frame, charts, open_code_panels, run_page, warnings_text
+from tests.conftest import chart, chart_frame, charts, open_code_panels, open_details, run_page, warnings_text
 
 PAGE = "pages/training.py"
 SMALL = {"steps": "10", "layers": "1", "d_model": "16", "batch": "8", "seq_len": "4"}
@@ -143,8 +143,9 @@ def test_bad_url_values_give_a_notice_and_a_usable_value(params, used):
 def test_every_experiment_renders_at_small_settings(experiment, extra, n_charts):
     at = until_trained(run_page(PAGE, {"experiment": experiment, **SMALL_MLP, **extra}))
     assert len(charts(at)) == n_charts
-    # the "what this run shows" statements are the experiment's claims, each with its status for this run
-    shown = " ".join(c.value for c in at.caption)
+    # the "what this run shows" statements are the experiment's claims, each with its status for this run, in the
+    # section's row of details
+    shown = " ".join(c.value for c in open_details(at).caption)
     name = {"depth": "depth-sweep"}.get(experiment, experiment)
     for claim in catalog.experiment(name).claims:
         assert f"claim `{claim.id}`" in shown

@@ -9,7 +9,7 @@ from residual_core.catalog import why as declared
 from residual_core.experiments.landscape import landscape_experiment
 from residual_core.experiments.lesion import lesion_experiment, mean_of
 from residual_core.experiments.shattered import shattered_experiment
-from tests.conftest import chart, chart_frame, charts, run_page, warnings_text
+from tests.conftest import chart, chart_frame, charts, open_details, run_page, warnings_text
 
 PAGE = "pages/why.py"
 SMALL = {
@@ -87,7 +87,7 @@ def test_the_declared_sections_are_drawn_in_order_with_every_declared_figure_onc
 
 
 def test_claims_are_shown_with_their_status_and_seed_counts_are_offered(small):
-    at = small
+    at = open_details(small)
     texts = _claims(at)
     assert len(texts) == 11
     assert all("holds here" in t or "does not hold here" in t or "Not claimed here" in t for t in texts)
