@@ -214,6 +214,7 @@ class Session:
     sliders: dict = field(default_factory=dict)
     trained_in: float | None = None  # the training lab's "Trained in X s" once shown
     full_runs: int = 0
+    elements: int = 0  # delta messages (elements and blocks) the first visit received: each costs server CPU
     page_hash: str = ""
     _ws: object = None
     _finished: asyncio.Event | None = None
@@ -304,6 +305,8 @@ class Session:
 
     def _handle(self, msg: ForwardMsg) -> None:
         kind = msg.WhichOneof("type")
+        if kind == "delta" and not self.full_runs:
+            self.elements += 1
         if kind == "navigation":  # the page being run (as the browser learns it; reruns send it back)
             self.page_hash = msg.navigation.page_script_hash
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
@@ -359,8 +362,29 @@ class Session:
 # -- scenarios -------------------------------------------------------------------------------------------------------
 
 
+BARE: list[str] = []  # --bare: the one path of the bare app (the baseline CPU per visit)
+
+BARE_APP = """import streamlit as st
+
+st.title("A bare page")
+st.markdown("One paragraph of text, one slider, nothing computed: what Streamlit itself costs per visit.")
+st.slider("A slider", 0, 100, 50, key="x", bind="query-params")
+"""
+
+
+def bare_app() -> Path:
+    """A temporary folder with the bare app and this repository's ``.streamlit/config.toml``."""
+    folder = Path(tempfile.mkdtemp(prefix="hall-bare-"))
+    (folder / "app.py").write_text(BARE_APP)
+    (folder / ".streamlit").mkdir()
+    (folder / ".streamlit" / "config.toml").write_text((ROOT / ".streamlit" / "config.toml").read_text())
+    return folder
+
+
 def pages() -> list[str]:
     """The URL paths of every page that exists (``""`` is the home page)."""
+    if BARE:
+        return BARE
     import lab
 
     return [p.key for p in lab.available_pages()]
@@ -491,6 +515,8 @@ def measure(
         for s in sessions:
             by_page[s.page] += s.times[:1]
         result.extra["p95_by_page"] = {f"/{p}": round(_pct(t, 0.95), 2) for p, t in sorted(by_page.items())}
+        result.extra["elements"] = round(_pct([s.elements for s in sessions if s.times], 0.5))
+        result.extra["cpu_ms_per_visit"] = round(1000 * result.cpu / max(1, len(sessions)), 1)
         comp = server.computations() - before_comp
         result.computations = sum(comp.values())
         if comp:
@@ -621,6 +647,11 @@ def _print(r: Result) -> None:
             print(f"    {label} x{count}: {text}", flush=True)
     if len(r.extra.get("p95_by_page", {})) > 1:
         print("    p95 by page: " + ", ".join(f"{p} {t:.1f}" for p, t in r.extra["p95_by_page"].items()), flush=True)
+    print(
+        f"    elements per visit (median): {r.extra.get('elements')}; server CPU per visit: "
+        f"{r.extra.get('cpu_ms_per_visit')} ms",
+        flush=True,
+    )
     if r.max_per_key > 1:
         print(f"    computed {r.max_per_key} times: {r.most_computed[:160]}", flush=True)
 
@@ -643,6 +674,7 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per measurement (default 300)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random slider values")
+    parser.add_argument("--bare", action="store_true", help="serve a bare one-slider page instead (the baseline)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 5 sessions, 2 sliders x 2 reruns")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     parser.add_argument(
@@ -665,6 +697,9 @@ def main(argv=None) -> int:
     args.rounds = min(max(args.rounds, 1), 100)
     global APP
     APP = args.app.resolve()
+    if args.bare:  # the baseline: the same hall on a page that computes and draws nothing of its own
+        APP = bare_app()
+        BARE.append("")
     for option in args.option:
         key, _, value = option.partition("=")
         EXTRA.extend([f"--{key}", value])
