@@ -17,31 +17,36 @@ st.markdown(text.INTRO)
 
 c1, c2, c3 = st.columns(3)
 depth = lab.slider(GRADIENT_FLOW["depth"], container=c1)
-width = lab.slider(GRADIENT_FLOW["width"], container=c2)
-alpha = lab.slider(GRADIENT_FLOW["alpha"], container=c3)
-c4, c5, c6 = st.columns([4, 4, 2])
-activation = lab.choice(GRADIENT_FLOW["activation"], container=c4)
-init = lab.choice(GRADIENT_FLOW["init"], container=c5)
-seed = lab.number(GRADIENT_FLOW["seed"], container=c6)
+alpha = lab.slider(GRADIENT_FLOW["alpha"], container=c2)
+activation = lab.choice(GRADIENT_FLOW["activation"], container=c3)
+with lab.more_settings():
+    c4, c5, c6 = st.columns([4, 4, 2])
+    width = lab.slider(GRADIENT_FLOW["width"], container=c4)
+    init = lab.choice(GRADIENT_FLOW["init"], container=c5)
+    seed = lab.number(GRADIENT_FLOW["seed"], container=c6)
 args = {"depth": depth, "width": width, "alpha": alpha, "activation": activation, "init": init, "seed": seed}
 
 flow = lab.compute(declared.FLOW, **args)
 lab.ask(declared.FLOW.question, args, flow)  # predict, then reveal
 spread = lab.compute_with_progress(declared.SEEDS, label="Running 5 seeds…", **args)
 
+with lab.section(declared.GRADIENT_AT_EVERY_LAYER, spread, args) as sec:
+    sec.figures()
+    sec.more("How to read it", lambda: st.markdown(text.per_layer_reading(spread, flow, args)))
+    sec.more("The networks", lambda: st.markdown(text.NETWORKS_TEXT))
+
 with lab.section(declared.SECTION_3_8_LIVE, flow, args) as sec:
     sec.metrics()
     sec.claims()
     vs = lab.compute_with_progress(declared.VS_TEXT, label="Running 5 seeds…", seed=seed)
-    st.subheader(text.VS_TEXT_HEADING)
-    st.caption(text.vs_text_caption(vs, args))
-    st.table(pd.DataFrame(text.vs_text_table(vs, args)).set_index("quantity"))
-    st.markdown(text.vs_text_reading(vs))
-    lab.code_panel([declared.VS_TEXT.func, *declared.VS_TEXT.code])
 
-with lab.section(declared.GRADIENT_AT_EVERY_LAYER, spread, args) as sec:
-    sec.figures()
-    st.markdown(text.per_layer_reading(spread, flow, args))
+    def vs_text():
+        st.caption(text.vs_text_caption(vs, args))
+        st.table(pd.DataFrame(text.vs_text_table(vs, args)).set_index("quantity"))
+        st.markdown(text.vs_text_reading(vs))
+
+    sec.more(text.VS_TEXT_HEADING, vs_text)
+    lab.code_panel([declared.VS_TEXT.func, *declared.VS_TEXT.code])
 
 with lab.section(declared.ACTIVATIONS_THROUGH_THE_LAYERS) as sec:
     acts = lab.compute(declared.ACTIVATIONS, **args)
@@ -50,7 +55,7 @@ with lab.section(declared.ACTIVATIONS_THROUGH_THE_LAYERS) as sec:
     sec.figures("rms")
     st.markdown(text.SPREAD_LABEL)
     sec.figures("spread")
-    st.markdown(text.activations_reading(acts, args))
+    sec.more("How to read them", lambda: st.markdown(text.activations_reading(acts, args)))
     sec.claims()
 
 with lab.section(declared.DEPTH_TIMES_ALPHA) as sec:
@@ -59,8 +64,8 @@ with lab.section(declared.DEPTH_TIMES_ALPHA) as sec:
     sec.bind(grid, grid_args)  # computed under its heading, with a progress bar
     sec.figures()
     sec.claims(seeds=lab.ON_DEMAND, run="grid")  # a grid per seed: counted on request
-    st.markdown(text.depth_alpha_reading(grid, grid_args))
-    st.markdown(text.DEGRADATION)
+    sec.more("How to read it", lambda: st.markdown(text.depth_alpha_reading(grid, grid_args)))
+    sec.more("Not enough to train", lambda: st.markdown(text.DEGRADATION))
     lab.page_link(
         "training",
         label="Training lab: plain vs residual by depth, Xavier initialisation",

@@ -317,7 +317,7 @@ _NET = tuple(GRADIENT_FLOW.values())
 
 SECTION_3_8_LIVE = Section(
     name="section-3-8-live",
-    heading="1 · Section 3.8, live",
+    heading="2 · Section 3.8, live",
     experiment=FLOW,
     controls=_NET,
     metrics=text.live_metrics,
@@ -325,7 +325,7 @@ SECTION_3_8_LIVE = Section(
 )
 GRADIENT_AT_EVERY_LAYER = Section(
     name="gradient-magnitude-at-every-layer",
-    heading="2 · Gradient magnitude at every layer (exercise 8)",
+    heading="1 · Gradient magnitude at every layer (exercise 8)",
     experiment=SEEDS,
     figures=("per-layer",),
     controls=_NET,
@@ -354,5 +354,5 @@ PAGE = Page(
     icon=":material/waterfall_chart:",
     teaser="Gradient norm at every layer, with and without the skip path, over depth, scale α and seeds.",
     experiments=(FLOW, SEEDS, VS_TEXT, ACTIVATIONS, DEPTH_ALPHA),
-    sections=(SECTION_3_8_LIVE, GRADIENT_AT_EVERY_LAYER, ACTIVATIONS_THROUGH_THE_LAYERS, DEPTH_TIMES_ALPHA),
+    sections=(GRADIENT_AT_EVERY_LAYER, SECTION_3_8_LIVE, ACTIVATIONS_THROUGH_THE_LAYERS, DEPTH_TIMES_ALPHA),
 )

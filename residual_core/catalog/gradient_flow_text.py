@@ -10,12 +10,17 @@ from ..experiments.gradient_flow import DEPTH_ALPHA_DEPTHS, TEXT_SETTINGS, cell
 from ..numbers import fmt, g3, times
 
 INTRO = (
-    "The reference text's `DeepNetwork`: a stack of `Linear(width, width)` layers, either plain `x ← act(Wx + b)` or "
-    "residual `x ← x + α·act(Wx + b)`. Both networks are built from the same seed, so they have **the same "
-    "weights**: the skip path is the only difference. The loss is `output.sum()`; gradient norms are computed in "
-    "float64. The weights' initialisation is a control too: PyTorch's default `nn.Linear` draws them with a third "
-    "of LeCun's variance for these square layers, and much of the vanishing at this scale comes from that."
+    "The reference text's `DeepNetwork`, plain `x ← act(Wx + b)` or residual `x ← x + α·act(Wx + b)`, built with "
+    "**the same weights**: the skip path is the only difference."
 )
+
+NETWORKS_TEXT = (
+    "A stack of `Linear(width, width)` layers. Both networks are built from the same seed, so they have the same "
+    "weights. The loss is `output.sum()`; gradient norms are computed in float64. The weights' initialisation is a "
+    "control too (under *More settings*): PyTorch's default `nn.Linear` draws them with a third of LeCun's variance "
+    "for these square layers, and much of the vanishing at this scale comes from that."
+)
+"""The rest of the page's intro, in the first section's row of details."""
 
 # -- takeaways ---------------------------------------------------------------------------------------------------
 

@@ -21,6 +21,14 @@ def at_init_text(r: dict, kw: dict) -> str:
     )
 
 
+GATE_BIAS = (
+    "The more **negative the gate bias** b_T, the closer the gate starts to 0 and the closer each layer starts to the "
+    "identity, carrying the signal (and the gradient) through. The paper suggests −1 to −3, more negative for deeper "
+    "nets."
+)
+"""Once the page's intro, now in the first section's row of details."""
+
+
 def at_init_metrics(r: dict, kw: dict) -> list[Metric]:
     first, gate_bias = r["per_layer"][0], kw["gate_bias"]
     return [

@@ -119,3 +119,16 @@ def test_sections_are_drawn_in_declared_order_with_each_figure_once():
     assert [s.proto.anchor for s in at.subheader] == [s.name for s in sections]
     drawn = [(m["section"], m["figure"]) for m in (c["spec"]["usermeta"]["lab"] for c in charts(at))]
     assert drawn == [(s.name, f.key) for s in sections for f in s.shown_figures]
+
+
+def test_at_most_900_words_are_visible_and_a_chart_comes_first():
+    from tests.pages.test_page_gradient_flow import visible_text
+
+    at = run_page(PAGE)
+    assert not at.exception
+    seen = visible_text(at)
+    words = sum(len(t.split()) for kind, t in seen if kind == "text")
+    assert 0 < words <= 900, words
+    before = [t for kind, t in seen[: [k for k, _ in seen].index("chart")] if kind == "text"]
+    assert sum(len(t.split()) for t in before) <= 80, before  # the intro and the question, no long prose
+    assert charts(at)[0]["spec"]["usermeta"]["lab"]["section"] == declared.PAGE.sections[0].name
