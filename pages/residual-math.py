@@ -19,7 +19,14 @@ def _vs_text(vs: dict, pres_args: dict) -> None:
     st.markdown(text.vs_text_reading(vs))
 
 
+def _unrolled_more(unrolled: dict, net_args: dict) -> None:
+    st.caption(text.SHARED_NETWORK)
+    st.latex(text.unrolled_formula(net_args))
+    st.markdown(text.unrolled_reading(unrolled, net_args))
+
+
 def _jacobian_more(jac: dict, net_args: dict) -> None:
+    st.caption(text.BAND_CAPTION)
     st.latex(text.JACOBIAN_PRODUCT)
     st.caption(text.jacobian_caption(net_args))
     st.markdown(text.jacobian_reading(jac, net_args))
@@ -46,10 +53,9 @@ with lab.section(declared.IN_ONE_DIMENSION) as sec:
     st.latex(text.one_d_formula(settings))
     sec.metrics()
     sec.claims()
-    sec.more("Reading the chart", lambda: st.markdown(text.one_d_reading(one, settings)))
+    sec.more("Reading", lambda: st.markdown(text.one_d_reading(one, settings)))
 
 with lab.section(declared.THE_UNROLLED_SUM) as sec:
-    st.caption(text.SHARED_NETWORK)
     n1, n2, n3 = st.columns(3)
     layers = lab.slider(MATH_NETWORK["layers"], container=n1)
     width = lab.slider(MATH_NETWORK["width"], container=n2)
@@ -62,10 +68,9 @@ with lab.section(declared.THE_UNROLLED_SUM) as sec:
     unrolled = lab.compute(declared.UNROLLED, **net_args)
     sec.bind(unrolled, net_args)
     sec.figures()
-    st.latex(text.unrolled_formula(net_args))
     sec.metrics()
     sec.claims()
-    sec.more("Reading the chart", lambda: st.markdown(text.unrolled_reading(unrolled, net_args)))
+    sec.more("Reading", lambda: _unrolled_more(unrolled, net_args))
 
 with lab.section(declared.INFORMATION_PRESERVATION) as sec:
     p1, p2, p3 = st.columns(3)
@@ -76,8 +81,8 @@ with lab.section(declared.INFORMATION_PRESERVATION) as sec:
     pres = lab.compute(declared.PRESERVATION, **pres_args)
     sec.bind(pres, pres_args)
     sec.figures()
-    sec.text()
     sec.metrics()
+    sec.more("The loop", sec.text)
 
     vs = lab.compute(declared.PRESERVATION_VS_TEXT, seed=seed)
     sec.more(text.VS_TEXT_HEADING, lambda: _vs_text(vs, pres_args))
@@ -88,10 +93,9 @@ with lab.section(declared.THE_JACOBIAN_VIEW) as sec:
     jac = lab.compute(declared.JACOBIAN, **net_args)
     sec.bind(jac, net_args)
     sec.figures()
-    st.caption(text.BAND_CAPTION)
     sec.metrics()
     sec.claims()
-    sec.more("The formula and its reading", lambda: _jacobian_more(jac, net_args))
+    sec.more("Derivation", lambda: _jacobian_more(jac, net_args))
 
 with lab.section(declared.MULTIPLICATION_INSTEAD_OF_ADDITION) as sec:
     mult = lab.compute(declared.MULTIPLICATIVE, **net_args)
@@ -99,4 +103,4 @@ with lab.section(declared.MULTIPLICATION_INSTEAD_OF_ADDITION) as sec:
     sec.figures()
     st.latex(text.multiplicative_formula(net_args))
     sec.claims()
-    sec.more("Reading the chart", lambda: _multiplicative_more(mult, net_args))
+    sec.more("Reading", lambda: _multiplicative_more(mult, net_args))
