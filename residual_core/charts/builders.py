@@ -53,8 +53,8 @@ def line_chart(
     if dashed:
         # a fitted or reference curve is drawn first, thin and light; the measured lines on top of it
         fits = alt.FieldOneOfPredicate(field=series, oneOf=list(dashed))
-        fit = base.transform_filter(visible).transform_filter(fits).mark_line(strokeWidth=1.6, opacity=0.6)
-        measured = base.transform_filter(visible).transform_filter({"not": fits}).mark_line(strokeWidth=2.5)
+        fit = base.transform_filter(visible).transform_filter(fits).mark_line(strokeWidth=1.3, opacity=0.45)
+        measured = base.transform_filter(visible).transform_filter({"not": fits}).mark_line(strokeWidth=3)
         chart = fit.encode(**encoding) + measured.encode(**encoding)
     if marker_x is not None:
         rule = alt.Chart(pd.DataFrame({x: [marker_x], "marker": [marker_label]}))
