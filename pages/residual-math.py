@@ -12,6 +12,31 @@ from residual_core.catalog import residual_math as declared
 from residual_core.catalog import residual_math_text as text
 from residual_core.options import MATH_NETWORK, PRESERVATION, RESIDUAL_1D
 
+
+def _vs_text(vs: dict, pres_args: dict) -> None:
+    st.caption(text.vs_text_caption(vs, pres_args))
+    st.table(pd.DataFrame(text.vs_text_table(vs)).set_index("quantity"))
+    st.markdown(text.vs_text_reading(vs))
+
+
+def _unrolled_more(unrolled: dict, net_args: dict) -> None:
+    st.caption(text.SHARED_NETWORK)
+    st.latex(text.unrolled_formula(net_args))
+    st.markdown(text.unrolled_reading(unrolled, net_args))
+
+
+def _jacobian_more(jac: dict, net_args: dict) -> None:
+    st.caption(text.BAND_CAPTION)
+    st.latex(text.JACOBIAN_PRODUCT)
+    st.caption(text.jacobian_caption(net_args))
+    st.markdown(text.jacobian_reading(jac, net_args))
+
+
+def _multiplicative_more(mult: dict, net_args: dict) -> None:
+    st.caption(text.multiplicative_caption(net_args))
+    st.markdown(text.multiplicative_reading(mult, net_args))
+
+
 lab.page("residual-math")
 st.markdown(text.INTRO)
 
@@ -24,28 +49,28 @@ with lab.section(declared.IN_ONE_DIMENSION) as sec:
     one = lab.compute(declared.ONE_D, **settings)
     sec.bind(one, settings)  # the controls sit under the heading
     lab.ask(declared.ONE_D.question, settings, one)  # predict, then reveal
+    sec.figures()
     st.latex(text.one_d_formula(settings))
     sec.metrics()
-    sec.figures()
     sec.claims()
-    st.markdown(text.one_d_reading(one, settings))
+    sec.more("Reading", lambda: st.markdown(text.one_d_reading(one, settings)))
 
 with lab.section(declared.THE_UNROLLED_SUM) as sec:
-    st.caption(text.SHARED_NETWORK)
-    n1, n2, n3, n4, n5 = st.columns([3, 3, 3, 4, 2])
+    n1, n2, n3 = st.columns(3)
     layers = lab.slider(MATH_NETWORK["layers"], container=n1)
     width = lab.slider(MATH_NETWORK["width"], container=n2)
     alpha = lab.slider(MATH_NETWORK["alpha"], container=n3)
-    activation = lab.choice(MATH_NETWORK["activation"], container=n4)
-    seed = lab.number(MATH_NETWORK["seed"], container=n5)
+    with lab.more_settings():
+        n4, n5, _ = st.columns([4, 2, 3])
+        activation = lab.choice(MATH_NETWORK["activation"], container=n4)
+        seed = lab.number(MATH_NETWORK["seed"], container=n5)
     net_args = {"layers": layers, "width": width, "alpha": alpha, "activation": activation, "seed": seed}
     unrolled = lab.compute(declared.UNROLLED, **net_args)
     sec.bind(unrolled, net_args)
-    st.latex(text.unrolled_formula(net_args))
-    sec.metrics()
     sec.figures()
+    sec.metrics()
     sec.claims()
-    st.markdown(text.unrolled_reading(unrolled, net_args))
+    sec.more("Reading", lambda: _unrolled_more(unrolled, net_args))
 
 with lab.section(declared.INFORMATION_PRESERVATION) as sec:
     p1, p2, p3 = st.columns(3)
@@ -55,34 +80,27 @@ with lab.section(declared.INFORMATION_PRESERVATION) as sec:
     pres_args = {"depth": depth, "shrink": shrink, "update": update, "seed": seed}
     pres = lab.compute(declared.PRESERVATION, **pres_args)
     sec.bind(pres, pres_args)
-    sec.text()
-    sec.metrics()
     sec.figures()
+    sec.metrics()
+    sec.more("The loop", sec.text)
 
     vs = lab.compute(declared.PRESERVATION_VS_TEXT, seed=seed)
-    st.subheader(text.VS_TEXT_HEADING)
-    st.caption(text.vs_text_caption(vs, pres_args))
-    st.table(pd.DataFrame(text.vs_text_table(vs)).set_index("quantity"))
-    st.markdown(text.vs_text_reading(vs))
+    sec.more(text.VS_TEXT_HEADING, lambda: _vs_text(vs, pres_args))
     lab.code_panel([declared.PRESERVATION_VS_TEXT.func, *declared.PRESERVATION_VS_TEXT.code])
-    st.markdown(text.preservation_limit(pres, pres_args))
+    sec.more("What this loop does not show", lambda: st.markdown(text.preservation_limit(pres, pres_args)))
 
 with lab.section(declared.THE_JACOBIAN_VIEW) as sec:
     jac = lab.compute(declared.JACOBIAN, **net_args)
     sec.bind(jac, net_args)
-    st.latex(text.JACOBIAN_PRODUCT)
-    st.caption(text.jacobian_caption(net_args))
-    sec.metrics()
     sec.figures()
+    sec.metrics()
     sec.claims()
-    st.caption(text.BAND_CAPTION)
-    st.markdown(text.jacobian_reading(jac, net_args))
+    sec.more("Derivation", lambda: _jacobian_more(jac, net_args))
 
 with lab.section(declared.MULTIPLICATION_INSTEAD_OF_ADDITION) as sec:
     mult = lab.compute(declared.MULTIPLICATIVE, **net_args)
     sec.bind(mult, net_args)
-    st.latex(text.multiplicative_formula(net_args))
-    st.caption(text.multiplicative_caption(net_args))
     sec.figures()
+    st.latex(text.multiplicative_formula(net_args))
     sec.claims()
-    st.markdown(text.multiplicative_reading(mult, net_args))
+    sec.more("Reading", lambda: _multiplicative_more(mult, net_args))

@@ -143,14 +143,18 @@ def init_verdict(result: dict, settings: dict) -> str:
     return head
 
 
-def init_reading(result: dict, settings: dict) -> str:
-    """Under the comparison: He initialisation, and the degradation problem."""
+def init_more(result: dict) -> str:
+    """In the row of details under the comparison: He initialisation, and the degradation problem."""
     return (
-        init_verdict(result, settings) + " "
         "He initialisation (variance 2/fan_in) is made for ReLU, which zeroes half of its inputs; on these square "
         "tanh layers it has twice Xavier's variance (plain ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ here: "
         f"{share(result['kept']['he']['plain'])}). A gradient that does not vanish is not the whole story "
         "either: He et al. (2016) found that deeper *plain* networks trained to a higher training error than "
         "shallower ones even though normalisation kept their gradients from vanishing (the *degradation problem*). "
-        "The training lab's depth sweep lets you try it with Xavier initialisation:"
+        "The training lab's depth sweep (the link below) lets you try it with Xavier initialisation."
     )
+
+
+def init_reading(result: dict, settings: dict) -> str:
+    """The verdict and :func:`init_more` in one text."""
+    return init_verdict(result, settings) + " " + init_more(result)

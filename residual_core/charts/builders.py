@@ -42,18 +42,20 @@ def line_chart(
         axis=alt.Axis(format="~e") if log_y else alt.Axis(),
     )
     visible = f"datum['{y}'] > 0" if log_y else "true"
-    lines = (
-        base.transform_filter(visible)
-        .mark_line(strokeWidth=2.5)
-        .encode(
-            x=x_axis(df, x, x_title),
-            y=y_enc,
-            color=alt.Color(f"{series}:N", title=None, scale=color_scale(order), sort=order),
-            strokeDash=alt.StrokeDash(f"{series}:N", title=None, scale=dash_scale(order, dashed), sort=order),
-            tooltip=[alt.Tooltip(f"{series}:N"), alt.Tooltip(f"{x}:Q"), alt.Tooltip(f"{y}:Q", format=".4~g")],
-        )
-    )
-    chart = lines
+    encoding = {
+        "x": x_axis(df, x, x_title),
+        "y": y_enc,
+        "color": alt.Color(f"{series}:N", title=None, scale=color_scale(order), sort=order),
+        "strokeDash": alt.StrokeDash(f"{series}:N", title=None, scale=dash_scale(order, dashed), sort=order),
+        "tooltip": [alt.Tooltip(f"{series}:N"), alt.Tooltip(f"{x}:Q"), alt.Tooltip(f"{y}:Q", format=".4~g")],
+    }
+    chart = base.transform_filter(visible).mark_line(strokeWidth=2.5).encode(**encoding)
+    if dashed:
+        # a fitted or reference curve is drawn first, thin and light; the measured lines on top of it
+        fits = alt.FieldOneOfPredicate(field=series, oneOf=list(dashed))
+        fit = base.transform_filter(visible).transform_filter(fits).mark_line(strokeWidth=1.3, opacity=0.45)
+        measured = base.transform_filter(visible).transform_filter({"not": fits}).mark_line(strokeWidth=3)
+        chart = fit.encode(**encoding) + measured.encode(**encoding)
     if marker_x is not None:
         rule = alt.Chart(pd.DataFrame({x: [marker_x], "marker": [marker_label]}))
         chart = chart + rule.mark_rule(strokeDash=[4, 4], strokeWidth=2, color="#555").encode(

@@ -8,7 +8,7 @@ from residual_core import catalog
 from residual_core.experiments.jacobian import jacobian_spectrum
 from residual_core.experiments.preservation import TEXT_PRINTED, preservation_experiment, preservation_vs_text
 from residual_core.experiments.residual_math import multiplicative_experiment, residual_1d, unrolled_sum
-from tests.conftest import chart_frame, charts, open_code_panels, run_page, warnings_text
+from tests.conftest import chart_frame, charts, open_code_panels, open_details, run_page, warnings_text
 
 PAGE = "pages/residual-math.py"
 
@@ -67,7 +67,9 @@ def test_defaults_render_and_chart_data_matches_residual_core():
     metrics = {m.label: m.value for m in at.metric}
     pres = preservation_experiment(100, 0.9, 0.01, 0)
     assert metrics["Input norm"] == f"{pres['input_norm']:.4f}"
-    # the printed / computed table: quotations beside live values
+    # the printed / computed table: quotations beside live values, in the rows of details
+    open_details(at)
+    assert not at.exception
     table = at.table[0].value
     vs = preservation_vs_text(0)
     assert table.loc["Input norm", "printed in the reference text"] == f"{TEXT_PRINTED['input_norm']:.4f}"
@@ -159,3 +161,16 @@ def test_bad_url_values_give_a_notice_and_a_usable_value(params, key, used):
     assert widget.value == used
     if key == "depth":
         assert chart_frame(at, "norms", column="norm", section="information-preservation")["layer"].max() == used
+
+
+def test_the_page_leads_with_its_chart_and_shows_at_most_900_words():
+    from tests.pages.test_page_vanishing import _visible
+
+    at = run_page(PAGE)
+    assert not at.exception
+    parts = list(_visible(at.main))
+    words = sum(len(t.split()) for k, t in parts if k != "chart")
+    assert words <= 900, words
+    kinds = [k for k, _ in parts]
+    before = parts[: kinds.index("chart")]
+    assert sum(len(t.split()) for _, t in before) <= 120, before  # the title and intro, no long prose
