@@ -26,6 +26,7 @@ import logging
 import os
 import re
 import threading
+import time
 
 import psycopg
 import psycopg_pool
@@ -37,6 +38,7 @@ POOL_SIZE = 4  # connections per replica (per Store), unless $RESIDUAL_LAB_STORE
 TIMEOUT_SECONDS = 5.0
 WRITE_LOCK = 0x52_4C_61_62  # pg_advisory_xact_lock key: one write transaction at a time, as BEGIN IMMEDIATE
 SCHEMA_LOCK = WRITE_LOCK + 1
+DOWN_SECONDS = 2.0  # after the server failed, calls fail at once for this long (then the pool is tried again)
 APPLICATION = "residual-lab"  # pg_stat_activity.application_name of this app's connections
 
 _V1 = """
@@ -97,7 +99,7 @@ def explain(err: BaseException) -> str:
     business)."""
     text = str(err).lower()
     if isinstance(err, psycopg_pool.PoolTimeout) or "timeout" in text or "timed out" in text:
-        why = "the rooms' database server did not answer in time"
+        why = f"the rooms' database server cannot be reached or did not answer within {TIMEOUT_SECONDS:g} s"
     elif "password" in text or "authentication" in text or "permission denied" in text or "role" in text:
         why = "the rooms' database server refused this server's login"
     elif "does not exist" in text and "database" in text:
@@ -127,6 +129,7 @@ class PgDatabase:
         self._pool: psycopg_pool.ConnectionPool | None = None
         self._lock = threading.Lock()
         self._ready = False  # the schema is at VERSION
+        self._down: tuple[float, str] | None = None  # (until when, why): the server just failed, fail fast
 
     def _log(self, err: BaseException) -> None:
         text = f"{type(err).__name__}: {err}"
@@ -137,6 +140,12 @@ class PgDatabase:
 
     def _fault(self, err: BaseException) -> StorageError:
         self._log(err)
+        if isinstance(err, psycopg_pool.PoolTimeout):  # the pool hides why it could not connect: ask the server once
+            try:
+                psycopg.connect(self._url, connect_timeout=2, application_name=APPLICATION).close()
+            except psycopg.Error as why:
+                self._log(why)
+                err = why
         return StorageError(explain(err))
 
     def _configure(self, conn: psycopg.Connection) -> None:
@@ -190,6 +199,9 @@ class PgDatabase:
         self._ready = True
 
     def _use(self, fn, *, write: bool, retries: int = 0):
+        down = self._down
+        if down is not None and time.monotonic() < down[0]:
+            raise StorageError(down[1])  # the server failed a moment ago: no new 5 s wait for every visitor
         try:
             with self._open().connection() as conn:
                 self._migrate(conn)
@@ -206,7 +218,10 @@ class PgDatabase:
                 if retries > 0:
                     self._log(err)
                     return self._use(fn, write=write, retries=retries - 1)
-            raise self._fault(err) from err
+            fault = self._fault(err)
+            if _broken(err) or isinstance(err, psycopg_pool.PoolTimeout):
+                self._down = (time.monotonic() + DOWN_SECONDS, str(fault))
+            raise fault from err
 
     def write(self, fn):
         """Run ``fn(db)`` in one transaction that holds :data:`WRITE_LOCK` (committed, or rolled back on an
