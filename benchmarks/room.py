@@ -11,6 +11,8 @@
    follow; the server's RSS.
 
 Run: ``python benchmarks/room.py`` (about a minute), ``python benchmarks/room.py --students 30 --idle 10``.
+Several replicas on one store (issue 21): ``--store postgresql://… --replicas 2`` starts two servers on that store
+and spreads the students over them in turn; the move is measured until every student on every replica followed.
 """
 
 from __future__ import annotations
@@ -70,13 +72,27 @@ def _pct(values, q):
     return hall._pct(values, q) if values else float("nan")
 
 
-async def _hall(server, code: str, students: int, idle: float, store: Store, token: str) -> None:
+class _Servers:
+    """Several servers seen as one: their CPU and RSS summed."""
+
+    def __init__(self, servers):
+        self.servers = servers
+
+    def cpu_seconds(self) -> float:
+        return sum(s.cpu_seconds() for s in self.servers)
+
+    def rss_mb(self) -> float:
+        return sum(s.rss_mb() for s in self.servers)
+
+
+async def _hall(servers, code: str, students: int, idle: float, store: Store, token: str) -> None:
+    server = _Servers(servers)
     cpu0 = server.cpu_seconds()
     await asyncio.sleep(3)
     print(f"server CPU with nobody connected: {(server.cpu_seconds() - cpu0) / 3:.1%} of one core")
     sessions = [hall.Session(page="", query=f"room={code}") for _ in range(students)]
     cpu0 = server.cpu_seconds()
-    await asyncio.gather(*(s.open(server.url, 120) for s in sessions))
+    await asyncio.gather(*(s.open(servers[i % len(servers)].url, 120) for i, s in enumerate(sessions)))
     cpu_join = server.cpu_seconds() - cpu0
     joins = [s.times[0] for s in sessions if s.times]
     errors = [e for s in sessions for e in s.errors + s.exceptions]
@@ -117,20 +133,29 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--students", type=int, default=100)
     parser.add_argument("--idle", type=float, default=20.0, help="seconds of polling measured")
+    parser.add_argument("--store", help="the store's URL (default: a fresh SQLite file), e.g. postgresql://…")
+    parser.add_argument("--replicas", type=int, default=1, help="servers on that store (students spread over them)")
     args = parser.parse_args(argv)
-    students = max(1, min(args.students, 250))
+    students = max(1, min(args.students, 400))
     with tempfile.TemporaryDirectory(prefix="room-bench-") as tmp:
-        store_alone(Path(tmp) / "alone.sqlite3")
-        os.environ["RESIDUAL_LAB_DATA"] = tmp  # the server's store (the server inherits the environment)
+        url = args.store or f"sqlite://{Path(tmp) / 'rooms.sqlite3'}"
+        store_alone(Path(tmp) / "alone.sqlite3" if args.store is None else url)
+        os.environ["RESIDUAL_LAB_DATA"] = tmp
+        os.environ["RESIDUAL_LAB_STORE"] = url  # the servers' store (they inherit the environment)
         os.environ["RESIDUAL_LAB_WARMUP"] = "0"  # no background warm-up burning CPU while we measure
-        store = Store(Path(tmp) / "rooms.sqlite3")
+        store = Store(url)
         code, token = store.open_room(_position(1))
-        server = hall.Server(post_script_gc=None)
+        servers = []
         try:
-            asyncio.run(hall._visit_all(server, ["vanishing", "residual-math"], 120))  # warm: one visit each
-            asyncio.run(_hall(server, code, students, args.idle, store, token))
+            for _ in range(max(1, args.replicas)):
+                servers.append(hall.Server(post_script_gc=None))
+                asyncio.run(hall._visit_all(servers[-1], ["vanishing", "residual-math"], 120))  # warm: one visit each
+            print(f"store {url.split('://')[0]}, {len(servers)} replica(s), {students} students")
+            asyncio.run(_hall(servers, code, students, args.idle, store, token))
         finally:
-            server.stop()
+            for server in servers:
+                server.stop()
+            store.close_connection()
     return 0
 
 

@@ -18,6 +18,7 @@ import collections
 import contextlib
 import hmac
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -93,7 +94,10 @@ class Database:
                     for name, kind in COLUMNS.items():
                         if name not in have:
                             db.execute(f"ALTER TABLE rooms ADD COLUMN {name} {kind}")
-                    db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)", (repr(self.clock()),))
+                    db.execute(
+                        "INSERT INTO meta (key, value) VALUES ('created', ?) ON CONFLICT DO NOTHING",
+                        (repr(self.clock()),),
+                    )
                 except BaseException:
                     db.close()
                     raise
@@ -157,10 +161,51 @@ class Database:
 
 
 def remember_gone(db, code: str, now: float) -> None:
-    db.execute("INSERT OR REPLACE INTO gone (code, at) VALUES (?, ?)", (code, now))
+    db.execute(
+        "INSERT INTO gone (code, at) VALUES (?, ?) ON CONFLICT (code) DO UPDATE SET at = excluded.at", (code, now)
+    )
     (n,) = db.execute("SELECT COUNT(*) FROM gone").fetchone()
     if n > GONE_KEPT:
         db.execute("DELETE FROM gone WHERE code IN (SELECT code FROM gone ORDER BY at LIMIT ?)", (n - GONE_KEPT,))
+
+
+def data_folder() -> Path:
+    """``$RESIDUAL_LAB_DATA``, else ``data/`` in the repository."""
+    return Path(os.environ.get("RESIDUAL_LAB_DATA") or Path(__file__).resolve().parents[1] / "data")
+
+
+def store_url() -> str:
+    """The rooms' store in force: ``$RESIDUAL_LAB_STORE`` (``sqlite:///path`` or ``postgresql://…``), else the SQLite
+    file ``rooms.sqlite3`` in :func:`data_folder`."""
+    return os.environ.get("RESIDUAL_LAB_STORE", "").strip() or f"sqlite://{data_folder() / 'rooms.sqlite3'}"
+
+
+def open_database(url, clock):
+    """The database behind a store URL: a :class:`Database` for ``sqlite://PATH`` (``sqlite:///abs/path``,
+    ``sqlite://relative/path``) or a plain path, a :class:`residual_core.room_pg.PgDatabase` for ``postgresql://``
+    or ``postgres://`` (psycopg is imported only then). Returns ``(database, path)``, ``path`` ``None`` for a
+    server. Nothing is connected yet. An unknown scheme is a :class:`StorageError` (the URL is not repeated: it
+    may hold a password)."""
+    text = str(url)
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    if scheme in ("postgresql", "postgres"):
+        try:
+            from . import room_pg
+        except ImportError as err:
+            raise StorageError(
+                "Rooms are unavailable: this server's store is PostgreSQL but psycopg is not installed. "
+                "Tell the server's administrator."
+            ) from err
+        return room_pg.PgDatabase(text, clock), None
+    if scheme == "sqlite":
+        text = text[len("sqlite://") :]
+    elif scheme:
+        raise StorageError(
+            "Rooms are unavailable: the store's address (RESIDUAL_LAB_STORE) is neither sqlite:/// nor "
+            "postgresql://. Tell the server's administrator."
+        )
+    path = Path(text)
+    return Database(path, clock), path
 
 
 class RateLimit:

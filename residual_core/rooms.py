@@ -15,10 +15,13 @@ for :data:`EVICT_IDLE_SECONDS` makes space), :data:`ROOMS_PER_OWNER` per session
 lecturer key), :data:`MAX_ANSWERS_PER_QUESTION` and :data:`MAX_ANSWERS_PER_ROOM`, the length of every stored text, and
 rooms expire after :data:`EXPIRY_SECONDS` without a presenter action or an answer.
 
-Storage: one SQLite file (``$RESIDUAL_LAB_DATA/rooms.sqlite3``, by default ``data/`` in the repository) in WAL mode,
-so a room survives a page reload and a server restart; it lives on this machine's disk only (README: "Several
-replicas"). :mod:`residual_core.room_store` owns the connection: every storage fault is a :class:`StorageError`
-(a :class:`RoomError`) with a message for the visitor, and writes are ``BEGIN IMMEDIATE`` transactions.
+Storage: chosen by a URL (:func:`store_url`: ``$RESIDUAL_LAB_STORE``). By default one SQLite file
+(``$RESIDUAL_LAB_DATA/rooms.sqlite3``, by default ``data/`` in the repository) in WAL mode, so a room survives a page
+reload and a server restart on this machine's disk; with ``postgresql://…`` a PostgreSQL database that several
+replicas share (docs/deploy.md, "Several replicas"). Both run the same SQL: :mod:`residual_core.room_store` owns the
+SQLite connection, :mod:`residual_core.room_pg` the server's pool; every storage fault is a :class:`StorageError`
+(a :class:`RoomError`) with a message for the visitor, and writes are serialised transactions (``BEGIN IMMEDIATE``,
+or an advisory lock on the server).
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ import hashlib
 import hmac
 import json
 import math
-import os
 import re
 import secrets
 import time
@@ -35,7 +37,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .room_store import Database, RoomError, StorageError, remember_gone
+from .room_store import RoomError, StorageError, open_database, remember_gone
+from .room_store import data_folder as data_folder  # re-exported: where the default SQLite file lives
+from .room_store import store_url as store_url  # re-exported: the store URL in force ($RESIDUAL_LAB_STORE)
 
 __all__ = ["Full", "NotPresenter", "Refused", "Room", "RoomError", "RoomNotFound", "StorageError", "Store"]
 
@@ -79,11 +83,6 @@ class Room:
     touched: float
 
 
-def data_folder() -> Path:
-    """``$RESIDUAL_LAB_DATA``, else ``data/`` in the repository."""
-    return Path(os.environ.get("RESIDUAL_LAB_DATA") or Path(__file__).resolve().parents[1] / "data")
-
-
 def normal_code(code) -> str | None:
     """``code`` as stored (upper case, spaces and dashes dropped) if it can be a room code, else ``None``."""
     if not isinstance(code, str) or len(code) > 20:
@@ -103,12 +102,13 @@ def _short(value, name: str, limit: int = MAX_KEY_CHARS) -> str:
 
 
 class Store:
-    """The rooms and answers in the SQLite file ``path``; ``clock`` gives the time (seconds), for tests."""
+    """The rooms and answers at ``url`` (``sqlite:///path``, a plain path, or ``postgresql://…``; see
+    :func:`room_store.open_database`); ``clock`` gives the time (seconds), for tests. ``path`` is the SQLite file
+    (``None`` on a server)."""
 
-    def __init__(self, path: str | Path, *, clock: Callable[[], float] = time.time):
-        self.path = Path(path)
+    def __init__(self, url: str | Path, *, clock: Callable[[], float] = time.time):
         self.clock = clock
-        self._db = Database(self.path, clock)  # connects on first use: a storage fault is a StorageError there
+        self._db, self.path = open_database(url, clock)  # connects on first use: a fault is a StorageError there
 
     def close_connection(self) -> None:
         self._db.close()
@@ -252,7 +252,7 @@ class Store:
             (count,) = db.execute("SELECT COUNT(*) FROM reveals WHERE room = ?", (room,)).fetchone()
             if count >= MAX_ANSWERS_PER_QUESTION:
                 raise Refused("this room has revealed too many views")
-            db.execute("INSERT OR IGNORE INTO reveals (room, view) VALUES (?, ?)", (room, view))
+            db.execute("INSERT INTO reveals (room, view) VALUES (?, ?) ON CONFLICT DO NOTHING", (room, view))
             db.execute("UPDATE rooms SET version = version + 1, touched = ? WHERE code = ?", (self.clock(), room))
             return row[1] + 1
 

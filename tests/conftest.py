@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -90,3 +92,55 @@ def open_code_panels(at: AppTest) -> AppTest:
 def open_file_panels(at: AppTest) -> AppTest:
     """Open every row of details: each chart's files and data table."""
     return open_details(at)
+
+
+# -- issue 21: the rooms' store on SQLite and on a real PostgreSQL server ----------------------------------------------
+
+
+def _services_required() -> bool:
+    """CI (``.ci/run``) sets these: there a missing PostgreSQL or HAProxy fails the test instead of skipping it."""
+    return "1" in (os.environ.get("RESIDUAL_LAB_REQUIRE_SERVICES"), os.environ.get("RESIDUAL_LAB_REQUIRE_BROWSER"))
+
+
+def missing_service(what: str) -> None:
+    """Skip the test for want of ``what`` locally; fail it in CI."""
+    if _services_required():
+        pytest.fail(f"{what} is missing but RESIDUAL_LAB_REQUIRE_SERVICES=1 (apt-get install postgresql haproxy)")
+    pytest.skip(f"{what} is not installed")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throw-away PostgreSQL server (tests/pg_cluster.py) for the whole session, on 127.0.0.1 and a free port."""
+    from tests import pg_cluster as pg
+
+    if pg.binaries() is None:
+        missing_service("PostgreSQL (initdb, pg_ctl)")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        missing_service("psycopg")
+    cluster = pg.Cluster()
+    cluster.start()
+    yield cluster
+    cluster.close()
+
+
+_DATABASES = itertools.count()
+
+
+@pytest.fixture
+def pg_database(pg_cluster):
+    """A fresh database on the session's server: its URL (with the role's password), dropped afterwards."""
+    name = f"rooms_{os.getpid()}_{next(_DATABASES)}"
+    url = pg_cluster.create_database(name)
+    yield url
+    pg_cluster.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def store_url(request, tmp_path):
+    """A store URL for an empty store: a fresh SQLite file, or a fresh database on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite://{tmp_path / 'rooms.sqlite3'}"
+    return request.getfixturevalue("pg_database")

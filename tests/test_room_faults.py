@@ -1,5 +1,7 @@
 """Issue 20: storage faults on a real SQLite file are one StorageError with a message; room slots a script cannot
-exhaust; answers the presenter can count and clear; the code-guess limit; a deleted database is "not on this server"."""
+exhaust; answers the presenter can count and clear; the code-guess limit; a deleted database is "not on this server".
+The tests that take ``store`` run on both engines (SQLite and a real PostgreSQL server); the faults of a PostgreSQL
+server are in tests/test_room_pg.py."""
 
 from __future__ import annotations
 
@@ -12,7 +14,14 @@ from tests.test_rooms import POSITION, Clock
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(store_url):
+    s = Store(store_url, clock=Clock())
+    yield s
+    s.close_connection()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
     s = Store(tmp_path / "rooms.sqlite3", clock=Clock())
     yield s
     s.close_connection()
@@ -23,7 +32,8 @@ def _connection(store):
     return store._db._db
 
 
-def test_a_full_database_is_a_storage_error_and_reads_go_on(store):
+def test_a_full_database_is_a_storage_error_and_reads_go_on(sqlite_store):
+    store = sqlite_store
     code, _ = store.open_room(POSITION)
     db = _connection(store)
     (pages,) = db.execute("PRAGMA page_count").fetchone()
@@ -35,7 +45,8 @@ def test_a_full_database_is_a_storage_error_and_reads_go_on(store):
     assert isinstance(StorageError("x"), RoomError)  # every page's "except RoomError" shows it
 
 
-def test_a_read_only_database_is_a_storage_error(store):
+def test_a_read_only_database_is_a_storage_error(sqlite_store):
+    store = sqlite_store
     code, token = store.open_room(POSITION)
     for action in (
         lambda: store.answer(code, "v", "q", "voter", "1"),

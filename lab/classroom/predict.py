@@ -137,7 +137,11 @@ def _pending(question: Question, instance: str, mode: str, member, view: str, mi
             )
         else:
             typed = st.radio("Your prediction", question.options, index=None, key=f"lab-ask-input-{instance}")
-        sent = st.form_submit_button("Change my prediction" if mine else "Lock in my prediction", type="primary")
+        # keyed: the label changes after the first answer, and without a key the button would be a new widget then
+        # (the first "Change" click, on the button still drawn as "Lock in", was lost)
+        sent = st.form_submit_button(
+            "Change my prediction" if mine else "Lock in my prediction", type="primary", key=f"lab-ask-send-{instance}"
+        )
     if sent:
         mine = _record(question, instance, mode, member, view, typed) or mine
     if mine is not None:

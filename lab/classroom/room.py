@@ -19,7 +19,7 @@ import streamlit as st
 
 from residual_core import catalog
 from residual_core.room_store import StorageError, key_matches
-from residual_core.rooms import Room, RoomError, Store, data_folder, normal_code
+from residual_core.rooms import Room, RoomError, Store, normal_code, store_url
 
 from ..chrome import share
 from ..chrome.nav import available_pages, page_file
@@ -41,12 +41,14 @@ _run = threading.local()
 
 
 def store() -> Store:
-    """The process's store for the data folder in force (``$RESIDUAL_LAB_DATA`` or ``data/``)."""
-    path = str(data_folder() / "rooms.sqlite3")
+    """The process's store for the URL in force (:func:`residual_core.rooms.store_url`: ``$RESIDUAL_LAB_STORE``, else
+    the SQLite file in ``$RESIDUAL_LAB_DATA`` or ``data/``), one per URL: replicas given the same
+    ``postgresql://`` URL share their rooms. Building it connects nothing; a bad URL is a :class:`StorageError`."""
+    url = store_url()
     with _STORES_LOCK:
-        if path not in _STORES:
-            _STORES[path] = Store(path)
-        return _STORES[path]
+        if url not in _STORES:
+            _STORES[url] = Store(url)
+        return _STORES[url]
 
 
 @dataclass(frozen=True)
