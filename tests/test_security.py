@@ -24,6 +24,8 @@ FILE_ACCESS = {
     "and names a file listed in lectures/ (tests/test_lectures.py tries hostile stems), and at most 64 KB is read",
     "residual_core/room_store.py": "the rooms' SQLite file $RESIDUAL_LAB_DATA/rooms.sqlite3 (set by whoever deploys "
     "the app); a visitor's room code only ever goes into SQL parameters",
+    "residual_core/room_pg.py": "the PostgreSQL server named by $RESIDUAL_LAB_STORE (set by whoever deploys the app, "
+    "never a visitor); a visitor's room code and answers only ever go into SQL parameters",
 }
 # Every place that starts a process, and why nothing a visitor sends reaches its command line.
 PROCESSES = {
