@@ -97,6 +97,42 @@ def open_file_panels(at: AppTest) -> AppTest:
 # -- issue 21: the rooms' store on SQLite and on a real PostgreSQL server ----------------------------------------------
 
 
+def visible_parts(at: AppTest) -> list[tuple[str, str]]:
+    """``(kind, text)`` of every element a visitor sees before opening anything (not inside an expander), in page
+    order: ``("text", words)`` for markdown, captions, formulas and metrics, ``("chart", "")`` for charts."""
+    seen: list[tuple[str, str]] = []
+
+    def walk(node, folded: bool) -> None:
+        folded = folded or getattr(node, "type", None) == "expandable"
+        kids = getattr(node, "children", None)
+        if kids is not None and not isinstance(node, list):
+            for child in kids.values():
+                walk(child, folded)
+            return
+        if folded:
+            return
+        kind = getattr(node, "type", "")
+        if kind in ("markdown", "caption", "latex", "text"):
+            seen.append(("text", node.value))
+        elif kind == "metric":
+            seen.append(("text", f"{node.label} {node.value}"))
+        elif kind in ("vega_lite_chart", "arrow_vega_lite_chart"):
+            seen.append(("chart", ""))
+
+    walk(at.main, False)
+    return seen
+
+
+def glance(at: AppTest) -> tuple[int, list[str]]:
+    """What a page shows before anything is opened: its visible word count and the texts above its first chart
+    (the assertion fails when no chart is visible)."""
+    seen = visible_parts(at)
+    kinds = [kind for kind, _ in seen]
+    assert "chart" in kinds, "no chart is visible before anything is opened"
+    words = sum(len(text.split()) for kind, text in seen if kind == "text")
+    return words, [text for _, text in seen[: kinds.index("chart")]]
+
+
 def _services_required() -> bool:
     """CI (``.ci/run``) sets these: there a missing PostgreSQL or HAProxy fails the test instead of skipping it."""
     return "1" in (os.environ.get("RESIDUAL_LAB_REQUIRE_SERVICES"), os.environ.get("RESIDUAL_LAB_REQUIRE_BROWSER"))

@@ -15,7 +15,7 @@ from residual_core.experiments.gradient_flow import (
     gradient_flow_vs_text,
     gradient_seed_spread,
 )
-from tests.conftest import chart_frame, charts, open_code_panels, open_details, run_page, warnings_text
+from tests.conftest import chart_frame, charts, glance, open_code_panels, open_details, run_page, warnings_text
 
 PAGE = "pages/gradient-flow.py"
 
@@ -134,35 +134,10 @@ def test_moving_the_depth_slider_recomputes_but_keeps_the_grid():
     assert chart_frame(at, "heatmap", column="log10", section="depth-alpha").equals(grid_before)
 
 
-def visible_text(at) -> list[tuple[str, str]]:
-    """``(kind, text)`` of every element a visitor sees before opening anything (not inside an expander), in page
-    order; charts as ``("chart", section name)``."""
-    seen = []
-
-    def walk(node, folded):
-        kind = type(node).__name__
-        folded = folded or kind == "Expander"
-        if not folded:
-            if kind in ("Markdown", "Caption"):
-                seen.append(("text", node.value))
-            elif kind == "Metric":
-                seen.append(("text", f"{node.label} {node.value}"))
-            elif getattr(node, "type", "") in ("arrow_vega_lite_chart", "vega_lite_chart"):
-                seen.append(("chart", ""))
-        for child in (getattr(node, "children", None) or {}).values():
-            walk(child, folded)
-
-    walk(at.main, False)
-    return seen
-
-
 def test_at_most_900_words_are_visible_and_a_chart_comes_first():
     at = run_page(PAGE)
     assert not at.exception
-    seen = visible_text(at)
-    words = sum(len(t.split()) for kind, t in seen if kind == "text")
+    words, before = glance(at)
     assert 0 < words <= 900, words
-    assert "chart" in [kind for kind, _ in seen]
-    before = [t for kind, t in seen[: [k for k, _ in seen].index("chart")] if kind == "text"]
     assert sum(len(t.split()) for t in before) <= 80, before  # the intro and the question, no long prose
     assert charts(at)[0]["spec"]["usermeta"]["lab"]["section"] == catalog.page("gradient-flow").sections[0].name

@@ -7,7 +7,7 @@ import pytest
 import lab
 from residual_core.catalog import highway as declared
 from residual_core.experiments.highway import KINDS, gate_check, highway_experiment, highway_training
-from tests.conftest import chart_frame, charts, open_code_panels, run_page, warnings_text
+from tests.conftest import chart_frame, charts, glance, open_code_panels, run_page, warnings_text
 
 PAGE = "pages/highway.py"
 
@@ -122,13 +122,9 @@ def test_sections_are_drawn_in_declared_order_with_each_figure_once():
 
 
 def test_at_most_900_words_are_visible_and_a_chart_comes_first():
-    from tests.pages.test_page_gradient_flow import visible_text
-
     at = run_page(PAGE)
     assert not at.exception
-    seen = visible_text(at)
-    words = sum(len(t.split()) for kind, t in seen if kind == "text")
+    words, before = glance(at)
     assert 0 < words <= 900, words
-    before = [t for kind, t in seen[: [k for k, _ in seen].index("chart")] if kind == "text"]
     assert sum(len(t.split()) for t in before) <= 80, before  # the intro and the question, no long prose
     assert charts(at)[0]["spec"]["usermeta"]["lab"]["section"] == declared.PAGE.sections[0].name

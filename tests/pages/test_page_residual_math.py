@@ -8,7 +8,7 @@ from residual_core import catalog
 from residual_core.experiments.jacobian import jacobian_spectrum
 from residual_core.experiments.preservation import TEXT_PRINTED, preservation_experiment, preservation_vs_text
 from residual_core.experiments.residual_math import multiplicative_experiment, residual_1d, unrolled_sum
-from tests.conftest import chart_frame, charts, open_code_panels, open_details, run_page, warnings_text
+from tests.conftest import chart_frame, charts, glance, open_code_panels, open_details, run_page, warnings_text
 
 PAGE = "pages/residual-math.py"
 
@@ -164,13 +164,8 @@ def test_bad_url_values_give_a_notice_and_a_usable_value(params, key, used):
 
 
 def test_the_page_leads_with_its_chart_and_shows_at_most_900_words():
-    from tests.pages.test_page_vanishing import _visible
-
     at = run_page(PAGE)
     assert not at.exception
-    parts = list(_visible(at.main))
-    words = sum(len(t.split()) for k, t in parts if k != "chart")
-    assert words <= 900, words
-    kinds = [k for k, _ in parts]
-    before = parts[: kinds.index("chart")]
-    assert sum(len(t.split()) for _, t in before) <= 120, before  # the title and intro, no long prose
+    words, before = glance(at)
+    assert 0 < words <= 900, words
+    assert sum(len(t.split()) for t in before) <= 120, before  # the title and intro, no long prose

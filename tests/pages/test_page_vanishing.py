@@ -10,7 +10,17 @@ import pytest
 import lab
 from residual_core import catalog
 from residual_core.experiments.vanishing import exact_product, product_series, products_experiment
-from tests.conftest import ROOT, chart, chart_frame, charts, open_code_panels, open_details, run_page, warnings_text
+from tests.conftest import (
+    ROOT,
+    chart,
+    chart_frame,
+    charts,
+    glance,
+    open_code_panels,
+    open_details,
+    run_page,
+    warnings_text,
+)
 
 PAGE = "pages/vanishing.py"
 
@@ -145,32 +155,9 @@ def test_labelled_choice_accepts_the_option_and_its_label_from_the_url(raw, valu
     assert bool(warnings_text(at)) is noticed
 
 
-def _visible(node, inside=False):
-    """(kind, text) of every element of ``node`` not inside an expander, in page order."""
-    inside = inside or getattr(node, "type", None) == "expandable"
-    kids = getattr(node, "children", None)
-    if kids is not None and not isinstance(node, list):
-        for child in kids.values():
-            yield from _visible(child, inside)
-        return
-    if inside:
-        return
-    kind = getattr(node, "type", "")
-    if kind in ("markdown", "caption", "latex", "text"):
-        yield kind, node.value
-    elif kind == "metric":
-        yield kind, f"{node.label} {node.value}"
-    elif kind in ("vega_lite_chart", "arrow_vega_lite_chart"):
-        yield "chart", ""
-
-
 def test_the_page_leads_with_its_chart_and_shows_at_most_900_words():
     at = run_page(PAGE)
     assert not at.exception
-    parts = list(_visible(at.main))
-    words = sum(len(t.split()) for k, t in parts if k != "chart")
-    assert words <= 900, words
-    kinds = [k for k, _ in parts]
-    assert "chart" in kinds
-    before = parts[: kinds.index("chart")]
-    assert sum(len(t.split()) for _, t in before) <= 120, before  # the title and intro, no long prose
+    words, before = glance(at)
+    assert 0 < words <= 900, words
+    assert sum(len(t.split()) for t in before) <= 120, before  # the title and intro, no long prose
