@@ -85,7 +85,7 @@ PRESENT_CSS = """
 # Axis, legend and title sizes of every chart in presenter mode (Vega-Lite config, merged into the page's spec).
 PROJECTOR_CONFIG = {
     "axis": {"labelFontSize": 18, "titleFontSize": 20},
-    "legend": {"labelFontSize": 19, "symbolSize": 500, "symbolStrokeWidth": 4},
+    "legend": {"labelFontSize": 19, "titleFontSize": 20, "symbolSize": 500, "symbolStrokeWidth": 4},
     "title": {"fontSize": 22},
     "header": {"labelFontSize": 18, "titleFontSize": 20},
 }
