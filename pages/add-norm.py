@@ -76,10 +76,13 @@ with lab.section(declared.GRADIENTS_SECTION) as sec:
     sec.claims()
     sec.more("The setup", lambda: paragraphs(text.gradients_text(data, settings), text.INITIALISATION))
 
-    st.markdown(text.BAND_HEADING)
-    lab.figure(declared.SEEDS, "band", band)  # another experiment's figure (the same over seeds), in this section
+    left, right = st.columns(2)
+    with left:
+        st.markdown(text.BAND_HEADING)
+        lab.figure(declared.SEEDS, "band", band)  # another experiment's figure (the same over seeds), in this section
     sec.more("Reading the band", lambda: paragraphs(*text.seeds_reading(data, band, settings)))
-    sec.figures("stream")
+    with right:
+        sec.figures("stream")
     sec.more("The stream's size", lambda: st.markdown(text.stream_reading(data, settings)))
 
 # -- 3. dropout before the add --------------------------------------------------------------------------------------
