@@ -14,12 +14,21 @@ from residual_core.claims import SEEDS
 from residual_core.models import diagram, transformer
 from residual_core.options import ADD_NORM, ADD_NORM_DROPOUT, ADD_NORM_SHAPE
 
+
+def paragraphs(*texts: str, caption: str | None = None) -> None:
+    """A part of a section's row of details: its paragraphs, then a caption."""
+    for t in texts:
+        st.markdown(t)
+    if caption:
+        st.caption(caption)
+
+
 lab.page("add-norm")
 st.markdown(text.INTRO)
 
 # the controls sit under each heading, so a section is entered before its result exists and handed it once computed
 # -- 1. the layer, drawn from the model ----------------------------------------------------------------------------
-with lab.section(declared.LAYER_SECTION):
+with lab.section(declared.LAYER_SECTION) as sec:
     c1, c2 = st.columns([3, 2])
     variant = lab.choice(declared.VARIANT, container=c1)
     dropout = lab.slider(ADD_NORM_DROPOUT, container=c2, help="Dropout on each sublayer's output, before the add.")
@@ -27,10 +36,11 @@ with lab.section(declared.LAYER_SECTION):
     with left:
         dot = lab.compute(diagram.encoder_diagram, variant=variant, layers=6, d_model=64, heads=4, dropout=dropout)
         st.graphviz_chart(dot, width="content")
+    adds = dot.count('label="+"')
     with right:
         st.latex(text.FORMULAS[variant])
-        st.markdown(text.layer_text(variant, dot.count('label="+"')))
-        st.caption(text.DIAGRAM_CAPTION)
+        st.markdown(text.layer_line(variant, adds))
+        sec.more("The arrangement", lambda: paragraphs(text.layer_text(variant, adds), caption=text.DIAGRAM_CAPTION))
         lab.code_panel(
             [
                 transformer.LAYERS[variant],
@@ -42,34 +52,38 @@ with lab.section(declared.LAYER_SECTION):
 
 # -- 2. gradients at initialisation ---------------------------------------------------------------------------------
 with lab.section(declared.GRADIENTS_SECTION) as sec:
-    g1, g2, g3 = st.columns([3, 2, 1])
+    g1, g2 = st.columns([3, 2])
     layers = lab.slider(ADD_NORM["layers"], container=g1)
     init = lab.choice(ADD_NORM["init"], container=g2)
-    seed = lab.number(ADD_NORM["seed"], container=g3)
-    g4, g5, _ = st.columns([2, 2, 2])
-    d_model = int(lab.choice(ADD_NORM["d_model"], container=g4))
-    heads = int(lab.choice(ADD_NORM["heads"], container=g5))
+    with lab.more_settings():
+        g3, g4, g5 = st.columns([2, 2, 1])
+        d_model = int(lab.choice(ADD_NORM["d_model"], container=g3))
+        heads = int(lab.choice(ADD_NORM["heads"], container=g4))
+        seed = lab.number(ADD_NORM["seed"], container=g5)
 
     settings = {"layers": layers, "d_model": d_model, "heads": heads, "init": init, "seed": seed}
     data = lab.compute(declared.GRADIENTS, **settings)
     lab.ask(declared.GRADIENTS.question, settings, data)  # predict, then reveal
     band = lab.compute(declared.SEEDS, **{**settings, "seed": SEEDS[0]})  # seeds 0-4, cached: its chart is built once
     sec.bind(data, settings)
-    sec.text()
-    sec.metrics()
     left, right = st.columns(2)
     with left:
         sec.figures("gradients")
     with right:
         sec.figures("stream-gradient")
+    sec.text()
+    sec.metrics()
     sec.claims()
+    sec.more("The setup", lambda: paragraphs(text.gradients_text(data, settings), text.INITIALISATION))
 
-    st.markdown(text.BAND_HEADING)
-    lab.figure(declared.SEEDS, "band", band)  # another experiment's figure (the same over seeds), in this section
-    for paragraph in (*text.seeds_reading(data, band, settings), text.INITIALISATION):
-        st.markdown(paragraph)
-    sec.figures("stream")
-    st.markdown(text.stream_reading(data, settings))
+    left, right = st.columns(2)
+    with left:
+        st.markdown(text.BAND_HEADING)
+        lab.figure(declared.SEEDS, "band", band)  # another experiment's figure (the same over seeds), in this section
+    sec.more("Reading the band", lambda: paragraphs(*text.seeds_reading(data, band, settings)))
+    with right:
+        sec.figures("stream")
+    sec.more("The stream's size", lambda: st.markdown(text.stream_reading(data, settings)))
 
 # -- 3. dropout before the add --------------------------------------------------------------------------------------
 with lab.section(declared.DROPOUT_SECTION) as sec:
@@ -77,10 +91,10 @@ with lab.section(declared.DROPOUT_SECTION) as sec:
     sec.bind(lab.compute(declared.DROPOUT, **demo_args), demo_args)
     st.latex(text.DROPOUT_FORMULA)
     sec.text()
-    sec.metrics()
     sec.figures()
+    sec.metrics()
     sec.claims()
-    st.markdown(text.DROPOUT_AFTER)
+    sec.more("Training mode and eval mode", lambda: st.markdown(text.DROPOUT_AFTER))
 
 # -- 4. shapes -------------------------------------------------------------------------------------------------------
 with lab.section(declared.SHAPES_SECTION) as sec:
@@ -100,5 +114,5 @@ with lab.section(declared.SHAPES_SECTION) as sec:
     else:
         st.success(text.identity_works(shape), icon=":material/check_circle:")
     sec.metrics()
-    st.caption(text.shapes_caption(shape))
+    sec.more("The output shape", lambda: st.caption(text.shapes_caption(shape)))
     lab.code_panel([declared.SHAPES.func, *declared.SHAPES.code])

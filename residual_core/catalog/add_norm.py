@@ -369,7 +369,7 @@ LAYER_SECTION = Section(
 GRADIENTS_SECTION = Section(
     "gradients-at-initialisation-layer-by-layer", "2. Gradients at initialisation, layer by layer", GRADIENTS,
     figures=("gradients", "stream-gradient", "stream"), controls=tuple(ADD_NORM.values()),
-    text=text.gradients_text, metrics=text.gradients_metrics,
+    text=text.gradients_lead, metrics=text.gradients_metrics,
 )  # fmt: skip
 DROPOUT_SECTION = Section(
     "dropout-sits-on-the-sublayer-before-the-add", "3. Dropout sits on the sublayer, before the add", DROPOUT,

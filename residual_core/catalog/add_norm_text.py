@@ -34,9 +34,26 @@ ARRANGEMENTS = {
 }
 
 
+ARRANGEMENT_LINES = {
+    "post-ln": "**Post-LN**: add, then normalise.",
+    "pre-ln": "**Pre-LN**: normalise the sublayer's input; the stream is only added to.",
+    "none": "**No residual**: both adds removed.",
+}
+"""Each arrangement in one line, beside its diagram (the full sentence is :data:`ARRANGEMENTS`, in the row)."""
+
+
+def adds_line(adds: int) -> str:
+    return f"Residual adds per layer: **{adds}**."
+
+
+def layer_line(variant: str, adds: int) -> str:
+    """Beside the diagram, visible: the arrangement in a line and the residual adds counted in it."""
+    return ARRANGEMENT_LINES[variant] + " " + adds_line(adds)
+
+
 def layer_text(variant: str, adds: int) -> str:
-    """Beside the diagram: the arrangement and the residual adds counted in it."""
-    return ARRANGEMENTS[variant] + f" Residual adds per layer: **{adds}**."
+    """In the section's row: the arrangement in full and the residual adds counted in it."""
+    return ARRANGEMENTS[variant] + " " + adds_line(adds)
 
 
 DIAGRAM_CAPTION = (
@@ -54,6 +71,15 @@ def last_first(result: dict, column: str) -> float:
 def variance_share(fan_in: int, fan_out: int) -> float:
     """PyTorch's default variance 1/(3 fan_in) over Xavier's 2/(fan_in + fan_out)."""
     return (fan_in + fan_out) / (6 * fan_in)
+
+
+def gradients_lead(r: dict, kw: dict) -> str:
+    """Under the two charts, visible: what a student needs to read them (the full setup is :func:`gradients_text`,
+    in the section's row)."""
+    return (
+        f"{kw['layers']} layers, the same weights for the three arrangements; loss: mean squared error against a "
+        "random target."
+    )
 
 
 def gradients_text(r: dict, kw: dict) -> str:

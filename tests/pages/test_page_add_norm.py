@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from residual_core.catalog import add_norm as declared
+from residual_core.catalog import add_norm_text as text
 from residual_core.experiments.add_norm import add_norm_experiment, add_norm_seeds, dropout_demo, shape_demo
 from residual_core.models.diagram import encoder_diagram
-from tests.conftest import chart_frame, charts, open_code_panels, run_page, warnings_text
+from tests.conftest import chart_frame, charts, glance, open_code_panels, open_details, run_page, warnings_text
 
 PAGE = "pages/add-norm.py"
 SERIES = {"post_ln": "Post-LN", "pre_ln": "Pre-LN", "no_residual": "no residual"}
@@ -175,3 +176,38 @@ def test_width_one_add_broadcasts_and_the_page_says_so():
     assert "broadcasts" in shown and "(2, 10, 512)" in shown and "nn.Linear(512, 1)" in shown
     assert "The widths match" not in shown and "nn.Identity()" not in shown
     assert {m.label: m.value for m in at.metric}["Extra parameters"] == "513"
+
+
+def test_at_most_900_words_are_visible_and_the_readings_are_in_the_rows():
+    at = run_page(PAGE)
+    assert not at.exception
+    words, before = glance(at)
+    assert 0 < words <= 900, words
+    assert sum(len(t.split()) for t in before) <= 120, before  # the intro, the layer's formula and the question
+    shown = "\n".join(m.value for m in at.markdown)
+    assert "**What the data shows.**" not in shown and "**The initialisation.**" not in shown
+    assert "Residual adds per layer: **2**" in shown  # the diagram's count stays beside it
+    # d_model, heads and seed are under More settings, the layers and the initialisation beside the chart
+    folded = [e for e in at.expander if e.label == "More settings"]
+    assert len(folded) == 1 and {w.key for w in (*folded[0].button_group, *folded[0].number_input)} == {
+        "d_model",
+        "heads",
+        "seed",
+    }
+    # opened, the rows hold every reading the page used to show under its charts
+    data = add_norm_experiment(16, 64, 4, "xavier", 0)
+    band = add_norm_seeds(16, 64, 4, "xavier", 0)
+    settings = {"layers": 16, "d_model": 64, "heads": 4, "init": "xavier", "seed": 0}
+    open_details(at)
+    opened = "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
+    for paragraph in (
+        *text.seeds_reading(data, band, settings),
+        text.INITIALISATION,
+        text.stream_reading(data, settings),
+        text.gradients_text(data, settings),
+        text.DROPOUT_AFTER,
+        text.layer_text("post-ln", 2),
+        text.DIAGRAM_CAPTION,
+        text.shapes_caption(shape_demo(512, 256, 0)),
+    ):
+        assert paragraph in opened, paragraph
