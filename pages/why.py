@@ -25,6 +25,24 @@ def sum_of_paths() -> None:
     st.markdown(text.DELETE_AFTER)
 
 
+def both(prose: str, shown) -> None:
+    st.markdown(prose)
+    metrics(shown)
+
+
+def slice_made(land: dict, land_args: dict, lesion_args: dict) -> None:
+    st.markdown(f"{text.LANDSCAPE_TEXT}\n\n{text.LINE_TEXT}: the third chart.")
+    st.caption(text.landscape_caption(lesion_args))
+    metrics(text.landscape_metrics(land, land_args))
+
+
+def shatter_measured(shatter: dict, shatter_args: dict) -> None:
+    st.markdown(f"{text.SHATTERED_TEXT}\n\n{text.DEPTHS_TEXT}: the last chart.")
+    st.markdown(text.shattered_text(shatter, shatter_args))
+    st.caption(text.bounds_caption(SHATTERED_PAGE))
+    metrics(text.shattered_metrics(shatter, shatter_args))
+
+
 lab.page("why")
 st.markdown(text.INTRO)
 
@@ -53,8 +71,10 @@ with lab.section(declared.DELETE_SECTION) as sec:
     with right:
         st.markdown("**Delete k blocks at random**")
         sec.figures("deleted-k")
-    sec.more("The numbers", lambda: metrics(text.lesion_metrics(lesion, lesion_args)))
-    sec.more("The two networks", lambda: st.markdown(text.lesion_text(lesion, lesion_args)))
+    sec.more(
+        "The two networks",
+        lambda: both(text.lesion_text(lesion, lesion_args), text.lesion_metrics(lesion, lesion_args)),
+    )
     sec.more("A sum of paths", sum_of_paths)
     sec.more("About this page", lambda: st.markdown(text.INTRO_MORE))
 
@@ -81,11 +101,7 @@ with lab.section(declared.LANDSCAPE_SECTION) as sec:
         sec.figures("residual-surface")
     sec.figures("line")
     sec.claims(seeds=lab.ON_DEMAND, run="slice")
-    sec.more("The numbers", lambda: metrics(text.landscape_metrics(land, land_args)))
-    sec.more(
-        "How the slice is made", lambda: st.markdown(f"{text.LANDSCAPE_TEXT}\n\n{text.LINE_TEXT}: the third chart.")
-    )
-    sec.more("Which networks", lambda: st.caption(text.landscape_caption(lesion_args)))
+    sec.more("How the slice is made", lambda: slice_made(land, land_args, lesion_args))
     sec.more("The paper and this toy", lambda: st.markdown(text.landscape_paper(land, land_args)))
 
 # -- 3. shattered gradients -----------------------------------------------------------------------------------------
@@ -110,8 +126,5 @@ with lab.section(declared.SHATTERED_SECTION) as sec:
         "Claims about the depth sweep",
         lambda: lab.claims(declared.SHATTERED_DEPTHS, sweep, sweep_args, seeds=lab.ON_DEMAND, run="depth sweep"),
     )
-    sec.more("The numbers", lambda: metrics(text.shattered_metrics(shatter, shatter_args)))
-    sec.more("What is measured", lambda: st.markdown(f"{text.SHATTERED_TEXT}\n\n{text.DEPTHS_TEXT}: the last chart."))
-    sec.more("The two networks", lambda: st.markdown(text.shattered_text(shatter, shatter_args)))
-    sec.more("Bounds", lambda: st.caption(text.bounds_caption(SHATTERED_PAGE)))
+    sec.more("How it is measured", lambda: shatter_measured(shatter, shatter_args))
     sec.more("The paper and this toy", lambda: st.markdown(text.shattered_paper(shatter, sweep, shatter_args)))
