@@ -73,7 +73,6 @@ def test_a_deep_link_draws_every_experiment_from_residual_core(small):
 def test_the_declared_sections_are_drawn_in_order_with_every_declared_figure_once(small):
     at = small
     folded = [key for keys in IN_ROW.values() for key in keys]
-    assert not [c for c in charts(at) if c["spec"]["usermeta"]["lab"]["figure"] in folded]  # closed rows send nothing
     for level, drawn_headings in (("header", at.header), ("subheader", at.subheader)):
         declared_here = [s for s in declared.PAGE.sections if s.level == level]
         assert [h.proto.anchor for h in drawn_headings] == [s.name for s in declared_here]
@@ -174,6 +173,9 @@ def test_at_most_900_words_are_visible_and_each_chapter_leads_with_its_chart():
     assert 0 < words <= 900, words
     assert sum(len(t.split()) for t in before) <= 120, before  # the intro, the bounds and the question
     assert charts(at)[0]["spec"]["usermeta"]["lab"]["section"] == declared.DELETE_SECTION.name
+    folded = [key for keys in IN_ROW.values() for key in keys]
+    assert not [c for c in charts(at) if c["spec"]["usermeta"]["lab"]["figure"] in folded]  # closed rows send nothing
+    assert not at.metric  # the numbers are in the rows too
     # every chapter leads with its chart: between its heading and its first chart only labels (a few words)
     assert [h.value for h in at.header] == [s.heading for s in declared.PAGE.sections if s.level == "header"]
     for chapter, texts in _above_first_chart(at).items():
