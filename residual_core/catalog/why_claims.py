@@ -283,10 +283,8 @@ def line_takeaway(r: dict) -> str:
 def gradient_takeaway(kind: str):
     def takeaway(r: dict) -> str:
         a = r["lag1"][kind]
-        return (
-            f"At depth {r['depth']} the {kind} network's gradient has lag-1 autocorrelation {a:+.3f} "
-            f"(1: neighbouring inputs get the same gradient; 0: white noise)."
-        )
+        scale = "0: white noise" if kind == "plain" else "1: neighbouring inputs get the same gradient"
+        return f"At depth {r['depth']} the {kind} network's gradient has lag-1 autocorrelation {a:+.3f} ({scale})."
 
     return takeaway
 

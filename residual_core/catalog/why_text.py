@@ -9,11 +9,16 @@ from ..experiments.shattered import SHATTERED_INPUTS
 from ..numbers import percent
 
 INTRO = (
-    "Skip connections keep a gradient alive (see *Gradient flow*). Three results from the literature say more about "
-    "**why residual networks train at all**: a residual network behaves like an ensemble of shallow paths, so "
-    "deleting one of its blocks barely hurts it (Veit et al.); its loss surface is smoother (Li et al.); and its "
-    "gradient stays correlated from one input to the next instead of shattering into noise (Balduzzi et al.). Each "
-    "one runs here live, on small networks; the claims under each section say where and how often the toy agrees."
+    "Three results from the literature, run live on small networks: deleting a block barely hurts a residual "
+    "network (Veit et al.), its loss surface is smoother (Li et al.), and its gradient stays correlated instead of "
+    "shattering into noise (Balduzzi et al.)."
+)
+INTRO_MORE = (
+    "Skip connections keep a gradient alive (see *Gradient flow*). The three results here say more about **why "
+    "residual networks train at all**: a residual network behaves like an ensemble of shallow paths, so deleting one "
+    "of its blocks barely hurts it (Veit et al.); its loss surface is smoother (Li et al.); and its gradient stays "
+    "correlated from one input to the next instead of shattering into noise (Balduzzi et al.). Each one runs here "
+    "live, on small networks; the claims in each section's row of details say where and how often the toy agrees."
 )
 
 
