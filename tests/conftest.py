@@ -103,7 +103,7 @@ def visible_parts(at: AppTest) -> list[tuple[str, str]]:
     seen: list[tuple[str, str]] = []
 
     def walk(node, folded: bool) -> None:
-        folded = folded or getattr(node, "type", None) == "expandable"
+        folded = folded or getattr(node, "type", None) in ("expander", "expandable")
         kids = getattr(node, "children", None)
         if kids is not None and not isinstance(node, list):
             for child in kids.values():
