@@ -25,14 +25,16 @@ def controls(bounds: dict, main: list[str], advanced: list[str], widths=None) ->
     """URL-bound controls: the ``main`` ones in a row above the chart, the ``advanced`` ones and the bounds under
     "More settings"."""
     values = {}
-    for col, name in zip(st.columns(widths or len(main)), main, strict=True):
-        bound = bounds[name]
-        make = lab.number if name == "seed" else lab.choice if bound.kind == "choice" else lab.slider
-        values[name] = make(bound, container=col)
-    with lab.more_settings():
-        for col, name in zip(st.columns(len(advanced)), advanced, strict=True):
+
+    def draw(names, widths):
+        for col, name in zip(st.columns(widths or len(names)), names, strict=True):
             bound = bounds[name]
-            values[name] = (lab.choice if bound.kind == "choice" else lab.slider)(bound, container=col)
+            make = lab.number if name == "seed" else lab.choice if bound.kind == "choice" else lab.slider
+            values[name] = make(bound, container=col)
+
+    draw(main, widths)
+    with lab.more_settings():
+        draw(advanced, None)
         st.caption(text.bounds_caption(bounds))
     return values
 
@@ -61,9 +63,8 @@ def transformer_page():
     with lab.section(declared.TRANSFORMER_SECTION) as sec:
         v = sec.settings = controls(
             TRANSFORMER_TRAINING,
-            ["task", "layers", "steps", "seed"],
-            ["d_model", "seq_len", "batch", "lr"],
-            widths=[4, 3, 3, 2],
+            ["task", "layers", "steps"],
+            ["d_model", "seq_len", "batch", "lr", "seed"],
         )
 
         def draw(data, final):
@@ -90,7 +91,7 @@ def transformer_page():
 def depth_page():
     with lab.section(declared.DEPTH_SECTION) as sec:
         v = sec.settings = controls(
-            DEPTH_SWEEP, ["max_depth", "init", "steps", "seed"], ["width", "samples", "lr"], widths=[3, 3, 3, 2]
+            DEPTH_SWEEP, ["max_depth", "init", "steps"], ["width", "samples", "lr", "seed"], widths=[3, 4, 3]
         )
 
         def draw(data, final):
@@ -114,7 +115,7 @@ def depth_page():
 
 def scaling_page():
     with lab.section(declared.SCALING_SECTION) as sec:
-        v = sec.settings = controls(SCALING, ["depth", "steps", "seed"], ["width", "samples", "lr"])
+        v = sec.settings = controls(SCALING, ["depth", "steps"], ["width", "samples", "lr", "seed"])
 
         def draw(data, final):
             sec.bind(data)
@@ -139,7 +140,7 @@ def scaling_page():
 
 def gated_page():
     with lab.section(declared.GATED_SECTION) as sec:
-        v = sec.settings = controls(GATED, ["depth", "steps", "seed"], ["width", "samples", "lr"])
+        v = sec.settings = controls(GATED, ["depth", "steps"], ["width", "samples", "lr", "seed"])
 
         def draw(data, final):
             sec.bind(data)

@@ -6,9 +6,8 @@ from ..declare import Metric
 from ..numbers import fmt
 
 INTRO = (
-    "Networks trained **live** on the server's CPU, with and without residual connections: the networks of a chart "
-    "start from the *same* weights and train on the *same* batches, so the residual arrangement is the only "
-    "difference between them."
+    "Networks trained **live** on the server's CPU from the *same* weights on the *same* batches: the residual "
+    "arrangement is the only difference."
 )
 
 
