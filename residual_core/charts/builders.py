@@ -295,8 +295,8 @@ def curves_chart(
     given, of ``y2`` in the same colour (dashed, right axis; e.g. loss and accuracy on one chart).
 
     ``rule=(value, label)`` draws a labelled dashed horizontal reference line on the left axis (e.g. chance level);
-    ``rule_label_at="end"`` puts its label at the right end of the line, right-aligned (off the start of the curves,
-    where they begin near the reference), instead of at its left end ("start").
+    ``rule_label_at="title"`` names it in the chart's title ("dashed line: LABEL") instead of on the plot at the
+    line's left end ("start"), where curves that start or stay near the reference would cover it.
     ``x_domain`` fixes the x range (so a curve that is still growing is drawn against the full budget).
     On a log axis rows with y <= 0 are left out of the marks (not the data); missing values break a line.
     """
@@ -328,9 +328,14 @@ def curves_chart(
     if rule is not None:
         ref = alt.Chart(pd.DataFrame({"value": [rule[0]], "label": [rule[1]]}))
         left.append(ref.mark_rule(strokeDash=[4, 4], color="#555").encode(y="value:Q"))
-        at_end = rule_label_at == "end"
-        label = ref.mark_text(align="right" if at_end else "left", dx=-4 if at_end else 4, dy=-7, color="#555")
-        left.append(label.encode(x=alt.value("width" if at_end else 0), y="value:Q", text="label:N"))
+        if rule_label_at == "title":
+            title = f"{title} · dashed line: {rule[1]}" if title else f"dashed line: {rule[1]}"
+        else:
+            left.append(
+                ref.mark_text(align="left", dx=4, dy=-7, color="#555").encode(
+                    x=alt.value(0), y="value:Q", text="label:N"
+                )
+            )
     chart = alt.layer(*left)
     if y2:
         right = base.mark_line(strokeWidth=1.8, strokeDash=[5, 3], opacity=0.8).encode(
