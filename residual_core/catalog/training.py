@@ -138,6 +138,7 @@ def _transformer_accuracy(r: dict) -> dict:
         "series": "variant",
         "log_y": False,
         "y_title": "token accuracy",
+        "title": "share of tokens predicted right",  # a title as the loss chart has: the two plots line up
         "x_domain": (1, r["steps"]),
     }
 
