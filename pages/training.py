@@ -91,7 +91,7 @@ def transformer_page():
 def depth_page():
     with lab.section(declared.DEPTH_SECTION) as sec:
         v = sec.settings = controls(
-            DEPTH_SWEEP, ["max_depth", "init", "steps"], ["width", "samples", "lr", "seed"], widths=[3, 4, 3]
+            DEPTH_SWEEP, ["max_depth", "init", "steps"], ["width", "samples", "lr", "seed"], widths=[2, 4, 2]
         )
 
         def draw(data, final):
