@@ -22,17 +22,20 @@ experiment = lab.choice(
 
 
 def controls(bounds: dict, main: list[str], advanced: list[str], widths=None) -> dict:
-    """URL-bound controls: the ``main`` ones in a row, the ``advanced`` ones in an expander."""
+    """URL-bound controls: the ``main`` ones in a row above the chart, the ``advanced`` ones and the bounds under
+    "More settings"."""
     values = {}
-    for col, name in zip(st.columns(widths or len(main)), main, strict=True):
-        bound = bounds[name]
-        make = lab.number if name == "seed" else lab.choice if bound.kind == "choice" else lab.slider
-        values[name] = make(bound, container=col)
-    with st.expander("Model size, data and learning rate"):
-        for col, name in zip(st.columns(len(advanced)), advanced, strict=True):
+
+    def draw(names, widths):
+        for col, name in zip(st.columns(widths or len(names)), names, strict=True):
             bound = bounds[name]
-            values[name] = (lab.choice if bound.kind == "choice" else lab.slider)(bound, container=col)
-    st.caption(text.bounds_caption(bounds))
+            make = lab.number if name == "seed" else lab.choice if bound.kind == "choice" else lab.slider
+            values[name] = make(bound, container=col)
+
+    draw(main, widths)
+    with lab.more_settings():
+        draw(advanced, None)
+        st.caption(text.bounds_caption(bounds))
     return values
 
 
@@ -42,8 +45,15 @@ def metrics(shown) -> None:
 
 
 def run(section, v: dict, draw) -> None:
-    """Ask the section's question, then train (or watch) its run live, drawing it with ``draw(data, final)``."""
+    """Ask the section's question, then train (or watch) its run live right under the controls, drawing it with
+    ``draw(data, final)``."""
     lab.ask(section.asks, v).show(lab.live_run(section.experiment, v, draw=draw, slot=SLOT))
+
+
+def shows(sec, line: str) -> None:
+    """A finished run's claims, under the line that names the run, in the section's row of details."""
+    sec.more("What this run shows", lambda: st.markdown(line))
+    sec.claims(seeds=lab.ON_DEMAND, run="training")
 
 
 # -- exercise 4 ---------------------------------------------------------------------------------------------------
@@ -51,26 +61,28 @@ def run(section, v: dict, draw) -> None:
 
 def transformer_page():
     with lab.section(declared.TRANSFORMER_SECTION) as sec:
-        sec.text()
         v = sec.settings = controls(
             TRANSFORMER_TRAINING,
-            ["task", "layers", "steps", "seed"],
-            ["d_model", "seq_len", "batch", "lr"],
-            widths=[4, 3, 3, 2],
+            ["task", "layers", "steps"],
+            ["d_model", "seq_len", "batch", "lr", "seed"],
         )
 
         def draw(data, final):
             sec.bind(data)
+            loss, accuracy = st.columns(2)  # one y axis per chart: the loss and the accuracy side by side
+            with loss:
+                sec.figures("loss", final=final)
+            with accuracy:
+                sec.figures("accuracy", final=final)
             shown = text.transformer_metrics(data, final)
             for col, (label, value, delta) in zip(st.columns(len(shown)), shown, strict=True):
                 col.metric(label, value, delta, delta_color="off", delta_arrow="off")
-            sec.figures(final=final)
             if final:
-                st.markdown(text.transformer_shows(data))
-                sec.claims(seeds=lab.ON_DEMAND, run="training")
+                shows(sec, text.transformer_shows(data))
 
         run(sec.section, v, draw)
-        st.markdown(text.TRANSFORMER_WHY)
+        sec.text()
+        sec.more("Why the residual matters here", lambda: st.markdown(text.TRANSFORMER_WHY))
 
 
 # -- exercise 1 ---------------------------------------------------------------------------------------------------
@@ -78,25 +90,24 @@ def transformer_page():
 
 def depth_page():
     with lab.section(declared.DEPTH_SECTION) as sec:
-        sec.text()
         v = sec.settings = controls(
-            DEPTH_SWEEP, ["max_depth", "init", "steps", "seed"], ["width", "samples", "lr"], widths=[3, 3, 3, 2]
+            DEPTH_SWEEP, ["max_depth", "init", "steps"], ["width", "samples", "lr", "seed"], widths=[2, 4, 2]
         )
 
         def draw(data, final):
             sec.bind(data)
-            metrics(text.depth_metrics(data, final))
             left, right = st.columns(2)
             with left:
                 sec.figures("final", final=final)
             with right:
                 sec.figures("deepest", final=final)
+            metrics(text.depth_metrics(data, final))
             if final:
-                st.markdown(text.depth_shows(data))
-                sec.claims(seeds=lab.ON_DEMAND, run="training")
+                shows(sec, text.depth_shows(data))
 
         run(sec.section, v, draw)
-        st.markdown(text.DEPTH_WHY)
+        sec.text()
+        sec.more("Vanishing or degradation?", lambda: st.markdown(text.DEPTH_WHY))
 
 
 # -- exercise 6 ---------------------------------------------------------------------------------------------------
@@ -104,9 +115,7 @@ def depth_page():
 
 def scaling_page():
     with lab.section(declared.SCALING_SECTION) as sec:
-        st.latex(text.SCALING_FORMULA)
-        sec.text()
-        v = sec.settings = controls(SCALING, ["depth", "steps", "seed"], ["width", "samples", "lr"])
+        v = sec.settings = controls(SCALING, ["depth", "steps"], ["width", "samples", "lr", "seed"])
 
         def draw(data, final):
             sec.bind(data)
@@ -121,7 +130,9 @@ def scaling_page():
                 sec.claims(seeds=lab.ON_DEMAND, run="training")
 
         run(sec.section, v, draw)
-        st.markdown(text.SCALING_WHY)
+        st.latex(text.SCALING_FORMULA)
+        sec.text()
+        sec.more("Why α matters here, and its limits", lambda: st.markdown(text.SCALING_WHY))
 
 
 # -- exercise 7 ---------------------------------------------------------------------------------------------------
@@ -129,14 +140,12 @@ def scaling_page():
 
 def gated_page():
     with lab.section(declared.GATED_SECTION) as sec:
-        st.latex(text.GATED_FORMULA)
-        sec.text()
-        v = sec.settings = controls(GATED, ["depth", "steps", "seed"], ["width", "samples", "lr"])
+        v = sec.settings = controls(GATED, ["depth", "steps"], ["width", "samples", "lr", "seed"])
 
         def draw(data, final):
             sec.bind(data)
-            metrics(text.gated_metrics(data, final))
             sec.figures("curves", final=final)
+            metrics(text.gated_metrics(data, final))
             if data["gates"]:
                 st.markdown(text.GATED_GATES)
                 sec.figures("gates", final=final)
@@ -144,7 +153,9 @@ def gated_page():
                 sec.claims(seeds=lab.ON_DEMAND, run="training")
 
         run(sec.section, v, draw)
-        st.markdown(text.GATED_READING)
+        st.latex(text.GATED_FORMULA)
+        sec.text()
+        sec.more("Reading it", lambda: st.markdown(text.GATED_READING))
 
 
 {"transformer": transformer_page, "depth": depth_page, "scaling": scaling_page, "gated": gated_page}[experiment]()

@@ -161,7 +161,8 @@ LIVE_FIGURES = [(n, f.key) for n in TRAINING for f in EXPERIMENTS[n].figures]
 # are [], and figure_frame builds a frame without columns, so these builders raise KeyError. The page draws partial
 # results while a run trains (lab.compute.live_run), so a poll that lands before step 1 shows an exception.
 EMPTY_BEFORE_STEP_1 = {
-    ("transformer", "curves"),
+    ("transformer", "loss"),
+    ("transformer", "accuracy"),
     ("depth-sweep", "deepest"),
     ("scaling", "curves"),
     ("gated", "curves"),

@@ -50,6 +50,14 @@ def _transformer_takeaway(r: dict) -> str:
     return f"Training loss after {r['step']} steps: {losses} (chance: ln V = {r['chance_loss']:.3f})."
 
 
+def _accuracy_takeaway(r: dict) -> str:
+    accs = ", ".join(
+        f"{run['label']} {run['final_accuracy']:.0%}" if run["final_accuracy"] is not None else f"{run['label']} —"
+        for run in r["runs"]
+    )
+    return f"Token accuracy after {r['step']} steps: {accs}."
+
+
 def _depth_takeaway(r: dict) -> str:
     first, last = r["final"][0], r["final"][-1]
     return (
@@ -107,6 +115,34 @@ def loss_curves(r: dict) -> dict:
     }
 
 
+def _transformer_loss(r: dict) -> dict:
+    """The variants' training loss, one y axis, against the chance line (named in the title: the curves start at
+    chance and a network that does not learn stays on it)."""
+    return {
+        "x": "step",
+        "y": "loss",
+        "series": "variant",
+        "log_y": False,
+        "y_title": "loss (cross-entropy)",
+        "rule": (r["chance_loss"], f"chance, ln(vocabulary) = {r['chance_loss']:.3g}"),
+        "rule_label_at": "title",
+        "x_domain": (1, r["steps"]),
+    }
+
+
+def _transformer_accuracy(r: dict) -> dict:
+    """The same runs' token accuracy on a chart of its own (one y axis per chart)."""
+    return {
+        "x": "step",
+        "y": "accuracy",
+        "series": "variant",
+        "log_y": False,
+        "y_title": "token accuracy",
+        "title": "share of tokens predicted right",  # a title as the loss chart has: the two plots line up
+        "x_domain": (1, r["steps"]),
+    }
+
+
 TRAIN_ONE = Experiment(
     name="train",
     func=lab.train,
@@ -132,23 +168,8 @@ TRANSFORMER = Experiment(
     code=SEQUENCE_CODE,
     table=lambda r: lab.curve_rows(r["runs"], "variant"),
     figures=(
-        Figure(
-            "curves",
-            "curves",
-            lab.transformer_rows,
-            lambda r: {
-                "x": "step",
-                "y": "loss",
-                "series": "variant",
-                "y2": "accuracy",
-                "log_y": False,
-                "y_title": "training loss (cross-entropy, solid)",
-                "y2_title": "token accuracy (dashed)",
-                "rule": (r["chance_loss"], "chance: ln(vocabulary)"),
-                "x_domain": (1, r["steps"]),
-            },
-            takeaway=_transformer_takeaway,
-        ),
+        Figure("loss", "curves", lab.transformer_rows, _transformer_loss, takeaway=_transformer_takeaway),
+        Figure("accuracy", "curves", lab.transformer_rows, _transformer_accuracy, takeaway=_accuracy_takeaway),
     ),
     live=True,
     cost=Cost(sequence(3), *SEQUENCE_FIT),
@@ -310,7 +331,7 @@ PAGE = Page(
             "a-6-layer-transformer",
             "A 6-layer transformer with and without residuals",
             TRANSFORMER,
-            figures=("curves",),
+            figures=("loss", "accuracy"),
             controls=tuple(options.TRANSFORMER_TRAINING.values()),
             text=text.TRANSFORMER_TEXT,
         ),

@@ -6,9 +6,8 @@ from ..declare import Metric
 from ..numbers import fmt
 
 INTRO = (
-    "Networks trained **live** on the server's CPU, with and without residual connections. Every curve grows as "
-    "the networks train; all networks of a chart train side by side on the *same* batches, from the *same* "
-    "weights, so the residual arrangement is the only difference between them."
+    "Networks trained **live** on the server's CPU from the *same* weights on the *same* batches: the residual "
+    "arrangement is the only difference."
 )
 
 
@@ -61,9 +60,9 @@ loses rank doubly exponentially with depth), so the read-out has less and less t
 gradient reaching the embeddings has to pass back through all of it. With a residual, each layer *adds* its output
 to the stream `x`, so every layer gets a direct gradient path (`∂(x + F(x))/∂x = I + ∂F/∂x`). In Pre-LN the token's
 own embedding and position reach the final LayerNorm as one term of that sum; in Post-LN they are carried by the
-adds but renormalised by a LayerNorm after every sublayer, so they arrive rescaled, not unchanged. The claims above
-are checked on this run; whether they hold depends on the task (sort needs attention by content, reverse by
-position, text predicts the next character) and on the number of steps.
+adds but renormalised by a LayerNorm after every sublayer, so they arrive rescaled, not unchanged. The claims in
+these details are checked on this run; whether they hold depends on the task (sort needs attention by content,
+reverse by position, text predicts the next character) and on the number of steps.
 """
 
 # -- exercise 1 ---------------------------------------------------------------------------------------------------
@@ -97,13 +96,13 @@ def depth_shows(data: dict) -> str:
 
 DEPTH_WHY = """
 **Vanishing or degradation?** With PyTorch's default initialisation each plain `tanh(Wx + b)` layer shrinks the
-signal and the gradient (see the *Vanishing & exploding* page): the metric above shows how little of the gradient
-reaches the first layer before training, and a deep plain network stalls for that reason. Choose **xavier** or
-**orthogonal** and the deep plain network's gradient no longer vanishes, yet it can still train far worse than its
-residual twin: that is the *degradation problem* He et al. (2016) reported, where deeper plain networks reached a
-higher *training* error although normalisation kept their gradients alive. Their networks were batch-normalised
-convolutional networks trained for days; this is a small MLP trained for seconds, so read it as an illustration,
-checked by the claims above for this run.
+signal and the gradient (see the *Vanishing & exploding* page): the third metric under the charts shows how little
+of the gradient reaches the first layer before training, and a deep plain network stalls for that reason. Choose
+**xavier** or **orthogonal** and the deep plain network's gradient no longer vanishes, yet it can still train far
+worse than its residual twin: that is the *degradation problem* He et al. (2016) reported, where deeper plain
+networks reached a higher *training* error although normalisation kept their gradients alive. Their networks were
+batch-normalised convolutional networks trained for days; this is a small MLP trained for seconds, so read it as an
+illustration, checked by the claims in these details for this run.
 """
 
 # -- exercise 6 ---------------------------------------------------------------------------------------------------

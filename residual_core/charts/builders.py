@@ -286,6 +286,7 @@ def curves_chart(
     log_y: bool = True,
     points: bool = False,
     rule: tuple[float, str] | None = None,
+    rule_label_at: str = "start",
     x_domain: tuple[float, float] | None = None,
     title: str = "",
     height: int = 340,
@@ -293,7 +294,9 @@ def curves_chart(
     """Training curves from long-format data: one line per ``series`` of ``y`` (solid, left axis) and, if ``y2`` is
     given, of ``y2`` in the same colour (dashed, right axis; e.g. loss and accuracy on one chart).
 
-    ``rule=(value, label)`` draws a labelled dashed horizontal reference line on the left axis (e.g. chance level).
+    ``rule=(value, label)`` draws a labelled dashed horizontal reference line on the left axis (e.g. chance level);
+    ``rule_label_at="title"`` names it in the chart's title ("dashed line: LABEL") instead of on the plot at the
+    line's left end ("start"), where curves that start or stay near the reference would cover it.
     ``x_domain`` fixes the x range (so a curve that is still growing is drawn against the full budget).
     On a log axis rows with y <= 0 are left out of the marks (not the data); missing values break a line.
     """
@@ -325,9 +328,14 @@ def curves_chart(
     if rule is not None:
         ref = alt.Chart(pd.DataFrame({"value": [rule[0]], "label": [rule[1]]}))
         left.append(ref.mark_rule(strokeDash=[4, 4], color="#555").encode(y="value:Q"))
-        left.append(
-            ref.mark_text(align="left", dx=4, dy=-7, color="#555").encode(x=alt.value(0), y="value:Q", text="label:N")
-        )
+        if rule_label_at == "title":
+            title = f"{title} · dashed line: {rule[1]}" if title else f"dashed line: {rule[1]}"
+        else:
+            left.append(
+                ref.mark_text(align="left", dx=4, dy=-7, color="#555").encode(
+                    x=alt.value(0), y="value:Q", text="label:N"
+                )
+            )
     chart = alt.layer(*left)
     if y2:
         right = base.mark_line(strokeWidth=1.8, strokeDash=[5, 3], opacity=0.8).encode(

@@ -6,6 +6,7 @@ rerun the script until the page shows the finished run, the way the page's polli
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -14,7 +15,16 @@ from residual_core import catalog
 from residual_core.catalog import training as declared
 from residual_core.experiments import training_lab as training
 from residual_core.training import jobs
-from tests.conftest import chart, chart_frame, charts, open_code_panels, open_details, run_page, warnings_text
+from tests.conftest import (
+    chart,
+    chart_frame,
+    charts,
+    glance,
+    open_code_panels,
+    open_details,
+    run_page,
+    warnings_text,
+)
 
 PAGE = "pages/training.py"
 SMALL = {"steps": "10", "layers": "1", "d_model": "16", "batch": "8", "seq_len": "4"}
@@ -50,10 +60,12 @@ def test_small_transformer_run_shows_the_curves_residual_core_computes():
     expected = training.transformer_experiment(
         task="sort", layers=1, steps=10, seed=21, d_model=16, seq_len=4, batch=8, lr="0.003"
     )
-    df = chart_frame(at, "curves", column="loss", section="a-6-layer-transformer")
+    loss = chart_frame(at, "loss", column="loss", section="a-6-layer-transformer")
+    accuracy = chart_frame(at, "accuracy", column="accuracy", section="a-6-layer-transformer")
     for run in expected["runs"]:
-        rows = df[df["variant"] == run["label"]].sort_values("step")
+        rows = loss[loss["variant"] == run["label"]].sort_values("step")
         assert rows["loss"].tolist() == [p["loss"] for p in run["curve"]]
+        rows = accuracy[accuracy["variant"] == run["label"]].sort_values("step")
         assert rows["accuracy"].tolist() == [p["accuracy"] for p in run["curve"]]
     assert [m.label for m in at.metric] == [f"{r['label']}: loss, final" for r in expected["runs"]]
     code = "\n".join(c.value for c in open_code_panels(at).code)
@@ -68,7 +80,7 @@ def test_the_next_visitor_sees_the_finished_run_at_once():
     started = jobs.REGISTRY.started
     again = run_page(PAGE, params)
     assert trained(again) and not again.get("progress") and jobs.REGISTRY.started == started
-    assert chart_frame(again, "curves", column="loss", section="a-6-layer-transformer")["loss"].notna().all()
+    assert chart_frame(again, "loss", column="loss", section="a-6-layer-transformer")["loss"].notna().all()
 
 
 @pytest.mark.slow
@@ -153,7 +165,7 @@ def test_every_experiment_renders_at_small_settings(experiment, extra, n_charts)
 
 
 def test_depth_text_separates_vanishing_from_degradation():
-    at = run_page(PAGE, {"experiment": "depth", "max_depth": "2", **SMALL_MLP})
+    at = open_details(until_trained(run_page(PAGE, {"experiment": "depth", "max_depth": "2", **SMALL_MLP})))
     text = " ".join(m.value for m in at.markdown)
     assert "Vanishing or degradation?" in text and "degradation problem" in text
 
@@ -176,3 +188,81 @@ def test_the_chosen_experiments_section_is_drawn_with_every_declared_figure_once
     drawn = [c["spec"]["usermeta"]["lab"] for c in charts(at)]
     assert [d["figure"] for d in drawn] == [f.key for f in section.shown_figures]
     assert {d["section"] for d in drawn} == {section.name}
+
+
+def _y_fields(spec: dict) -> set[str]:
+    """The data fields a chart's layers put on a y axis (a reference rule's constant included)."""
+    fields = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            y = node.get("encoding", {}).get("y", {})
+            if isinstance(y, dict) and "field" in y:
+                fields.add(y["field"])
+            for child in node.get("layer", []):
+                walk(child)
+
+    walk(spec)
+    return fields
+
+
+def _texts(spec: dict) -> list[dict]:
+    """The encodings of a chart's text marks (the reference rule's label)."""
+    out = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            mark = node.get("mark")
+            if (mark == "text" or (isinstance(mark, dict) and mark.get("type") == "text")) and "encoding" in node:
+                out.append({"mark": mark, **node["encoding"]})
+            for child in node.get("layer", []):
+                walk(child)
+
+    walk(spec)
+    return out
+
+
+def test_the_transformer_loss_and_accuracy_are_two_charts_with_one_y_axis_each():
+    at = until_trained(run_page(PAGE, {**SMALL, "seed": "23"}))
+    loss = chart(at, "loss", section="a-6-layer-transformer")["spec"]
+    accuracy = chart(at, "accuracy", section="a-6-layer-transformer")["spec"]
+    for spec in (loss, accuracy):
+        assert "resolve" not in spec  # no second, independent y scale
+        assert "right" not in json.dumps(spec.get("layer", []))  # no right axis
+    assert _y_fields(loss) == {"loss", "value"}  # the curves and the chance rule
+    assert _y_fields(accuracy) == {"accuracy"}
+    # the chance rule is named in the title, not by a label on the plot where the curves start (and one that does
+    # not learn stays)
+    assert _texts(loss) == []
+    chance = next(f for f in chart(at, "loss", section="a-6-layer-transformer")["data"] if "label" in f.columns)
+    expected = training.transformer_experiment(
+        task="sort", layers=1, steps=10, seed=23, d_model=16, seq_len=4, batch=8, lr="0.003"
+    )["chance_loss"]
+    assert chance["value"].tolist() == [expected]
+    assert chance["label"].tolist() == [f"chance, ln(vocabulary) = {expected:.3g}"]
+    assert loss["title"] == f"dashed line: {chance['label'][0]}"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"experiment": "transformer", **SMALL},
+        {"experiment": "depth", "max_depth": "4", **SMALL_MLP},
+        {"experiment": "scaling", "depth": "3", **SMALL_MLP},
+        {"experiment": "gated", "depth": "3", **SMALL_MLP},
+    ],
+    ids=lambda p: p["experiment"],
+)
+def test_at_most_900_words_are_visible_and_a_chart_comes_first(params):
+    at = until_trained(run_page(PAGE, params))
+    words, before = glance(at)
+    assert 0 < words <= 900, words
+    assert sum(len(t.split()) for t in before) <= 120, before  # the intro and the run's captions, no long prose
+    section = declared.PAGE.sections[["transformer", "depth", "scaling", "gated"].index(params["experiment"])]
+    assert charts(at)[0]["spec"]["usermeta"]["lab"]["section"] == section.name
+    # the prose that moved into the section's row of details is still there, once it is opened
+    folded = {"transformer": "Dong et al., 2021", "depth": "degradation problem", "scaling": "ReZero does"}
+    folded["gated"] = "unlike a highway layer's carry gate"
+    visible = " ".join(m.value for m in at.markdown)
+    assert folded[params["experiment"]] not in visible
+    assert folded[params["experiment"]] in " ".join(m.value for m in open_details(at).markdown)
