@@ -214,6 +214,8 @@ class Session:
     sliders: dict = field(default_factory=dict)
     trained_in: float | None = None  # the training lab's "Trained in X s" once shown
     full_runs: int = 0
+    finished_at: float = 0.0  # time.perf_counter() when the last full run's script_finished was read
+    endings: collections.Counter = field(default_factory=collections.Counter)  # script_finished kinds, counted
     elements: int = 0  # delta messages (elements and blocks) the first visit received: each costs server CPU
     page_hash: str = ""
     _ws: object = None
@@ -324,10 +326,12 @@ class Session:
                 task.cancel()
             self._polls.clear()
         elif kind == "script_finished":
+            self.endings[ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)] += 1
             if msg.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                 self.errors.append("compile error")
             if msg.script_finished in (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
                 self.full_runs += 1
+                self.finished_at = time.perf_counter()
                 self._finished.set()
 
     def _element(self, el) -> None:

@@ -85,7 +85,9 @@ class _Servers:
         return sum(s.rss_mb() for s in self.servers)
 
 
-async def _hall(servers, code: str, students: int, idle: float, store: Store, token: str) -> None:
+async def _hall(
+    servers, code: str, students: int, idle: float, store: Store, token: str, follow_timeout: float = 30
+) -> None:
     server = _Servers(servers)
     cpu0 = server.cpu_seconds()
     await asyncio.sleep(3)
@@ -114,10 +116,10 @@ async def _hall(servers, code: str, students: int, idle: float, store: Store, to
     cpu0, t0 = server.cpu_seconds(), time.perf_counter()
     store.move(code, token, _position(2))
     done: dict[int, float] = {}
-    while len(done) < students and time.perf_counter() - t0 < 30:
+    while len(done) < students and time.perf_counter() - t0 < follow_timeout:
         for i, s in enumerate(sessions):
             if i not in done and s.full_runs > before[i] and "factor=1.1" in s.query:
-                done[i] = time.perf_counter() - t0
+                done[i] = s.finished_at - t0  # when its page run's end was read, not when this loop saw it
         await asyncio.sleep(0.01)
     await asyncio.sleep(0.5)
     cpu_move = server.cpu_seconds() - cpu0
@@ -125,6 +127,16 @@ async def _hall(servers, code: str, students: int, idle: float, store: Store, to
     print(f"the presenter moves to scene 2: {len(done)}/{students} students followed, p50 {_pct(times, 50):.2f} s, "
           f"p95 {_pct(times, 95):.2f} s, max {max(times, default=float('nan')):.2f} s; server CPU "
           f"{cpu_move * 1000 / students:.1f} ms per student")  # fmt: skip
+    missing = [i for i in range(students) if i not in done]
+    if missing:  # what the students who did not follow saw, and what the servers logged
+        for i in missing[:5]:
+            s = sessions[i]
+            print(f"  did not follow: student {i} on replica {i % len(servers)}, at ?{s.query}, {s.full_runs} page "
+                  f"runs, endings {dict(s.endings)}, errors {s.errors[-2:]}, alerts {s.alerts[-2:]}")  # fmt: skip
+        for n, replica in enumerate(servers):
+            lines = Path(replica.log.name).read_text(errors="replace").splitlines()
+            faults = [line for line in lines if "database fault" in line or "Error" in line]
+            print(f"  replica {n} log: {len(faults)} fault lines {[f[-160:] for f in faults[-3:]]}")
     print(f"server RSS {server.rss_mb():.0f} MB")
     await asyncio.gather(*(s.close() for s in sessions))
 
@@ -134,6 +146,7 @@ def main(argv=None) -> int:
     parser.add_argument("--students", type=int, default=100)
     parser.add_argument("--idle", type=float, default=20.0, help="seconds of polling measured")
     parser.add_argument("--store", help="the store's URL (default: a fresh SQLite file), e.g. postgresql://…")
+    parser.add_argument("--follow-timeout", type=float, default=30.0, help="seconds to wait for every student")
     parser.add_argument("--replicas", type=int, default=1, help="servers on that store (students spread over them)")
     args = parser.parse_args(argv)
     students = max(1, min(args.students, 400))
@@ -151,7 +164,7 @@ def main(argv=None) -> int:
                 servers.append(hall.Server(post_script_gc=None))
                 asyncio.run(hall._visit_all(servers[-1], ["vanishing", "residual-math"], 120))  # warm: one visit each
             print(f"store {url.split('://')[0]}, {len(servers)} replica(s), {students} students")
-            asyncio.run(_hall(servers, code, students, args.idle, store, token))
+            asyncio.run(_hall(servers, code, students, args.idle, store, token, args.follow_timeout))
         finally:
             for server in servers:
                 server.stop()
