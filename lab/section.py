@@ -22,7 +22,7 @@ import streamlit as st
 
 from residual_core.declare import Section
 
-from .figures.charts import figure, in_section
+from .figures.charts import figure
 from .figures.claims import claims as draw_claims
 from .figures.fold import Fold, collect
 
@@ -103,11 +103,7 @@ def section(declared: Section, result: dict | None = None, settings: dict | None
     """Draw ``declared``'s heading, then hand the page a :class:`Drawing` of its parts."""
     heading = st.header if declared.level == "header" else st.subheader
     heading(declared.heading, anchor=declared.name, divider=declared.divider or False)
-    before = in_section(declared.name)
     drawing = Drawing(declared, result, settings or {})
-    try:
-        with collect(drawing.fold):
-            yield drawing
-    finally:
-        in_section(before)
+    with collect(drawing.fold):
+        yield drawing
     drawing.fold.draw()  # only when the section ended normally (not on a rerun or a stop)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from dataclasses import dataclass
 
 import pandas as pd
@@ -112,20 +111,11 @@ def _title(spec: dict) -> str:
     return " ".join(title) if isinstance(title, list) else str(title)
 
 
-_SECTION = threading.local()  # the section being drawn in this script run (each session's run has its own thread)
-
-
-def in_section(name: str | None) -> str | None:
-    """Mark the charts drawn from now on in this script run as section ``name``'s; returns the previous name."""
-    before = getattr(_SECTION, "name", None)
-    _SECTION.name = name
-    return before
-
-
 def _tagged(spec: dict, experiment: Experiment, key: str) -> dict:
     """``spec`` with the names that address its chart (section, experiment, figure) in Vega-Lite's ``usermeta``,
     which the renderer ignores; page tests, presenter mode and lecture scenes find a chart by them."""
-    section = getattr(_SECTION, "name", None)
+    fold = folds.current()  # a section's fold while it is collected and while its row is drawn
+    section = fold.key if fold is not None else None
     spec["usermeta"] = {
         **spec.get("usermeta", {}),
         "lab": {"section": section, "experiment": experiment.name, "figure": key},

@@ -90,7 +90,8 @@ class Fold:
         box = st.expander(self.label(), icon=":material/unfold_more:", key=PREFIX + self.key, on_change="rerun")
         if not box.open:
             return
-        with box:
+        # a chart a part draws belongs to this section: tagged with it, its files and code listed below
+        with box, collect(self):
             if self.claims is not None:
                 self.claims[0]()
             for label, draw in self.parts:
