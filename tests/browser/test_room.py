@@ -113,8 +113,11 @@ def test_the_class_follows_the_presenter_answers_and_sees_the_reveal(server, bro
     assert "class's 1 answers" in label and "1e4 – 1e5: 1" in label, label  # 1.1^100 ≈ 13,781: the same decade
     # the student's page redraws with the result: the answer and the charts below
     student.get_by_text("Answer: 1.38e+04").wait_for(timeout=15_000)
+    # (the rerun that draws them may still be under way when the answer shows: wait for them, do not count once)
+    student.wait_for_function(
+        "() => document.querySelectorAll(\"[data-testid='stVegaLiteChart']\").length >= 2", timeout=60_000, polling=100
+    )
     _settled(student)
-    assert student.locator("[data-testid='stVegaLiteChart']").count() >= 2
     _no_errors(presenter)
     _no_errors(student)
 

@@ -72,7 +72,6 @@ def test_a_deep_link_draws_every_experiment_from_residual_core(small):
 
 def test_the_declared_sections_are_drawn_in_order_with_every_declared_figure_once(small):
     at = small
-    folded = [key for keys in IN_ROW.values() for key in keys]
     for level, drawn_headings in (("header", at.header), ("subheader", at.subheader)):
         declared_here = [s for s in declared.PAGE.sections if s.level == level]
         assert [h.proto.anchor for h in drawn_headings] == [s.name for s in declared_here]
@@ -88,18 +87,20 @@ def test_the_declared_sections_are_drawn_in_order_with_every_declared_figure_onc
             for c in charts(at)
             if c["spec"]["usermeta"]["lab"]["section"] == section.name
             and c["spec"]["usermeta"]["lab"]["experiment"] == section.experiment.name
+            and c["spec"]["usermeta"]["lab"]["figure"] not in IN_ROW.get(section.name, ())
         ]
         assert inside == [f.key for f in section.shown_figures if f.key not in IN_ROW.get(section.name, ())]
     # the three parts are chapters above the sections
     assert [h.value for h in at.header] == ["1. Delete a block", "2. The loss landscape", "3. Shattered gradients"]
-    # the figures in a row are drawn there once it is opened, from the same experiment
+    # the figures in a row are drawn there once it is opened, from the same experiment, tagged with their section
     opened = open_details(at)
-    for key in folded:
-        assert [
-            c["spec"]["usermeta"]["lab"]["experiment"]
-            for c in charts(opened)
-            if c["spec"]["usermeta"]["lab"]["figure"] == key
-        ] == ["lesion"]
+    for name, keys in IN_ROW.items():
+        for key in keys:
+            assert [
+                (c["spec"]["usermeta"]["lab"]["experiment"], c["spec"]["usermeta"]["lab"]["section"])
+                for c in charts(opened)
+                if c["spec"]["usermeta"]["lab"]["figure"] == key
+            ] == [("lesion", name)]
 
 
 def test_claims_are_shown_with_their_status_and_seed_counts_are_offered(small):
