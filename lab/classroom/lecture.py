@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from residual_core import catalog, lectures
+from residual_core.bounds import BoundError
 from residual_core.lectures import Lecture, LectureError
 from residual_core.rooms import UNJOINED_SECONDS
 
@@ -249,6 +250,8 @@ def here_position(page_key: str) -> dict:
     a view of its own (a new name, so its question gets fresh answers)."""
     params = {k: v for k, v in share.params().items() if k not in CONTEXT_KEYS}
     cur = current()
+    if cur is not None and cur.on_scene:
+        params = {**_held(page_key, cur.scene.params, params), **params}
     if cur is not None and cur.on_scene and params == cur.scene.params:
         return scene_position(cur, cur.number)
     info = catalog.page(page_key)
@@ -260,6 +263,28 @@ def here_position(page_key: str) -> dict:
         "ask": True,
         "view": "v-" + secrets.token_hex(4),
     }
+
+
+def _held(page_key: str, values: dict, params: dict) -> dict:
+    """The scene's ``values`` that this page's controls still hold but the address does not show yet: a control
+    given a scene's value (:func:`scene_values`) writes it into the browser's address, not into the server's
+    ``st.query_params``, so a room opened or a view pushed right after the switch would lose it."""
+    try:
+        info = catalog.page(page_key)
+    except KeyError:
+        return {}
+    bounds = {name: b for e in info.experiments for name, b in e.bounds.items()} | {b.name: b for b in info.selectors}
+    held = {}
+    for key, raw in values.items():
+        bound = bounds.get(key)
+        if key in params or bound is None or key not in st.session_state:
+            continue
+        try:
+            if bound.parse(raw) == st.session_state[key]:
+                held[key] = raw
+        except BoundError:
+            continue
+    return held
 
 
 def bar(page_key: str) -> None:

@@ -106,3 +106,16 @@ def test_a_student_opens_the_rooms_scene_at_its_section(store):
     assert not at.exception, at.exception
     (script,) = _scripts(at)
     assert 'const name = "the-add-needs-matching-shapes"' in script
+
+
+@pytest.mark.parametrize("number", [8, 9])
+def test_a_room_opened_on_a_scene_with_values_shows_the_scene_and_its_values(store, number):
+    """The scene's values reach the controls through the session, not the server's query: the room still gets the
+    scene (its note in the speaker view, its values on the students' pages), not a "(changed)" view without them."""
+    at = run_page("app.py", {"lecture": "residuals", "scene": str(number), "present": "1"})
+    at = at.button(key="lab-room-open").click().run()
+    assert not at.exception, at.exception
+    position = store.room(at.query_params["room"]).position
+    assert position == _position(number)
+    speaker = run_page("app.py", {"room": at.query_params["room"], "token": at.query_params["token"], "speaker": "1"})
+    assert plain(LECTURE.scene(number).note) in _texts(speaker)
