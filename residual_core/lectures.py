@@ -12,10 +12,12 @@ A lecture file (``lectures/<stem>.toml``)::
     title = "3.1 Exploding: 1.1^100"
     note = "Ask before revealing."
     ask = true                   # optional: ask the page's prediction question on this scene (default true)
+    section = "the-unrolled-sum" # optional: the section the scene opens at (its name or its heading)
 
 Everything read from outside is bounded (:data:`MAX_FILE_BYTES`, :data:`MAX_SCENES`, the lengths of every field,
 :data:`MAX_LINK_CHARS` for a lecture packed into a link) and checked here, with a message that names the scene and
-the field; the pages themselves check every control's value when the scene is shown.
+the field; a scene's ``section`` is checked against the sections its page declares (:mod:`residual_core.catalog`); the
+pages themselves check every control's value when the scene is shown.
 """
 
 from __future__ import annotations
@@ -37,12 +39,12 @@ MAX_SCENES = 40
 MAX_TITLE = 120  # characters, the lecture's title and each scene's
 MAX_NOTE = 500  # characters: one line of notes
 MAX_QUERY = 1000  # characters of a scene's query string
-MAX_LINK_DEPTH = 4  # a packed lecture is {"s": [[page, query, title, note, ask], ...]}: depth 3
+MAX_LINK_DEPTH = 4  # a packed lecture is {"s": [[page, query, title, note, ask, section], ...]}: depth 3
 MAX_LINK_CHARS = 6000  # a lecture packed into a link (``deck=...``): well inside what browsers and proxies accept
 STEM = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # a lecture file's name without ``.toml``
 # URL keys that belong to the lecture, the room or presenter mode, never to a page's controls.
-RESERVED_KEYS = frozenset({"lecture", "deck", "scene", "room", "token", "present", "embed", "embed_options"})
-SCENE_KEYS = ("page", "query", "title", "note", "ask")
+RESERVED_KEYS = frozenset({"lecture", "deck", "scene", "room", "token", "speaker", "present", "embed", "embed_options"})
+SCENE_KEYS = ("page", "query", "title", "note", "ask", "section")
 
 
 class LectureError(ValueError):
@@ -51,13 +53,15 @@ class LectureError(ValueError):
 
 @dataclass(frozen=True)
 class Scene:
-    """One scene: ``page`` is the URL path (``"/vanishing"``; ``"/"`` is the home page)."""
+    """One scene: ``page`` is the URL path (``"/vanishing"``; ``"/"`` is the home page); ``section`` the name of the
+    page's section it opens at (``""``: the top of the page)."""
 
     page: str
     query: str = ""
     title: str = ""
     note: str = ""
     ask: bool = True
+    section: str = ""
 
     @property
     def key(self) -> str:
@@ -89,6 +93,33 @@ def page_keys() -> frozenset[str]:
     from . import catalog
 
     return frozenset(p.key for p in catalog.PAGES)
+
+
+def sections(page_key: str) -> tuple[tuple[str, str], ...]:
+    """The sections page ``page_key`` declares (:class:`residual_core.declare.Section`), as ``(name, heading)``."""
+    from . import catalog
+
+    try:
+        return tuple((s.name, s.heading) for s in catalog.page(page_key).sections)
+    except KeyError:
+        return ()
+
+
+def _section(value, where: str, page: str) -> str:
+    """The name of the section of ``page`` that ``value`` names (by its name or its heading; case does not matter)."""
+    value = _text(value, f"{where}: section", MAX_TITLE)
+    if not value:
+        return ""
+    declared = sections(page.strip("/"))
+    wanted = " ".join(value.split()).casefold()
+    for name, heading in declared:
+        if wanted in (name.casefold(), " ".join(heading.split()).casefold()):
+            return name
+    known = "; ".join(f"{name} ({heading})" for name, heading in declared)
+    raise LectureError(
+        f"{where}: section {value!r} is not a section of {page}"
+        + (f" (its sections: {known})" if known else " (that page has no sections)")
+    )
 
 
 def _text(value, where: str, limit: int, *, required: bool = False) -> str:
@@ -128,12 +159,14 @@ def _scene(table, number: int, pages: frozenset[str]) -> Scene:
     ask = table.get("ask", True)
     if not isinstance(ask, bool):
         raise LectureError(f"{where}: ask must be true or false")
+    page = "/" + page.strip("/")
     return Scene(
-        page="/" + page.strip("/"),
+        page=page,
         query=urlencode(pairs),
         title=_text(table.get("title", ""), f"{where}: title", MAX_TITLE) or f"Scene {number}",
         note=_text(table.get("note", ""), f"{where}: note", MAX_NOTE),
         ask=ask,
+        section=_section(table.get("section", ""), where, page),
     )
 
 
@@ -174,6 +207,8 @@ def to_dict(lecture: Lecture) -> dict:
         table = {"page": s.page, "query": s.query, "title": s.title, "note": s.note}
         if not s.ask:
             table["ask"] = False
+        if s.section:
+            table["section"] = s.section
         scenes.append(table)
     return {"title": lecture.title, "scene": scenes}
 
@@ -218,7 +253,10 @@ def pack(lecture: Lecture) -> str:
     """The lecture as one URL-safe value (``deck=...``): compact JSON, compressed, base64url without padding.
 
     Raises :class:`LectureError` if it is longer than :data:`MAX_LINK_CHARS` (the TOML file has no such limit)."""
-    rows = [[s.page, s.query, s.title, s.note, *([] if s.ask else [False])] for s in lecture.scenes]
+    rows = [
+        [s.page, s.query, s.title, s.note, *([s.ask, s.section] if s.section else [] if s.ask else [False])]
+        for s in lecture.scenes
+    ]
     raw = json.dumps({"t": lecture.title, "s": rows}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     packed = base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode("ascii").rstrip("=")
     if len(packed) > MAX_LINK_CHARS:
@@ -277,7 +315,7 @@ def unpack(value: str, pages: frozenset[str] | None = None) -> Lecture:
         raise LectureError("this lecture link is damaged (no scenes)")
     scenes = []
     for row in data["s"][: MAX_SCENES + 1]:
-        if not isinstance(row, list) or not 4 <= len(row) <= 5:
+        if not isinstance(row, list) or not 4 <= len(row) <= len(SCENE_KEYS):
             raise LectureError("this lecture link is damaged (a scene is not page, query, title, note)")
         scenes.append(dict(zip(SCENE_KEYS, row, strict=False)))
     return from_dict({"title": data.get("t", ""), "scene": scenes}, pages)

@@ -4,7 +4,9 @@ bounds, TOML and one-link round trips."""
 from __future__ import annotations
 
 import base64
+import json
 import random
+import re
 import string
 import urllib.parse
 import zlib
@@ -60,6 +62,68 @@ def test_a_bad_file_gets_a_message_naming_the_scene_and_field(text, message):
         lectures.parse(text, PAGES)
 
 
+def test_the_shipped_lecture_opens_its_scenes_at_declared_sections():
+    lecture = lectures.load("residuals")
+    named = {n: s.section for n, s in enumerate(lecture.scenes, start=1) if s.section}
+    assert {4, 7, 8, 9} <= set(named)
+    for n, name in named.items():
+        scene = lecture.scene(n)
+        assert name in [s.name for s in catalog.page(scene.key).sections], (n, name)
+    # the notes no longer send the lecturer to "Section N of the page": the scene opens there
+    assert not [s.note for s in lecture.scenes if re.search(r"\bSections? \d", s.note)]
+
+
+def _one(page: str, section) -> str:
+    return f'title = "T"\n[[scene]]\npage = "{page}"\nsection = {section}\n'
+
+
+def test_a_section_is_named_by_its_name_or_its_heading_and_kept_by_name():
+    by_name = lectures.parse(_one("/add-norm", '"the-add-needs-matching-shapes"'))
+    by_heading = lectures.parse(_one("/add-norm", '"  4. the add needs   MATCHING shapes "'))
+    assert by_name == by_heading
+    assert by_name.scenes[0].section == "the-add-needs-matching-shapes"
+    assert lectures.parse(_one("/add-norm", '""')).scenes[0].section == ""
+    assert 'section = "the-add-needs-matching-shapes"' in lectures.to_toml(by_heading)
+    assert lectures.unpack(lectures.pack(by_heading)) == by_name
+    # a scene that asks nothing and opens at a section survives the link too
+    quiet = Lecture("T", (Scene("/vanishing", "", "a", "", False, "a-real-network"), Scene("/highway", "", "b")))
+    assert lectures.unpack(lectures.pack(quiet)) == quiet
+
+
+@pytest.mark.parametrize(
+    ("page", "section", "message"),
+    [
+        (
+            "/add-norm",
+            '"the-unrolled-sum"',
+            r"section 'the-unrolled-sum' is not a section of /add-norm \(its sections: ",
+        ),
+        ("/vanishing", '"Section 2"', "section 'Section 2' is not a section of /vanishing"),
+        ("/", '"anything"', r"section 'anything' is not a section of / \(that page has no sections\)"),
+        ("/highway", "2", "section must be text"),
+        ("/highway", f'"{"x" * (lectures.MAX_TITLE + 1)}"', "section is 121 characters long"),
+    ],
+)
+def test_an_unknown_section_gets_a_message_naming_the_scene_and_the_page_sections(page, section, message):
+    with pytest.raises(LectureError, match="^scene 1: " + message):
+        lectures.parse(_one(page, section), PAGES)
+
+
+def test_the_unknown_section_message_lists_the_page_sections():
+    with pytest.raises(LectureError) as err:
+        lectures.parse(_one("/add-norm", '"nope"'))
+    for s in catalog.page("add-norm").sections:
+        assert s.name in str(err.value) and s.heading in str(err.value)
+
+
+def test_a_packed_link_with_a_bad_section_is_refused():
+    row = ["/highway", "", "t", "", True, "no-such-section"]
+    raw = zlib.compress(json.dumps({"t": "T", "s": [row]}).encode(), 9)
+    packed = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    with pytest.raises(LectureError, match="not a section of /highway"):
+        lectures.unpack(packed)
+
+
 def test_the_bounds():
     scene = '[[scene]]\npage = "/highway"\n'
     with pytest.raises(LectureError, match="at most 40"):
@@ -106,15 +170,18 @@ def test_pack_is_bounded_and_unpack_refuses_damage_and_bombs():
 
 
 line = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=60).map(str.strip)
-scenes = st.builds(
-    Scene,
-    page=st.sampled_from(sorted("/" + k for k in PAGES)),
-    query=st.dictionaries(st.sampled_from(["depth", "seed", "factor", "x y"]), line, max_size=3).map(
-        urllib.parse.urlencode
-    ),
-    title=line.filter(bool),
-    note=line,
-    ask=st.booleans(),
+scenes = st.sampled_from(sorted("/" + k for k in PAGES)).flatmap(
+    lambda page: st.builds(
+        Scene,
+        page=st.just(page),
+        query=st.dictionaries(st.sampled_from(["depth", "seed", "factor", "x y"]), line, max_size=3).map(
+            urllib.parse.urlencode
+        ),
+        title=line.filter(bool),
+        note=line,
+        ask=st.booleans(),
+        section=st.sampled_from(["", *(name for name, _ in lectures.sections(page.strip("/")))]),
+    )
 )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import secrets
 import threading
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from residual_core import catalog, lectures
+from residual_core.bounds import BoundError
 from residual_core.lectures import Lecture, LectureError
 from residual_core.rooms import UNJOINED_SECONDS
 
@@ -52,6 +54,44 @@ KEYBOARD_JS = """<script>
   document.addEventListener("keydown", window.__labLectureKeys, true);
 })();
 </script>"""
+
+# A scene's section at the top of the window: fixed text with the section's name (checked kebab-case, from the
+# catalog) as a JSON string. The page is still drawing when it runs, so it waits for the heading (anchored by the
+# section's name, lab.section) and keeps it at the top, below Streamlit's header, while what lies above it grows;
+# it stops at the visitor's first scroll, touch, click or key, or after 20 s.
+SCROLL_JS = """<script>
+(() => {
+  const name = __SECTION__, run = (window.__labScrollRun || 0) + 1, started = Date.now();
+  window.__labScrollRun = run;
+  let stopped = false;
+  const stop = () => { stopped = true; };
+  for (const type of ["wheel", "touchstart", "pointerdown", "keydown"])
+    window.addEventListener(type, stop, {capture: true, once: true, passive: true});
+  const scroller = (el) => {
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowY;
+      if ((o === "auto" || o === "scroll") && p.scrollHeight > p.clientHeight) return p;
+    }
+    return document.scrollingElement;
+  };
+  const tick = () => {
+    if (stopped || window.__labScrollRun !== run || Date.now() - started > 20000) return;
+    const el = document.getElementById(name);
+    if (el) {
+      const header = document.querySelector('[data-testid="stHeader"]');
+      const top = header && getComputedStyle(header).display !== "none" ? header.getBoundingClientRect().bottom : 0;
+      const off = el.getBoundingClientRect().top - Math.max(0, top) - 8;
+      if (Math.abs(off) > 2) scroller(el).scrollTop += off;
+    }
+    setTimeout(tick, 100);
+  };
+  tick();
+})();
+</script>"""
+NOTE = "lab-lecture-note"  # the "Speaker note" popover's key
+OPENED = "lab-lecture-opened"  # session state: the (page, view) this session last opened at its section
+LAST_SCENE = "lab-speaker-scene"  # session state: the speaker view's last lecture scene (deck, stem, number)
+SPEAKER_SECONDS = 1.0  # the speaker view's count of answers (and the room's version) refresh this often
 
 _run = threading.local()
 
@@ -92,7 +132,12 @@ def _pages() -> frozenset[str]:
 
 def read() -> tuple[Lecture, dict, str] | None:
     """The lecture named by this address (``lecture=`` or ``deck=``), or ``None``; raises :class:`LectureError`."""
-    deck, stem = st.query_params.get(DECK), st.query_params.get(LECTURE)
+    return resolve(st.query_params.get(DECK), st.query_params.get(LECTURE))
+
+
+def resolve(deck: str | None, stem: str | None) -> tuple[Lecture, dict, str] | None:
+    """The lecture packed in ``deck`` or shipped as ``stem`` (``(lecture, ref, lid)``), or ``None``; raises
+    :class:`LectureError`."""
     if deck:
         lecture = _unpack(deck, _pages())
         return lecture, {DECK: deck}, "deck-" + hashlib.sha256(deck.encode()).hexdigest()[:10]
@@ -128,11 +173,14 @@ def scene_values() -> dict | None:
 
 def start(page_key: str) -> None:
     """This run's lecture and room (called by :func:`lab.page`). On the home page, a lecture link or a room link
-    switches to its scene."""
+    switches to its scene; the speaker view (:func:`speaker_view`) stays where it is."""
     _run.current = None
     _run.apply = room.take_scene_values(page_key)
     room.show_flashed()
     member = room.start()
+    _run.speaker = _speaking(member)
+    if _run.speaker:
+        return
     try:
         found = read()
     except LectureError as err:
@@ -145,9 +193,12 @@ def start(page_key: str) -> None:
         number = _number(lecture)
         _run.current = Current(lecture, ref, lid, number, lecture.scene(number).key == page_key)
     following = member is not None and not member.presenter and room.following(member.code)
+    seen = st.session_state.get(room.VIEW)
     if page_key != "":
-        if following and st.session_state.get(room.VIEW) != member.position.get("view"):
+        if following and seen != member.position.get("view"):
             room.route(member)  # the class has moved on: follow it
+        if member is not None and member.presenter and seen is not None and seen != member.position.get("view"):
+            room.route(member)  # the speaker view moved the room since this page last showed it: follow it
         return
     if following or (member is not None and _run.current is None):
         room.route(member)  # a room's link: its current view (a student in a room follows it, not a lecture link)
@@ -166,6 +217,7 @@ def scene_position(cur: Current, number: int) -> dict:
         "scene": number,
         "scenes": len(cur.lecture.scenes),
         "ask": scene.ask,
+        "section": scene.section,
         "view": f"{cur.lid}:{number}",
     }
 
@@ -198,6 +250,8 @@ def here_position(page_key: str) -> dict:
     a view of its own (a new name, so its question gets fresh answers)."""
     params = {k: v for k, v in share.params().items() if k not in CONTEXT_KEYS}
     cur = current()
+    if cur is not None and cur.on_scene:
+        params = {**_held(page_key, cur.scene.params, params), **params}
     if cur is not None and cur.on_scene and params == cur.scene.params:
         return scene_position(cur, cur.number)
     info = catalog.page(page_key)
@@ -211,18 +265,61 @@ def here_position(page_key: str) -> dict:
     }
 
 
+def _held(page_key: str, values: dict, params: dict) -> dict:
+    """The scene's ``values`` that this page's controls still hold but the address does not show yet: a control
+    given a scene's value (:func:`scene_values`) writes it into the browser's address, not into the server's
+    ``st.query_params``, so a room opened or a view pushed right after the switch would lose it."""
+    try:
+        info = catalog.page(page_key)
+    except KeyError:
+        return {}
+    bounds = {name: b for e in info.experiments for name, b in e.bounds.items()} | {b.name: b for b in info.selectors}
+    held = {}
+    for key, raw in values.items():
+        bound = bounds.get(key)
+        if key in params or bound is None or key not in st.session_state:
+            continue
+        try:
+            if bound.parse(raw) == st.session_state[key]:
+                held[key] = raw
+        except BoundError:
+            continue
+    return held
+
+
 def bar(page_key: str) -> None:
-    """Under the title: the scene bar (scene number and title, Prev/Next, in presenter mode the lecturer's note and
-    the clicker keys) and the room bar (or, for a presenter without a room, "Open a room")."""
+    """Under the title: the scene bar (scene number and title, Prev/Next, in presenter mode the clicker keys and,
+    without a room, the lecturer's note folded away) and the room bar (or, for a presenter without a room, "Open a
+    room"). The speaker view instead: it is the whole page (:func:`speaker_view`)."""
     cur, member = current(), room.member()
+    if getattr(_run, "speaker", False) and member is not None:
+        speaker_view(member)
+        st.stop()  # the speaker view computes nothing of the page's
     if cur is not None and cur.on_scene:
-        _scene_bar(cur)
+        _scene_bar(cur, member)
     if member is not None and member.presenter:
         room.presenter_bar(member, page_key, lambda: here_position(page_key))
     elif member is not None:
         room.student_bar(member, page_key)
     elif share.presenting():
         _open_room_button(page_key)
+    section = _opening_section(page_key, cur, member)
+    if section:
+        st.html(SCROLL_JS.replace("__SECTION__", json.dumps(section)), unsafe_allow_javascript=True)
+
+
+def _opening_section(page_key: str, cur: Current | None, member: room.Member | None) -> str:
+    """The section this page opens at: the scene's (a lecture's, or the room's view), on the first run of a switch to
+    it or the first time this session shows that view; ``""`` otherwise (a visitor's rerun keeps their scroll)."""
+    if cur is not None and cur.on_scene:
+        section, view = cur.scene.section, cur.view
+    elif member is not None and room.at_view(member, page_key):
+        section, view = str(member.position.get("section") or ""), member.position.get("view")
+    else:
+        return ""
+    shown = st.session_state.get(OPENED)
+    st.session_state[OPENED] = (page_key, view)
+    return section if section and (scene_values() is not None or shown != (page_key, view)) else ""
 
 
 def _open_room_button(page_key: str) -> None:
@@ -246,7 +343,10 @@ def _open_room_button(page_key: str) -> None:
         room.open_room(here_position(page_key), given)
 
 
-def _scene_bar(cur: Current) -> None:
+def _scene_bar(cur: Current, member: room.Member | None) -> None:
+    """The scene's number and title with Prev/Next. The lecturer's note is never drawn in a room (the projected view
+    shows none: it is the speaker view's); without one, presenter mode folds it into "Speaker note", whose content is
+    made only when the lecturer opens it."""
     total = len(cur.lecture.scenes)
     presenting = share.presenting()
     with st.container(border=True, key="lab-lecture-bar"):
@@ -254,15 +354,155 @@ def _scene_bar(cur: Current) -> None:
             with st.container(gap=None):
                 st.markdown(f":material/slideshow: **Scene {cur.number} of {total}** · {plain(cur.scene.title)}")
                 st.caption(plain(cur.lecture.title))
+            if presenting and member is None and cur.scene.note:
+                note = st.popover("Speaker note", icon=":material/sticky_note_2:", key=NOTE, on_change="rerun")
+                if note.open:
+                    note.markdown(plain(cur.scene.note))
             prev = st.button("Prev", key="lab-lecture-prev", icon=":material/arrow_back:", disabled=cur.number <= 1)
             nxt = st.button(
                 "Next", key="lab-lecture-next", icon=":material/arrow_forward:", disabled=cur.number >= total
             )
-        if presenting and cur.scene.note:
-            st.markdown(f":material/sticky_note_2: *{plain(cur.scene.note)}*")
         if presenting:
             st.html(KEYBOARD_JS, unsafe_allow_javascript=True)
     if prev:
         go(cur, cur.number - 1)
     if nxt:
         go(cur, cur.number + 1)
+
+
+# -- the speaker view --------------------------------------------------------------------------------------------------
+
+
+def _speaking(member: room.Member | None) -> bool:
+    """Whether this run is the speaker view: ``speaker=1`` with the room's presenter token."""
+    asked = str(st.query_params.get(room.SPEAKER, "")).lower() in ("1", "true", "yes", "on")
+    if asked and (member is None or not member.presenter):
+        st.query_params.pop(room.SPEAKER, None)
+        room.say("The speaker view opens only from the presenter's own link (its **Speaker view** button).")
+        return False
+    return asked
+
+
+def _position_scene(pos: dict) -> Current | None:
+    """The lecture scene the room shows (``None`` for a view that is no scene, or a lecture that no longer loads)."""
+    if not pos.get("scene"):
+        return None
+    try:
+        found = resolve(pos.get(DECK), pos.get(LECTURE))
+        number = int(pos["scene"])
+    except (LectureError, ValueError, TypeError):
+        return None
+    if found is None:
+        return None
+    lecture, ref, lid = found
+    return Current(lecture, ref, lid, lecture.clamp(number), False)
+
+
+def speaker_view(m: room.Member) -> None:
+    """The lecturer's own screen (a laptop or a phone; ``?room=CODE&token=...&speaker=1``): the scene the class sees,
+    its note, the next scene's title, how many have answered, Prev/Next/Reveal and the clicker keys. It moves the
+    room (:func:`room.move`); the projected page and the students' phones follow it. It polls the room, so a move
+    from the projected page shows here too."""
+    pos, view = m.position, str(m.position.get("view", ""))
+    cur = _position_scene(pos)
+    if cur is not None:
+        st.session_state[LAST_SCENE] = (pos.get(DECK), pos.get(LECTURE), cur.number)
+    elif st.session_state.get(LAST_SCENE):
+        deck, stem, number = st.session_state[LAST_SCENE]
+        cur = _position_scene({DECK: deck, LECTURE: stem, SCENE: number})
+    page_key = str(pos.get("page", "/")).strip("/")
+    asked = [q.id for q in _page_questions(page_key)] if pos.get("ask", True) else []
+    try:
+        revealed = room.store().revealed(m.code, view)
+    except room.StorageError as err:
+        st.warning(plain(err), icon=":material/cloud_off:")
+        revealed = False
+    showing = cur is not None and pos.get("view") == cur.view
+    with st.container(border=True, key="lab-speaker"):
+        st.markdown(f":material/record_voice_over: **Speaker view** · Room {m.code} · keep this link to yourself")
+        where = f"**Scene {cur.number} of {len(cur.lecture.scenes)}** · " if showing else ""
+        st.markdown(f"The class sees: {where}*{plain(pos.get('title') or pos.get('page'))}*")
+        with st.container(key="lab-speaker-note"):
+            if showing and cur.scene.note:
+                st.subheader(plain(cur.scene.note), anchor=False)
+            elif showing:
+                st.caption("This scene has no note.")
+            else:
+                st.caption("This view is no scene of a lecture: it has no note.")
+        upcoming = cur.number + 1 if cur is not None else 0
+        if cur is not None:
+            if upcoming <= len(cur.lecture.scenes):
+                title = cur.lecture.scene(upcoming).title
+                st.markdown(f":material/skip_next: Next: **scene {upcoming}** · {plain(title)}")
+            else:
+                st.markdown(":material/flag: This is the lecture's last scene.")
+        _speaker_count(m, view, asked, revealed)
+        with st.container(horizontal=True, gap="small"):
+            prev = st.button(
+                "Prev", key="lab-lecture-prev", icon=":material/arrow_back:", disabled=cur is None or cur.number <= 1
+            )
+            nxt = st.button(
+                "Next",
+                key="lab-lecture-next",
+                icon=":material/arrow_forward:",
+                type="primary",
+                disabled=cur is None or upcoming > len(cur.lecture.scenes),
+            )
+            reveal = st.button(
+                "Reveal the answer",
+                key="lab-speaker-reveal",
+                icon=":material/visibility:",
+                disabled=not asked or revealed,
+            )
+        st.caption(
+            "Clicker keys: PageDown or → for Next, PageUp or ← for Prev. The projected page and the students' phones "
+            f"follow within about {room.POLL_SECONDS + 0.5:g} s."
+            + ("" if cur is not None else " This room shows no lecture: move it from the projected page.")
+        )
+    st.html(KEYBOARD_JS, unsafe_allow_javascript=True)
+    if prev and cur is not None:
+        _speaker_go(m, cur, cur.number - 1 if showing else cur.number)
+    if nxt and cur is not None:
+        _speaker_go(m, cur, upcoming)
+    if reveal:
+        try:
+            st.session_state[room.SEEN] = room.store().reveal(m.code, m.token, view)
+        except room.RoomError as err:
+            st.error(plain(err), icon=":material/error:")
+        else:
+            st.rerun()
+
+
+def _page_questions(page_key: str):
+    try:
+        return catalog.page(page_key).questions
+    except KeyError:
+        return ()
+
+
+def _speaker_go(m: room.Member, cur: Current, number: int) -> None:
+    if room.move(m, scene_position(cur, cur.lecture.clamp(number))):
+        st.rerun()
+
+
+def _speaker_count(m: room.Member, view: str, asked: list[str], revealed: bool) -> None:
+    """How many have answered the view's question, refreshed every :data:`SPEAKER_SECONDS`; a move or a reveal from
+    elsewhere (the projected page) redraws the whole view."""
+
+    @st.fragment(run_every=SPEAKER_SECONDS)
+    def count():
+        try:
+            if room.polling() and room.store().version(m.code) != st.session_state.get(room.SEEN):
+                st.rerun(scope="app")
+            n = sum(room.store().count(m.code, view, q) for q in asked)
+        except room.StorageError as err:
+            st.warning(plain(err), icon=":material/cloud_off:")
+            return
+        if not asked:
+            st.markdown(":material/how_to_vote: No question on this view.")
+            return
+        state = "revealed" if revealed else "answers open"
+        st.markdown(f":material/how_to_vote: **{n}** answer{'' if n == 1 else 's'} so far · {state}")
+
+    with st.container(key="lab-speaker-count"):
+        count()

@@ -29,6 +29,7 @@ from ..chrome.text import plain
 from . import hall
 
 ROOM, TOKEN = "room", "token"  # URL keys: the room's code (students and presenter), the presenter's secret
+SPEAKER = "speaker"  # URL key: with the presenter's token, the speaker view (lab.classroom.lecture.speaker_view)
 POLL_SECONDS = 1.0  # a following student sees the presenter's move within this plus about half a second
 SEEN, VIEW = "lab-room-seen", "lab-room-view"  # session state
 APPLY = "lab-scene-apply"  # session state: the controls' values of a scene being switched to (switch_to)
@@ -111,6 +112,11 @@ def join_link(code: str) -> str:
 
 def presenter_link(code: str, token: str) -> str:
     return share.compose(share.root_address(), {ROOM: code, TOKEN: token, share.PRESENT: "1"})
+
+
+def speaker_link(code: str, token: str) -> str:
+    """The lecturer's speaker view (holds the token: shown to the presenter only, like :func:`presenter_link`)."""
+    return share.compose(share.root_address(), {ROOM: code, TOKEN: token, SPEAKER: "1"})
 
 
 def start() -> Member | None:
@@ -247,24 +253,36 @@ def student_bar(m: Member, page_key: str) -> None:
         elif st.button("Rejoin the class", key="lab-room-rejoin", icon=":material/group_add:", type="primary"):
             set_following(code, True)
             go_to_room(code)
+    poll(m, lambda: following(code))
+
+
+def polling() -> bool:
+    """Whether this run is a fragment's own (a poll), not the page's."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx is not None and bool(ctx.fragment_ids_this_run)
+
+
+def poll(m: Member, follow) -> None:
+    """Every :data:`POLL_SECONDS` an empty fragment reads the room's version (one indexed ``SELECT``, nothing drawn);
+    when it changed, the page follows the room's new view while ``follow()`` says so (the presenter's projected
+    page always does: its speaker view may have moved the room), or reruns (a reveal, or the room closed)."""
+    code, token = m.code, m.token
 
     @st.fragment(run_every=POLL_SECONDS)
-    def poll():
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-        ctx = get_script_run_ctx()
-        polling = ctx is not None and bool(ctx.fragment_ids_this_run)  # a poll, not the page's own run
+    def watch():
         try:
-            moved = polling and store().version(code) != st.session_state.get(SEEN)
+            moved = polling() and store().version(code) != st.session_state.get(SEEN)
             room = store().room(code) if moved else None
         except StorageError:  # the page said so when it was drawn; the poll tries again
             return
         if moved:
-            if room is not None and following(code) and room.position.get("view") != st.session_state.get(VIEW):
-                route(Member(code, None, room))  # the class has moved on: straight to its new scene
+            if room is not None and follow() and room.position.get("view") != st.session_state.get(VIEW):
+                route(Member(code, token, room))  # the class has moved on: straight to its new scene
             st.rerun(scope="app")  # a reveal, or the room closed: redraw this page
 
-    poll()
+    watch()
 
 
 # -- the presenter -----------------------------------------------------------------------------------------------------
@@ -313,10 +331,20 @@ def presenter_bar(m: Member, page_key: str, here_position) -> None:
         )
         if pushed and move(m, here_position()):
             st.rerun()
+        st.link_button(
+            "Speaker view",
+            speaker_link(m.code, m.token),
+            icon=":material/record_voice_over:",
+            help="For your laptop or phone: the scene's note, the next scene, the count of answers, Prev/Next and "
+            "Reveal. This page follows it. Keep it private: it moves the room.",
+        )
         with st.popover("Room", icon=":material/key:", key="lab-room-menu"):
             st.markdown("**Your presenter link** (keep it private: it moves the room):")
             st.code(presenter_link(m.code, m.token), language=None, wrap_lines=True)
-            st.caption("Open it on another device to present from there. The students' link and QR code never hold it.")
+            st.markdown("**Your speaker view** (the notes; private too):")
+            st.code(speaker_link(m.code, m.token), language=None, wrap_lines=True)
+            st.caption("Open them on another device to present from there. The students' link and QR code never hold "
+                       "them.")  # fmt: skip
             if st.button("Close the room", key="lab-room-close", icon=":material/logout:"):
                 try:
                     store().close(m.code, m.token)
@@ -326,3 +354,4 @@ def presenter_bar(m: Member, page_key: str, here_position) -> None:
                     st.query_params.pop(ROOM, None)
                     st.query_params.pop(TOKEN, None)
                     st.rerun()
+    poll(m, lambda: True)

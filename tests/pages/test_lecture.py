@@ -83,12 +83,16 @@ def test_every_scene_of_the_shipped_lecture_opens_with_its_page_and_state(number
     assert not any(scene.note in m.value for m in at.markdown)  # the lecturer's note: presenter mode only
 
 
-def test_presenter_mode_shows_the_note_and_the_clicker_keys():
+def test_presenter_mode_folds_the_note_away_and_has_the_clicker_keys():
     at = run_page("app.py", _scene_link(3, present="1"))
     assert not at.exception
     note = plain(LECTURE.scenes[2].note)
-    assert any(note in m.value for m in at.markdown)
+    assert not any(note in m.value for m in at.markdown)  # projected: folded into "Speaker note", not even sent
     assert any("PageDown" in h.proto.body for h in at.get("html"))
+    at.session_state["lab-lecture-note"] = True  # the lecturer opens "Speaker note"
+    at = at.run()
+    assert not at.exception
+    assert any(note in m.value for m in at.markdown)
 
 
 def _reveal_alone(at, typed: str | None):
