@@ -15,7 +15,7 @@ from residual_core import catalog
 from residual_core.declare import Page
 
 from .chrome import controls, nav, notices, present, share
-from .classroom import builder, lecture
+from .classroom import builder, lecture, room, speaker
 from .computing import memory, warmup
 
 _STARTED = threading.Event()
@@ -68,5 +68,9 @@ def page(key: str, *, layout: str = "wide") -> Page:
     lecture.start(key)
     controls.use_scene(lecture.scene_values())  # a scene's values for this run's controls
     present.corner_qr()  # after lecture.start: in a room its QR code is the students' join link
+    member = room.member()
+    if lecture.speaking() and member is not None:
+        speaker.speaker_view(member)
+        st.stop()  # the speaker view is the whole page: nothing of the page's is computed
     lecture.bar(key)
     return info

@@ -75,7 +75,7 @@ def test_html_is_never_built_from_values(path):
 
 
 # Builders that put values into HTML through html.escape only (each is tested below with hostile text).
-ESCAPING = {"qr_html"}
+ESCAPING = {"qr_html", "scroll_script"}
 
 
 def _fixed(node) -> bool:
@@ -92,6 +92,17 @@ def _fixed(node) -> bool:
     if isinstance(node, ast.IfExp):
         return _fixed(node.body) and _fixed(node.orelse)
     return False
+
+
+@given(text=hs.text(max_size=60))
+@settings(max_examples=100, deadline=None)
+def test_the_scroll_script_takes_a_section_name_only(text):
+    from lab.classroom.lecture import SCROLL_JS, scroll_script
+
+    out = scroll_script(text)
+    assert out == "" or (out.count("<") == SCROLL_JS.count("<") and f'"{text}"' in out)
+    assert scroll_script(text + "</script><img src=x>") == ""
+    assert scroll_script("the-path-length-view") == SCROLL_JS.replace("__SECTION__", '"the-path-length-view"')
 
 
 @given(text=hs.text(max_size=40), caption=hs.text(max_size=20))

@@ -29,7 +29,7 @@ from ..chrome.text import plain
 from . import hall
 
 ROOM, TOKEN = "room", "token"  # URL keys: the room's code (students and presenter), the presenter's secret
-SPEAKER = "speaker"  # URL key: with the presenter's token, the speaker view (lab.classroom.lecture.speaker_view)
+SPEAKER = "speaker"  # URL key: with the presenter's token, the speaker view (lab.classroom.speaker)
 POLL_SECONDS = 1.0  # a following student sees the presenter's move within this plus about half a second
 SEEN, VIEW = "lab-room-seen", "lab-room-view"  # session state
 APPLY = "lab-scene-apply"  # session state: the controls' values of a scene being switched to (switch_to)
