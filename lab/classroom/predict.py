@@ -22,7 +22,7 @@ import streamlit as st
 from residual_core.catalog import page_of
 from residual_core.charts.histogram import answers_chart
 from residual_core.declare import Question
-from residual_core.questions import histogram_rows, parse_number, short
+from residual_core.questions import PLACEHOLDER, histogram_rows, parse_number, short
 from residual_core.rooms import RoomError, number_text
 
 from ..chrome.present import projector_spec
@@ -132,7 +132,7 @@ def _pending(question: Question, instance: str, mode: str, member, view: str, mi
             typed = st.text_input(
                 "Your prediction",
                 max_chars=40,
-                placeholder="e.g. 0.00003, 3e-5 or 3×10^-5",
+                placeholder=PLACEHOLDER,
                 key=f"lab-ask-input-{instance}",
             )
         else:
