@@ -142,8 +142,8 @@ def _pending(question: Question, instance: str, mode: str, member, view: str, mi
         sent = st.form_submit_button(
             "Change my prediction" if mine else "Lock in my prediction", type="primary", key=f"lab-ask-send-{instance}"
         )
-    if sent:
-        mine = _record(question, instance, mode, member, view, typed) or mine
+    if sent and _record(question, instance, mode, member, view, typed) is not None:
+        st.rerun()  # drawn again with the prediction kept: the button then says "Change my prediction"
     if mine is not None:
         st.markdown(f":material/how_to_vote: Your prediction: **{plain(_display(question, mine))}**")
     if mode == "room":
