@@ -17,6 +17,10 @@ from .declare import Question
 # -- answers ----------------------------------------------------------------------------------------------------------
 
 MAX_ANSWER_CHARS = 40
+# What the input shows before anything is typed and what a refused answer is told: the notations a student may use,
+# with numbers far (more than a factor of 10) from every question's answer, so that the hint gives nothing away
+# (tests/test_questions.py checks it against every number question where it is asked, over seeds 0-4).
+PLACEHOLDER = "a number, e.g. 0.5, 4e6 or 4×10^6"
 _TIMES_TEN = re.compile(r"^([-+]?[0-9.]*)\s*(?:[x×*·]\s*)?10\s*(?:\^|\*\*)\s*\(?([-+−]?[0-9]+)\)?$")
 
 
@@ -40,7 +44,7 @@ def parse_number(text: str) -> float:
         else:
             value = float(s)
     except (ValueError, OverflowError):
-        raise ValueError(f"{text.strip()!r} is not a number: type e.g. 0.00003, 3e-5 or 3×10^-5") from None
+        raise ValueError(f"{text.strip()!r} is not a number: type {PLACEHOLDER}") from None
     if not math.isfinite(value):
         raise ValueError("type a finite number")
     return value

@@ -31,6 +31,9 @@ BASE_CSS = """
 .stMain [data-testid="stButtonGroup"] > div { flex-wrap: wrap; }
 .stMain [data-testid="stButtonGroup"] button { max-width: none !important; min-width: 0 !important; }
 .stMain [data-testid="stButtonGroup"] button p { overflow: visible !important; text-overflow: clip !important; }
+@media (max-width: 640px), (pointer: coarse) {
+  .st-key-lab-ask [data-testid="stRadioOption"] { min-height: 44px; align-items: center; margin: 0; }
+}
 @media (max-width: 640px) {
   .stMain .katex-display { font-size: 0.74em; }
   .stMain [data-testid="stTable"] td, .stMain [data-testid="stTable"] th {

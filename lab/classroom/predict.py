@@ -22,7 +22,7 @@ import streamlit as st
 from residual_core.catalog import page_of
 from residual_core.charts.histogram import answers_chart
 from residual_core.declare import Question
-from residual_core.questions import histogram_rows, parse_number, short
+from residual_core.questions import PLACEHOLDER, histogram_rows, parse_number, short
 from residual_core.rooms import RoomError, number_text
 
 from ..chrome.present import projector_spec
@@ -132,7 +132,7 @@ def _pending(question: Question, instance: str, mode: str, member, view: str, mi
             typed = st.text_input(
                 "Your prediction",
                 max_chars=40,
-                placeholder="e.g. 0.00003, 3e-5 or 3×10^-5",
+                placeholder=PLACEHOLDER,
                 key=f"lab-ask-input-{instance}",
             )
         else:
@@ -142,8 +142,8 @@ def _pending(question: Question, instance: str, mode: str, member, view: str, mi
         sent = st.form_submit_button(
             "Change my prediction" if mine else "Lock in my prediction", type="primary", key=f"lab-ask-send-{instance}"
         )
-    if sent:
-        mine = _record(question, instance, mode, member, view, typed) or mine
+    if sent and _record(question, instance, mode, member, view, typed) is not None:
+        st.rerun()  # drawn again with the prediction kept: the button then says "Change my prediction"
     if mine is not None:
         st.markdown(f":material/how_to_vote: Your prediction: **{plain(_display(question, mine))}**")
     if mode == "room":

@@ -258,15 +258,25 @@ def _losses(r: dict) -> str:
     )
 
 
+def _highest(r: dict) -> str:
+    """The run that learns least: the highest loss at the last step (a diverged run, without a finite loss, first)."""
+
+    def loss(run: dict) -> float:
+        final = run["final_loss"]
+        return final if final is not None and math.isfinite(final) else math.inf
+
+    return max(r["runs"], key=loss)["label"]
+
+
 def _deepest_lower(r: dict) -> str:
     last = r["final"][-1]
     loss = {k: last[k] if last[k] is not None and math.isfinite(last[k]) else math.inf for k in ("plain", "residual")}
     return "plain" if loss["plain"] < loss["residual"] else "residual"
 
 
-def _lowest_loss(experiment: str, text, options, answer=_lowest, explain=_losses) -> Question:
+def _lowest_loss(experiment: str, text, options, answer=_lowest, explain=_losses, which="lowest") -> Question:
     return Question(
-        id=f"lowest-loss-{experiment}",
+        id=f"{which}-loss-{experiment}",
         text=text,
         answer=answer,
         kind="choice",
@@ -279,9 +289,12 @@ TRANSFORMER_QUESTION = _lowest_loss(
     "transformer",
     lambda kw: (
         f"A {kw['layers']}-layer transformer trained for {kw['steps']} steps on the {kw['task']} task as "
-        "Post-LN, Pre-LN and without residuals (same weights, same batches). Which ends with the lowest loss?"
+        "Post-LN, Pre-LN and without residuals (same weights, same batches). Which one fails to learn: which "
+        "ends with the highest loss?"
     ),
     VARIANT_LABELS.values(),
+    answer=_highest,
+    which="highest",  # Post-LN and Pre-LN end close together, in an order that changes with the seed
 )
 DEPTH_QUESTION = _lowest_loss(
     "depth-sweep",
