@@ -8,7 +8,8 @@
    CPU per join; then ``--idle`` seconds of nothing but polls (every student's fragment reruns every
    ``lab.classroom.room.POLL_SECONDS``): server CPU per poll and how many full page runs the polls caused (must be 0);
    then the presenter moves to scene 2: the time until every student has run the new scene (p50/p95/max) and the CPU per
-   follow; the server's RSS.
+   follow; then the presenter reveals scene 2's answer: the time until every student's page has run again; the
+   server's RSS.
 
 Run: ``python benchmarks/room.py`` (about a minute), ``python benchmarks/room.py --students 30 --idle 10``.
 Several replicas on one store (issue 21): ``--store postgresql://… --replicas 2`` starts two servers on that store
@@ -137,8 +138,30 @@ async def _hall(
             lines = Path(replica.log.name).read_text(errors="replace").splitlines()
             faults = [line for line in lines if "database fault" in line or "Error" in line]
             print(f"  replica {n} log: {len(faults)} fault lines {[f[-160:] for f in faults[-3:]]}")
+    await _reveal(server, sessions, store, code, token, follow_timeout)
     print(f"server RSS {server.rss_mb():.0f} MB")
     await asyncio.gather(*(s.close() for s in sessions))
+
+
+async def _reveal(server, sessions, store: Store, code: str, token: str, timeout: float) -> None:
+    """The presenter reveals scene 2's answer: the time until every student's page has run again (with the answer,
+    the histogram and the charts the question held back) and the server's CPU per student."""
+    await asyncio.sleep(2)  # the move's runs settle
+    before = [s.full_runs for s in sessions]
+    cpu0, t0 = server.cpu_seconds(), time.perf_counter()
+    store.reveal(code, token, _position(2)["view"])
+    done: dict[int, float] = {}
+    while len(done) < len(sessions) and time.perf_counter() - t0 < timeout:
+        for i, s in enumerate(sessions):
+            if i not in done and s.full_runs > before[i]:
+                done[i] = s.finished_at - t0
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.5)
+    cpu = server.cpu_seconds() - cpu0
+    times = sorted(done.values())
+    print(f"the presenter reveals scene 2's answer: {len(done)}/{len(sessions)} students redrawn, p50 "
+          f"{_pct(times, 50):.2f} s, p95 {_pct(times, 95):.2f} s, max {max(times, default=float('nan')):.2f} s; "
+          f"server CPU {cpu * 1000 / len(sessions):.1f} ms per student")  # fmt: skip
 
 
 def main(argv=None) -> int:

@@ -34,7 +34,7 @@ with lab.section(declared.LAYER_SECTION) as sec:
     dropout = lab.slider(ADD_NORM_DROPOUT, container=c2, help="Dropout on each sublayer's output, before the add.")
     left, right = st.columns([2, 3])
     with left:
-        dot = lab.compute(diagram.encoder_diagram, variant=variant, layers=6, d_model=64, heads=4, dropout=dropout)
+        dot = lab.compute(diagram.encoder_diagram, variant=variant, dropout=dropout, **text.DIAGRAM_SIZE)
         st.graphviz_chart(dot, width="content")
     adds = dot.count('label="+"')
     with right:

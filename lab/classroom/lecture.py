@@ -361,14 +361,19 @@ def _scene_bar(cur: Current, member: room.Member | None) -> None:
             with st.container(gap=None):
                 st.markdown(f":material/slideshow: **Scene {cur.number} of {total}** · {plain(cur.scene.title)}")
                 st.caption(plain(cur.lecture.title))
-            if presenting and member is None and cur.scene.note:
-                note = st.popover("Speaker note", icon=":material/sticky_note_2:", key=NOTE, on_change="rerun")
-                if note.open:
-                    note.markdown(plain(cur.scene.note))
-            prev = st.button("Prev", key="lab-lecture-prev", icon=":material/arrow_back:", disabled=cur.number <= 1)
-            nxt = st.button(
-                "Next", key="lab-lecture-next", icon=":material/arrow_forward:", disabled=cur.number >= total
-            )
+            # the note, Prev and Next in one group: on a phone it wraps under the title as a whole, Prev left of Next
+            with st.container(horizontal=True, vertical_alignment="center", gap="small", width="content"):
+                if presenting and member is None and cur.scene.note:
+                    note = st.popover("Speaker note", icon=":material/sticky_note_2:", key=NOTE, on_change="rerun")
+                    if note.open:
+                        note.markdown(plain(cur.scene.note))
+                with st.container(horizontal=True, gap="small", width="content"):  # Prev and Next never apart
+                    prev = st.button(
+                        "Prev", key="lab-lecture-prev", icon=":material/arrow_back:", disabled=cur.number <= 1
+                    )
+                    nxt = st.button(
+                        "Next", key="lab-lecture-next", icon=":material/arrow_forward:", disabled=cur.number >= total
+                    )
         if presenting:
             st.html(KEYBOARD_JS, unsafe_allow_javascript=True)
     if prev:

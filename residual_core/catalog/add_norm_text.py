@@ -8,6 +8,7 @@ from ..claims import SEEDS
 from ..declare import Metric
 from ..experiments import add_norm
 from ..experiments.add_norm import ADD_NORM_BATCH, ADD_NORM_TOKENS
+from ..options import ADD_NORM
 
 INTRO = (
     "Every transformer layer wraps each of its two sublayers, multi-head self-attention and the feed-forward "
@@ -56,9 +57,13 @@ def layer_text(variant: str, adds: int) -> str:
     return ARRANGEMENTS[variant] + " " + adds_line(adds)
 
 
+# the diagram is drawn for the default encoder of section 2 (the layer is the same at every size; its labels name them)
+DIAGRAM_SIZE = {key: int(ADD_NORM[key].default) for key in ("layers", "d_model", "heads")}
 DIAGRAM_CAPTION = (
     "The diagram is drawn by tracing the `forward` of the layer that `build_encoder` builds for this arrangement "
-    "and dropout (6 layers, d_model 64, 4 heads), so it cannot disagree with the model the charts below measure."
+    "and dropout, so it cannot disagree with the model the charts below measure. It is drawn at the default sizes "
+    f"of section 2 ({DIAGRAM_SIZE['layers']} layers, d_model {DIAGRAM_SIZE['d_model']}, {DIAGRAM_SIZE['heads']} "
+    "heads); the charts there use the sizes set under its heading."
 )
 
 # -- 2. gradients at initialisation ----------------------------------------------------------------------------------

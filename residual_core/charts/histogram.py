@@ -35,7 +35,7 @@ def answers_chart(rows: list[dict], *, truth_label: str, title: str = "", height
     )
     label = (
         base.transform_filter("datum.truth")
-        .mark_text(dy=-10, fontWeight="bold")
+        .mark_text(dy=-12, fontWeight="bold", fontSize=18)  # read from the back of a hall
         .encode(x=x, y=alt.Y("count:Q"), text=alt.value(truth_label))
     )
     total = int(df["count"].sum())

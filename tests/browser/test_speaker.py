@@ -145,6 +145,10 @@ def test_without_a_room_the_note_is_folded_and_a_scene_opens_at_its_section(serv
     context, page = _open(browser, server.url("?lecture=residuals&scene=6&present=1"), viewport)
     page.wait_for_url(re.compile(r"/add-norm\?.*scene=6"), timeout=60_000)
     assert _note(6) not in page.content()
+    _settled(page)
+    prev, nxt = (page.locator(f".st-key-lab-lecture-{b}").bounding_box() for b in ("prev", "next"))
+    # Prev and Next side by side in that order, also where the bar wraps on a phone (Prev floated right, Next under)
+    assert abs(prev["y"] - nxt["y"]) < 2 and prev["x"] + prev["width"] <= nxt["x"], (prev, nxt)
     page.locator("h1").first.click()
     page.keyboard.press("PageDown")  # the clicker: scene 7, the same reference text's section 3.5 on /residual-math
     page.wait_for_url(re.compile(r"/residual-math\?.*scene=7"), timeout=30_000)

@@ -46,7 +46,8 @@ def test_defaults_render_and_chart_data_matches_residual_core():
         "d_in": 512,
         "d_out": 256,
     }
-    assert _diagram(at) == encoder_diagram("post-ln", 6, 64, 4, dropout=0.2)
+    assert _diagram(at) == encoder_diagram("post-ln", dropout=0.2, **text.DIAGRAM_SIZE)
+    assert "× 16" in _diagram(at)  # the default encoder of section 2, whose charts use 16 layers
     expected = add_norm_experiment(16, 64, 4, "xavier", 0)
     grads = chart_frame(at, "gradients", column="grad_norm", section="gradients-at-initialisation-layer-by-layer")
     for column, name in SERIES.items():
@@ -96,7 +97,7 @@ def test_deep_link_with_other_parameters():
         "d_out": 48,
     }
     dot = _diagram(at)
-    assert dot == encoder_diagram("pre-ln", 6, 64, 4, dropout=0.5)
+    assert dot == encoder_diagram("pre-ln", dropout=0.5, **text.DIAGRAM_SIZE)
     assert "final LayerNorm" in dot and "Dropout p=0.5" in dot
     expected = add_norm_experiment(6, 32, 2, "default", 7)
     grads = chart_frame(at, "gradients", column="grad_norm", section="gradients-at-initialisation-layer-by-layer")
