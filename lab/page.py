@@ -52,6 +52,7 @@ def page(key: str, *, layout: str = "wide") -> Page:
 
     Must be the first Streamlit call of every page script.
     """
+    controls.start()  # before anything changes the query: what a Back or Forward asked for
     start()
     info = catalog.page(key)
     nav.configure(info, layout)

@@ -15,6 +15,45 @@ from . import share
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository: app.py, pages/, residual_core/
 
+# Browser history that holds the states a visitor saw. Streamlit pushes a history entry whenever the server changes
+# the query (``st.query_params``, a bound control's restored or corrected value, and the bound keys it drops when the
+# visitor switches page), at the address the browser shows then. So a switch from ``/gradient-flow?depth=100`` by the
+# sidebar first pushes ``/gradient-flow`` (its bound ``depth`` dropped: a state nobody saw), then the new page; and
+# coming back to ``/vanishing``, whose ``factor`` the session restores, pushes ``/vanishing`` then
+# ``/vanishing?factor=0.93``. Here a push that keeps the page (only its query changes) replaces the entry instead: an
+# intermediate value, not a new place. When a push to another page follows within a moment of such a replace (the
+# dropped keys of a page switch, or a room opened on the home page just before its scene), the entry left gets back
+# the address it had, so Back returns to it as the visitor saw it. A query change just after arriving on a page (a
+# restored or corrected value) is the new page's own address and replaces without remembering the one before.
+# Fixed text: nothing a visitor sends reaches it.
+HISTORY_JS = """<script>
+(() => {
+  if (window.__labHistory) return;
+  window.__labHistory = true;
+  const h = window.history, push = h.pushState.bind(h), replace = h.replaceState.bind(h);
+  const SETTLE_MS = 1000, LEAVE_MS = 2500;
+  let left = null, leftAt = 0, arrivedAt = 0;
+  h.pushState = function (state, title, url) {
+    let target = null;
+    try { target = new URL(url, window.location.href); } catch (e) { return push(state, title, url); }
+    const now = Date.now();
+    if (target.pathname === window.location.pathname) {
+      const armed = left !== null && now - leftAt < LEAVE_MS;
+      if (!armed && now - arrivedAt > SETTLE_MS) {
+        left = { state: h.state, href: window.location.href };
+        leftAt = now;
+      }
+      return replace(state, title, url);
+    }
+    if (left !== null && now - leftAt < LEAVE_MS) replace(left.state, "", left.href);
+    left = null;
+    arrivedAt = now;
+    return push(state, title, url);
+  };
+  window.addEventListener("popstate", () => { left = null; arrivedAt = Date.now(); }, true);
+})();
+</script>"""
+
 
 def page_file(page: Page) -> str:
     """The script of ``page``, relative to the repository: ``app.py`` for the home page, else ``pages/<key>.py``
@@ -49,6 +88,7 @@ def sidebar_links() -> None:
     for p in available_pages():
         st.page_link(page_file(p), label=p.title, icon=p.icon, query_params=share.carried(p.key) or None)
     st.caption("Every control is stored in the address bar. *Share this view* gives the link and its QR code.")
+    st.html(HISTORY_JS, unsafe_allow_javascript=True)
 
 
 def page_link(key: str, label: str | None = None, *, icon: str | None = None, **params) -> None:
