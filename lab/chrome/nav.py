@@ -14,6 +14,7 @@ from residual_core.declare import Page
 from . import share
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository: app.py, pages/, residual_core/
+APP_NAME = "Residual Lab"
 
 # Browser history that holds the states a visitor saw. Streamlit pushes a history entry whenever the server changes
 # the query (``st.query_params``, a bound control's restored or corrected value, and the bound keys it drops when the
@@ -71,11 +72,16 @@ def _exists(path: str) -> bool:
     return (ROOT / path).is_file()
 
 
+def heading(info: Page) -> str:
+    """The page's title on screen: the app's name on the home page (the sidebar still calls it "Home")."""
+    return info.title if info.key else APP_NAME
+
+
 def configure(info: Page, layout: str) -> None:
     """The browser title and the page's layout; the sidebar folded on a projector, a slide or a course page."""
     folded = share.presenting() or bool(st.context.is_embedded)
     st.set_page_config(
-        page_title=f"{info.title} · Residual Lab",
+        page_title=f"{info.title} · {APP_NAME}" if info.key else APP_NAME,
         page_icon="➕",
         layout=layout,
         initial_sidebar_state="collapsed" if folded else "auto",
@@ -84,7 +90,7 @@ def configure(info: Page, layout: str) -> None:
 
 def sidebar_links() -> None:
     """The sidebar's navigation: every available page by its proper name, keeping presenter mode and the room."""
-    st.markdown("### :material/add_circle: Residual Lab")
+    st.markdown(f"### :material/add_circle: {APP_NAME}")
     for p in available_pages():
         st.page_link(page_file(p), label=p.title, icon=p.icon, query_params=share.carried(p.key) or None)
     st.caption("Every control is stored in the address bar. *Share this view* gives the link and its QR code.")
