@@ -16,6 +16,10 @@ from ..chrome.text import plain
 from . import hall, lecture, room
 
 SHIPPED = "residuals"  # lectures/residuals.toml
+# In presenter mode the scene bar (lab.classroom.lecture.bar) offers its own "Open a room for the class" for the view
+# on screen; on the home page that view is Home itself, and two buttons of one name would open different rooms: the
+# home page shows only the lecture's. Fixed text.
+ONE_ROOM_BUTTON_CSS = "<style>.st-key-lab-room-open, .st-key-lab-room-key { display: none; }</style>"
 
 
 def shipped() -> Lecture | None:
@@ -45,6 +49,8 @@ def open_room(found: Lecture, given_key: str | None) -> None:
 def block() -> None:
     """The three ways into a lecture, side by side (stacked on a phone)."""
     found = shipped()
+    if found is not None and room.member() is None and share.presenting():
+        st.html(ONE_ROOM_BUTTON_CSS)
     st.subheader("Run a lecture")
     start, hall_col, own = st.columns(3)
     with start.container(border=True, height="stretch"):

@@ -68,3 +68,14 @@ def test_home_opens_a_room_at_scene_1_in_presenter_mode(server, browser):
     assert f"Room {query['room']}" in page.locator(".st-key-lab-room-bar").inner_text()
     _back_home(page)
     page.close()
+
+
+@pytest.mark.slow
+def test_on_the_projector_home_shows_one_open_a_room_button(server, browser):
+    page = _open(browser, server.url("?present=1"), viewport=(1920, 1080))
+    _assert_healthy(page, "Residual Lab")
+    buttons = page.get_by_role("button", name="Open a room for the class")
+    assert [buttons.nth(i).is_visible() for i in range(buttons.count())].count(True) == 1
+    page.locator(".st-key-lab-home-room-open").get_by_role("button", name="Open a room for the class").click()
+    _scene_1(page)
+    page.close()

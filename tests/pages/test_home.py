@@ -102,3 +102,16 @@ def test_using_it_in_a_lecture_names_the_lecture_and_the_room():
     text = _text(at)
     assert "/?lecture=residuals&scene=1&present=1" in text
     assert "*Open a room for the class*" in text and "prediction" in text
+
+
+def test_in_presenter_mode_home_shows_one_open_a_room_button():
+    at = run_page("app.py", {"present": "1"})
+    assert not at.exception, at.exception
+    styles = [h.proto.body for h in at.get("html") if h.proto.body == home.ONE_ROOM_BUTTON_CSS]
+    assert len(styles) == 1
+    assert {b.key for b in at.button if b.label == "Open a room for the class"} == {
+        "lab-room-open",
+        "lab-home-room-open",
+    }
+    at = run_page("app.py")
+    assert not [h for h in at.get("html") if h.proto.body == home.ONE_ROOM_BUTTON_CSS]  # no bar button to hide
