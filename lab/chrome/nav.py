@@ -21,37 +21,46 @@ APP_NAME = "Residual Lab"
 # visitor switches page), at the address the browser shows then. So a switch from ``/gradient-flow?depth=100`` by the
 # sidebar first pushes ``/gradient-flow`` (its bound ``depth`` dropped: a state nobody saw), then the new page; and
 # coming back to ``/vanishing``, whose ``factor`` the session restores, pushes ``/vanishing`` then
-# ``/vanishing?factor=0.93``. Here a push that keeps the page (only its query changes) replaces the entry instead: an
-# intermediate value, not a new place. When a push to another page follows within a moment of such a replace (the
-# dropped keys of a page switch, or a room opened on the home page just before its scene), the entry left gets back
-# the address it had, so Back returns to it as the visitor saw it. A query change just after arriving on a page (a
-# restored or corrected value) is the new page's own address and replaces without remembering the one before.
+# ``/vanishing?factor=0.93``. Here:
+# - a push that keeps the place (the page and its lecture scene: ``lecture``, ``deck``, ``scene``) replaces the entry
+#   instead: an intermediate value, not a new place;
+# - when a push to a new place follows such a replace within a moment (the dropped keys of a page switch, or a room
+#   opened on the home page just before its scene), the entry left gets back the address it had, so Back returns to
+#   it as the visitor saw it;
+# - a push to a new place within a moment of arriving, with no click or key press in between, replaces the entry: the
+#   page passed through was a redirect (a lecture or room link on the home page switching to its scene), which Back
+#   would only redirect again;
+# - a same-place push just after arriving, with no click or key press in between (a restored or corrected value), is
+#   the new page's own address: the entry it replaces is not remembered.
 # Fixed text: nothing a visitor sends reaches it.
 HISTORY_JS = """<script>
 (() => {
   if (window.__labHistory) return;
   window.__labHistory = true;
   const h = window.history, push = h.pushState.bind(h), replace = h.replaceState.bind(h);
-  const SETTLE_MS = 1000, LEAVE_MS = 2500;
-  let left = null, leftAt = 0, arrivedAt = 0;
+  const SETTLE_MS = 1000, LEAVE_MS = 2500, PLACE = ["lecture", "deck", "scene"];
+  let left = null, leftAt = 0, arrivedAt = Date.now(), inputAt = 0;
+  const place = (u) => [u.pathname, ...PLACE.map((k) => u.searchParams.get(k))].join("\\n");
   h.pushState = function (state, title, url) {
     let target = null;
     try { target = new URL(url, window.location.href); } catch (e) { return push(state, title, url); }
     const now = Date.now();
-    if (target.pathname === window.location.pathname) {
+    if (place(target) === place(new URL(window.location.href))) {
       const armed = left !== null && now - leftAt < LEAVE_MS;
-      if (!armed && now - arrivedAt > SETTLE_MS) {
+      if (!armed && (now - arrivedAt > SETTLE_MS || inputAt > arrivedAt)) {
         left = { state: h.state, href: window.location.href };
         leftAt = now;
       }
       return replace(state, title, url);
     }
+    const redirect = now - arrivedAt < SETTLE_MS && inputAt < arrivedAt;
     if (left !== null && now - leftAt < LEAVE_MS) replace(left.state, "", left.href);
     left = null;
     arrivedAt = now;
-    return push(state, title, url);
+    return redirect ? replace(state, title, url) : push(state, title, url);
   };
   window.addEventListener("popstate", () => { left = null; arrivedAt = Date.now(); }, true);
+  for (const kind of ["pointerdown", "keydown"]) window.addEventListener(kind, () => { inputAt = Date.now(); }, true);
 })();
 </script>"""
 

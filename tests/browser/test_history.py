@@ -8,8 +8,11 @@ views (``/gradient-flow`` without its depth and ``/vanishing`` at the default fa
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from residual_core import lectures
 from tests.browser.test_browser import Server, _open
 
 SETTLED = (
@@ -79,4 +82,32 @@ def test_back_and_forward_give_the_states_the_visitor_saw(server, browser):
     _settle(page)
     assert _seen(page) == vanishing
     assert page.locator("[data-testid='stException']").count() == 0
+    page.close()
+
+
+def _scene(page) -> tuple[str, dict]:
+    """(the scene bar's "Scene N of M", the address's query) as the visitor sees them now."""
+    bar = page.locator(".st-key-lab-lecture-bar").inner_text()
+    query = page.evaluate("() => Object.fromEntries(new URLSearchParams(location.search))")
+    return re.search(r"Scene \d+ of \d+", bar).group(0), query
+
+
+@pytest.mark.slow
+def test_back_steps_through_the_scenes_shown_with_next(server, browser):
+    """Scenes 1 and 2 share a page: a scene is a place of its own (its ``scene`` key), not an intermediate value."""
+    lecture = lectures.load("residuals")
+    page = _open(browser, server.url("?lecture=residuals&scene=1&present=1"))
+    _settle(page)
+    seen = [_scene(page)]
+    for _ in range(2):
+        page.locator(".st-key-lab-lecture-next button").click()
+        _settle(page)
+        seen.append(_scene(page))
+    total = len(lecture.scenes)
+    assert [s[0] for s in seen] == [f"Scene {n} of {total}" for n in (1, 2, 3)]
+    assert seen[1][1].get("factor") == lecture.scene(2).params.get("factor")  # scene 2's own state
+    for expected in (seen[1], seen[0]):
+        page.go_back()
+        _settle(page)
+        assert _scene(page) == expected
     page.close()
