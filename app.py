@@ -17,6 +17,8 @@ st.markdown(
     "settings in the address bar, and for how many of seeds 0–4."
 )
 
+lab.home_lecture()  # Start the lecture, Open a room for the class, Write your own lecture
+
 st.subheader("Concept pages")
 concepts = [p for p in lab.available_pages() if p.key]
 for row in range(0, len(concepts), 3):
@@ -38,6 +40,13 @@ st.markdown(
    same numbers.
 4. **Present it**: *Present this view* in the same panel (or `present=1` in the address) shows the page in large
    type with the sidebar folded away and the students' QR code in a corner.
+5. **Or run a whole lecture**: *Start the lecture* above steps through the shipped lecture's scenes, each a page with
+   its settings, with **Prev**/**Next** or a presentation clicker; its link,
+   `/?lecture=residuals&scene=1&present=1`, can go into your slides. **My lecture** in the sidebar builds your own
+   from the views you add.
+6. **Bring the class in**: *Open a room for the class* (above, or on any page in presenter mode) gives a short code
+   and puts the students' QR code in the corner. Students who join follow your scene on their own device and answer
+   the pages' prediction questions; you reveal the class's answers when you choose.
 
 Under every chart: **CSV**, **SVG** and **PNG** download its data and the chart itself for your slides, *Data table*
 lists its numbers, and *Show the code* reveals the function that computed it. The same data and figures are

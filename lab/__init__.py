@@ -23,6 +23,7 @@ from residual_core.charts import forget_chart_specs
 from .chrome.controls import choice, more_settings, number, slider
 from .chrome.nav import available_pages, page_file, page_link
 from .chrome.text import fmt
+from .classroom.home import block as home_lecture
 from .classroom.predict import ask
 from .computing.cache import clear as clear_cache
 from .computing.compute import COMPUTE_SECONDS, cached_result, compute, compute_with_progress
@@ -50,6 +51,7 @@ __all__ = [
     "file_name",
     "fmt",
     "forget_chart_specs",
+    "home_lecture",
     "live_run",
     "more_settings",
     "number",

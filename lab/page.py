@@ -52,6 +52,7 @@ def page(key: str, *, layout: str = "wide") -> Page:
 
     Must be the first Streamlit call of every page script.
     """
+    controls.start()  # before anything changes the query: what a Back or Forward asked for
     start()
     info = catalog.page(key)
     nav.configure(info, layout)
@@ -62,7 +63,7 @@ def page(key: str, *, layout: str = "wide") -> Page:
         builder.sidebar(key)
     # the title and the share button on one line when they fit, the button under the title when not (phones)
     with st.container(horizontal=True, vertical_alignment="center", horizontal_alignment="distribute", gap="small"):
-        st.title(info.title, width="content")
+        st.title(nav.heading(info), width="content")
         present.share_panel()
     notices.open_area()
     lecture.start(key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from urllib.parse import parse_qsl
 
 import streamlit as st
 
@@ -23,6 +24,40 @@ def use_scene(values: dict | None) -> None:
     _run.scene = values
 
 
+def start() -> None:
+    """Begin this run (called first by :func:`lab.page`): on a Back or Forward to another page, remember the query the
+    browser asked for, before anything changes it (:func:`_restore_dropped_value`)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    history = ctx is not None and bool(getattr(ctx, "is_history_navigation", False))
+    _run.asked = dict(parse_qsl(ctx.query_string, keep_blank_values=True)) if history else None
+
+
+def _restore_dropped_value(bound: Bound) -> None:
+    """Back or Forward to ``/gradient-flow?depth=100`` from a page that has its own ``depth`` control: Streamlit 1.67
+    drops ``depth=100`` from the restored address because the key is still bound to the page being left (it filters
+    the keys of other pages' controls on a page change), and the control would show its default, a state the visitor
+    never saw. Here the value the browser asked for goes back into the query and seeds the control, as Streamlit does
+    on a first visit (the same private record as :func:`_forget_initial_url_value`; bad values are then refused by
+    :func:`_url_value` as usual). Only on history navigation: on a link's page change the query Streamlit drops holds
+    the previous page's controls, which mean other things here."""
+    asked = getattr(_run, "asked", None)
+    if not asked or bound.name not in asked or bound.name in st.query_params:
+        return
+    from streamlit.errors import StreamlitAPIException
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    raw = asked[bound.name]
+    try:
+        st.query_params[bound.name] = raw  # no control of this page is bound to it yet
+    except StreamlitAPIException:
+        return
+    ctx = get_script_run_ctx()
+    with contextlib.suppress(AttributeError):  # another Streamlit version: the address still holds the value
+        ctx.session_state._state.query_params._initial_query_params[bound.name] = [raw]
+
+
 def _url_value(bound: Bound, labels: dict | None = None):
     """Read the raw query parameter before the widget is drawn; on a bad value, pick a usable one and say so.
 
@@ -31,6 +66,7 @@ def _url_value(bound: Bound, labels: dict | None = None):
     For a choice shown with ``labels``, Streamlit writes the label into the URL; the option itself is accepted too.
     """
     _scene_value(bound, labels)
+    _restore_dropped_value(bound)
     raw = st.query_params.get(bound.name)
     if raw is None:
         return

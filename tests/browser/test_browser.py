@@ -158,7 +158,7 @@ def test_a_bad_url_value_shows_a_notice_in_the_browser(server, browser):
 
 def test_home_page_on_a_phone(server, browser):
     page = _open(browser, server.url(""), viewport=(390, 844))
-    _assert_healthy(page, "Home")
+    _assert_healthy(page, "Residual Lab")
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390 + 1, "the home page scrolls sideways on a phone"
     page.close()

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 import lab
+from lab.chrome import nav
 from tests.browser.test_browser import Server
 
 zxingcpp = pytest.importorskip("zxingcpp")
@@ -230,7 +231,7 @@ def _assert_fits_a_phone(page, what: str):
 
 
 def _assert_rendered(page, info):
-    assert page.locator("h1").first.inner_text().strip() == info.title
+    assert page.locator("h1").first.inner_text().strip() == nav.heading(info)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.locator(".katex-error").count() == 0
     charts = page.locator("[data-testid='stVegaLiteChart']")
