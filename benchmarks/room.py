@@ -113,17 +113,13 @@ async def _hall(
           f"{cpu_idle * 1000 / polls:.2f} ms per poll, {cpu_idle / span:.0%} of one core; full page runs caused: "
           f"{extra}")  # fmt: skip
 
-    before = [s.full_runs for s in sessions]
-    cpu0, t0 = server.cpu_seconds(), time.perf_counter()
-    store.move(code, token, _position(2))
-    done: dict[int, float] = {}
-    while len(done) < students and time.perf_counter() - t0 < follow_timeout:
-        for i, s in enumerate(sessions):
-            if i not in done and s.full_runs > before[i] and "factor=1.1" in s.query:
-                done[i] = s.finished_at - t0  # when its page run's end was read, not when this loop saw it
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.5)
-    cpu_move = server.cpu_seconds() - cpu0
+    done, cpu_move = await _until_all(
+        server,
+        sessions,
+        lambda: store.move(code, token, _position(2)),
+        lambda s: "factor=1.1" in s.query,
+        follow_timeout,
+    )
     times = sorted(done.values())
     print(f"the presenter moves to scene 2: {len(done)}/{students} students followed, p50 {_pct(times, 50):.2f} s, "
           f"p95 {_pct(times, 95):.2f} s, max {max(times, default=float('nan')):.2f} s; server CPU "
@@ -143,21 +139,29 @@ async def _hall(
     await asyncio.gather(*(s.close() for s in sessions))
 
 
+async def _until_all(server, sessions, act, reached, timeout: float) -> tuple[dict[int, float], float]:
+    """Do ``act()`` (a move, a reveal), then wait until every session has finished a new page run that is ``reached``:
+    each one's time (when its run's end was read, not when this loop saw it) and the servers' CPU meanwhile."""
+    before = [s.full_runs for s in sessions]
+    cpu0, t0 = server.cpu_seconds(), time.perf_counter()
+    act()
+    done: dict[int, float] = {}
+    while len(done) < len(sessions) and time.perf_counter() - t0 < timeout:
+        for i, s in enumerate(sessions):
+            if i not in done and s.full_runs > before[i] and reached(s):
+                done[i] = s.finished_at - t0
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.5)
+    return done, server.cpu_seconds() - cpu0
+
+
 async def _reveal(server, sessions, store: Store, code: str, token: str, timeout: float) -> None:
     """The presenter reveals scene 2's answer: the time until every student's page has run again (with the answer,
     the histogram and the charts the question held back) and the server's CPU per student."""
     await asyncio.sleep(2)  # the move's runs settle
-    before = [s.full_runs for s in sessions]
-    cpu0, t0 = server.cpu_seconds(), time.perf_counter()
-    store.reveal(code, token, _position(2)["view"])
-    done: dict[int, float] = {}
-    while len(done) < len(sessions) and time.perf_counter() - t0 < timeout:
-        for i, s in enumerate(sessions):
-            if i not in done and s.full_runs > before[i]:
-                done[i] = s.finished_at - t0
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.5)
-    cpu = server.cpu_seconds() - cpu0
+    done, cpu = await _until_all(
+        server, sessions, lambda: store.reveal(code, token, _position(2)["view"]), lambda s: True, timeout
+    )
     times = sorted(done.values())
     print(f"the presenter reveals scene 2's answer: {len(done)}/{len(sessions)} students redrawn, p50 "
           f"{_pct(times, 50):.2f} s, p95 {_pct(times, 95):.2f} s, max {max(times, default=float('nan')):.2f} s; "

@@ -91,7 +91,8 @@ def speaker_view(m: room.Member) -> None:
             )
         st.caption(
             "Clicker keys: PageDown or → for Next, PageUp or ← for Prev. The projected page and the students' phones "
-            f"follow within about {room.POLL_SECONDS + 0.5:g} s."
+            f"check for a move every {room.POLL_SECONDS:g} s and follow once their page has run (a large hall takes "
+            "longer: docs/deploy.md has the measured times)."
             + ("" if cur is not None else " This room shows no lecture: move it from the projected page.")
         )
     st.html(KEYBOARD_JS, unsafe_allow_javascript=True)
