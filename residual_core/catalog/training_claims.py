@@ -8,6 +8,7 @@ from ..altered import final_at, final_losses
 from ..declare import Claim, Question, Verdict
 from ..experiments.training_lab import ALPHAS, GATED_BLOCKS
 from ..models.transformer import VARIANT_LABELS
+from ..numbers import plural
 from ..where import all_of, at_least, equals, one_of
 
 
@@ -35,7 +36,7 @@ def _variant(r: dict, variant: str) -> dict:
 
 
 def _run_setting(r: dict) -> str:
-    return f"{r['task']}, {r['layers']} layers, {r['steps']} steps, seed {r['seed']}"
+    return f"{r['task']}, {plural(r['layers'], 'layer')}, {r['steps']} steps, seed {r['seed']}"
 
 
 def _residual_beats_none(r: dict) -> Verdict:
