@@ -83,7 +83,7 @@ def percent(share: float | None) -> str:
         return f"{p:.0f}%"
     if p < 1:
         return f"{p:.2g}%"
-    if p > 99:
+    if 99 < p < 100:
         decimals = max(1, -math.floor(math.log10(100 - p)))
         return f"{p:.{decimals}f}%"
     return f"{p:.1f}%"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import re
 import sys
 import time
@@ -24,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+os.environ.setdefault("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", "full")
 
 FLAGS = {
     "nan": re.compile(r"\bnan\b|\bNaN\b"),
@@ -55,7 +57,7 @@ def texts(at) -> list[str]:
             with contextlib.suppress(Exception):
                 out.append("TABLE " + node.value.to_string())
         elif kind == "exception":
-            out.append(f"Exception: {node.value}")
+            out.append(f"Exception: {node.value} " + " | ".join(getattr(node, "stack_trace", [])[-6:]))
 
     walk(at.main)
     return out

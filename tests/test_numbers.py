@@ -47,3 +47,10 @@ def test_the_identity_claim_at_alpha_zero_prints_one_value_not_a_degenerate_rang
     verdict = claim.check(exp.func(**{**{n: b.default for n, b in exp.bounds.items()}, "width": 8}))
     assert verdict.holds
     assert "8–8" not in verdict.evidence and "at every depth: 2.83," in verdict.evidence  # √8
+
+
+def test_a_share_above_one_prints_instead_of_failing():
+    from residual_core.numbers import percent
+
+    assert percent(1.01) == "101.0%"  # accuracy kept after a lesion can exceed the intact one
+    assert percent(0.9996) == "99.96%" and percent(0.004) == "0.4%"

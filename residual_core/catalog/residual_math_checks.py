@@ -1,7 +1,7 @@
 """/residual-math: its claims' checks, each a verdict on a live result (declared in :mod:`.residual_math`)."""
 
 from ..declare import Verdict
-from ..numbers import g3, plural, span
+from ..numbers import g3, percent, plural, span
 from .residual_math_text import ends as _ends
 from .residual_math_text import smallest_sv
 
@@ -17,7 +17,7 @@ def _net(r: dict) -> str:
 def _below_one(r: dict) -> Verdict:
     return Verdict(
         r["share_below_one"] > 0,
-        f"1 + R′(x) < 1 on {r['share_below_one']:.1%} of the grid (smallest {r['min_dy']:.4f}), R(x) = "
+        f"1 + R′(x) < 1 on {percent(r['share_below_one'])} of the grid (smallest {r['min_dy']:.4f}), R(x) = "
         f"{r['a']:g}·{r['g']}({r['w']:g}·x)",
     )
 
