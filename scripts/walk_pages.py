@@ -5,8 +5,8 @@ each control at its minimum, default and maximum, every choice, α = 0, the edge
 seed 0 (``--seeds 0 3`` adds others). Each setting is opened as a deep link with ``AppTest``, every row of details is
 opened, and all text (markdown, captions, metrics, tables, alerts) is collected. A sentence is flagged when it shows
 a sign of an edge case: ``nan``/``inf``/``∞``/``—`` where a number should be, a degenerate range (``8–8``), a share
-of 0 % or 100 %, a number with more than 8 digits in a row, ``0 of`` counts, ``1 layers``, an exception. The flagged sentences
-are printed once each with the first URL that showed them; ``--all DIR`` writes every page's text per URL.
+of 0 % or 100 %, a number with more than 8 digits in a row, ``0 of`` counts, ``1 layers``, an exception. The flagged
+sentences are printed once each with the first URL that showed them; ``--all DIR`` writes every page's text per URL.
 
 Run: ``python scripts/walk_pages.py [--page gradient-flow] [--seeds 0 3] [--all /tmp/walk]`` (minutes per page).
 """
