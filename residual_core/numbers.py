@@ -29,6 +29,18 @@ def g3(x: float | None) -> str:
     return f"{x:.3g}" if x == 0 or 1e-3 <= abs(x) < 1e4 else f"{x:.1e}"
 
 
+def plural(n: int, word: str) -> str:
+    """``1 layer``, ``5 layers``: a count and its noun, singular for exactly 1."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def span(lo: float | None, hi: float | None, f=g3, sep: str = "–") -> str:
+    """A range of measured values as ``f`` prints them: ``0.41–0.47``, or one value where both ends print the same
+    (``8``, never ``8–8``)."""
+    a, b = f(lo), f(hi)
+    return a if a == b else f"{a}{sep}{b}"
+
+
 def fmt(x: float | None, digits: int = 4) -> str:
     """A number for a metric: plain for ordinary magnitudes, scientific for tiny or huge ones; ``—`` for none."""
     edge = _edge(x)
@@ -71,7 +83,7 @@ def percent(share: float | None) -> str:
         return f"{p:.0f}%"
     if p < 1:
         return f"{p:.2g}%"
-    if p > 99:
+    if 99 < p < 100:
         decimals = max(1, -math.floor(math.log10(100 - p)))
         return f"{p:.{decimals}f}%"
     return f"{p:.1f}%"

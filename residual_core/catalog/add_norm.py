@@ -8,6 +8,7 @@ from ..experiments import add_norm
 from ..experiments.add_norm import ADD_NORM_BATCH, ADD_NORM_TOKENS
 from ..models.blocks import ProjectedResidual, ResidualWithDropout
 from ..models.transformer import VARIANTS, Encoder, NoResidualLayer, PostLNLayer, PreLNLayer, build_encoder
+from ..numbers import plural, span
 from ..options import ADD_NORM, ADD_NORM_DROPOUT, ADD_NORM_SHAPE, SEED
 from ..where import all_of, at_least, at_most, equals, one_of
 from . import add_norm_text as text
@@ -63,9 +64,9 @@ def _band_takeaway(r: dict) -> str:
     lf = r["last_over_first"]
     above = sum(v > 1 for v in lf["post_ln"])
     return (
-        f"Over seeds {r['seeds'][0]}–{r['seeds'][-1]} the last/first ratio runs {min(lf['post_ln']):.2f}–"
-        f"{max(lf['post_ln']):.2f} for Post-LN (above 1 at {above} of {len(r['seeds'])}) and "
-        f"{min(lf['pre_ln']):.2f}–{max(lf['pre_ln']):.2f} for Pre-LN."
+        f"Over seeds {r['seeds'][0]}–{r['seeds'][-1]} the last/first ratio runs "
+        f"{span(min(lf['post_ln']), max(lf['post_ln']))} for Post-LN (above 1 at {above} of {len(r['seeds'])}) and "
+        f"{span(min(lf['pre_ln']), max(lf['pre_ln']))} for Pre-LN."
     )
 
 
@@ -82,7 +83,10 @@ def _dropout_takeaway(r: dict) -> str:
 
 
 def _settings(r: dict) -> str:
-    return f"{r['layers']} layers, d_model {r['d_model']}, {r['heads']} heads, {r['init']} init, seed {r['seed']}"
+    return (
+        f"{plural(r['layers'], 'layer')}, d_model {r['d_model']}, {r['heads']} heads, {r['init']} init, "
+        f"seed {r['seed']}"
+    )
 
 
 def _post_ln_grows(r: dict) -> Verdict:

@@ -8,6 +8,7 @@ from ..claims import SEEDS
 from ..declare import Metric
 from ..experiments import add_norm
 from ..experiments.add_norm import ADD_NORM_BATCH, ADD_NORM_TOKENS
+from ..numbers import span, times
 from ..options import ADD_NORM
 
 INTRO = (
@@ -132,12 +133,12 @@ def seeds_reading(data: dict, band: dict, kw: dict) -> tuple[str, str]:
         f"{weights_spread:.2f}×), so at this setting the stream gradient is only part of the story."
     )
     shows = (
-        f"**What the data shows.** Pre-LN's last layer gets {last_first(data, 'pre_ln'):.2f}× the weight gradient of "
-        f"its first, and the gradient reaching the stream after the last layer is {pre_stream:.2f}× the one after the "
-        f"first. {follows} On its way down the stream the gradient is multiplied by I + ∂F_l/∂x_l at every layer, the "
-        "identity plus the branch's Jacobian. Post-LN puts its LayerNorms on the stream itself, two per layer, and "
+        f"**What the data shows.** Pre-LN's last layer gets {times(last_first(data, 'pre_ln'))} the weight gradient "
+        f"of its first, and the gradient reaching the stream after the last layer is {times(pre_stream)} the one after "
+        f"the first. {follows} On its way down the stream the gradient is multiplied by I + ∂F_l/∂x_l at every layer, "
+        "the identity plus the branch's Jacobian. Post-LN puts its LayerNorms on the stream itself, two per layer, and "
         "each rescales the gradient passing down through it by a factor that depends on the weights: its last/first "
-        f"ratio is {last_first(data, 'post_ln'):.2f}× here and {min(lf['post_ln']):.2f}–{max(lf['post_ln']):.2f}× "
+        f"ratio is {times(last_first(data, 'post_ln'))} here and {span(min(lf['post_ln']), max(lf['post_ln']))}× "
         f"over seeds {SEEDS[0]}–{SEEDS[-1]}. Read the band, not one curve."
     )
     n = len(band["seeds"])
@@ -147,8 +148,8 @@ def seeds_reading(data: dict, band: dict, kw: dict) -> tuple[str, str]:
         "grow toward the output while Pre-LN's are the same size in every layer, and give that as the reason Post-LN "
         "transformers need a learning-rate warm-up and Pre-LN ones do not. Measured here over seeds "
         f"{SEEDS[0]}–{SEEDS[-1]}: Post-LN's last layer gets the larger gradient at {post_above} of {n} seeds "
-        f"(last/first {min(lf['post_ln']):.2f}–{max(lf['post_ln']):.2f}); Pre-LN's last/first ratio runs "
-        f"{min(lf['pre_ln']):.2f}–{max(lf['pre_ln']):.2f}, within 0.8–1.25 (about flat) at {flat} of {n} seeds and "
+        f"(last/first {span(min(lf['post_ln']), max(lf['post_ln']))}); Pre-LN's last/first ratio runs "
+        f"{span(min(lf['pre_ln']), max(lf['pre_ln']))}, within 0.8–1.25 (about flat) at {flat} of {n} seeds and "
         f"below 1 (shrinking toward the output) at {pre_below} of {n}."
         + (
             " Where Pre-LN's gradient shrinks with depth, this toy disagrees with Xiong et al.'s figure, but not with "

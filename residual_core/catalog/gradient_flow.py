@@ -10,7 +10,7 @@ from ..measure import gradient_profile, layer_input_grad_norms
 from ..memory import fixed as memory_fixed
 from ..models.layers import Branch, Plain, ScaledResidual
 from ..models.networks import branches, initialise_, twins
-from ..numbers import g3, times
+from ..numbers import g3, span, times
 from ..options import DEPTH_ALPHA as DEPTH_ALPHA_BOUNDS
 from ..options import GRADIENT_FLOW, SEED
 from ..where import all_of, at_least, at_most, equals, one_of
@@ -62,7 +62,7 @@ def _residual_keeps_apart(r: dict) -> Verdict:
 def _identity_at_zero(r: dict) -> Verdict:
     values = [gradient_flow.cell(r, "residual", d, 0.0) for d in r["depths"]]
     worst = max(abs(v / r["identity_norm"] - 1) for v in values)
-    return Verdict(worst < 1e-12, f"α = 0 at every depth: {g3(min(values))}–{g3(max(values))}, √width = "
+    return Verdict(worst < 1e-12, f"α = 0 at every depth: {span(min(values), max(values))}, √width = "
                    f"{r['identity_norm']:.6g}")  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..declare import Metric
 from ..experiments.gradient_flow import DEPTH_ALPHA_DEPTHS, TEXT_SETTINGS, cell
-from ..numbers import fmt, g3, times
+from ..numbers import fmt, g3, plural, span, times
 
 INTRO = (
     "The reference text's `DeepNetwork`, plain `x ← act(Wx + b)` or residual `x ← x + α·act(Wx + b)`, built with "
@@ -36,7 +36,7 @@ def band_takeaway(r: dict) -> str:
     return (
         f"Seed {r['seeds'][0]}: the gradient at the input is {g3(kept(r['per_layer'], 'plain'))} times the "
         f"output's in the plain network and {g3(kept(r['per_layer'], 'residual'))} times in the residual one; over "
-        f"seeds {r['seeds'][0]}–{r['seeds'][-1]} the plain ratio spans {g3(lo)} to {g3(hi)}."
+        f"seeds {r['seeds'][0]}–{r['seeds'][-1]} the plain ratio spans {span(lo, hi, sep=' to ')}."
     )
 
 
@@ -48,7 +48,7 @@ def ends(r: dict, key: str) -> dict:
 def rms_takeaway(r: dict) -> str:
     e = ends(r, "rms")
     return (
-        f"After {r['depth']} layers the activations' RMS is {g3(e['plain'])} in the plain stack and "
+        f"After {plural(r['depth'], 'layer')} the activations' RMS is {g3(e['plain'])} in the plain stack and "
         f"{g3(e['residual'])} in the residual one (input: {g3(e['input'])})."
     )
 

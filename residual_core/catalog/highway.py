@@ -12,7 +12,7 @@ from ..measure import layer_input_grad_norms
 from ..memory import Memory
 from ..models.layers import HighwayLayer, UncoupledHighway
 from ..models.networks import Regressor, highway_stack
-from ..numbers import g3
+from ..numbers import g3, plural
 from ..options import HIGHWAY, HIGHWAY_TRAIN
 from ..training.loop import train_models
 from ..training.tasks import StreamingRegressionTask
@@ -27,7 +27,7 @@ def _kept(r: dict, kind: str) -> float:
 
 def _gradients_takeaway(r: dict) -> str:
     return (
-        f"Gradient at the input over the gradient at the output after {r['depth']} layers: plain "
+        f"Gradient at the input over the gradient at the output after {plural(r['depth'], 'layer')}: plain "
         f"{g3(_kept(r, 'plain'))}, highway {g3(_kept(r, 'highway'))}, residual {g3(_kept(r, 'residual'))}."
     )
 
@@ -36,7 +36,7 @@ def _gates_takeaway(r: dict) -> str:
     gates = r["gate_mean"]
     return (
         f"With gate bias {r['gate_bias']:g} the mean gate runs from {min(gates):.3f} to {max(gates):.3f} over the "
-        f"{r['depth']} layers (sigmoid({r['gate_bias']:g}) = {1 / (1 + math.exp(-r['gate_bias'])):.3f})."
+        f"{plural(r['depth'], 'layer')} (sigmoid({r['gate_bias']:g}) = {1 / (1 + math.exp(-r['gate_bias'])):.3f})."
     )
 
 
@@ -94,7 +94,7 @@ def _plain_trains_worst(r: dict) -> Verdict:
     return Verdict(
         t["plain"] > 2 * min(t["highway"], t["residual"]),
         f"held-out loss: plain {t['plain']:.3f}, highway {t['highway']:.3f}, residual {t['residual']:.3f} "
-        f"({r['layers']} layers, {r['steps']} steps, gate bias {r['gate_bias']:g}, seed {r['seed']})",
+        f"({plural(r['layers'], 'layer')}, {r['steps']} steps, gate bias {r['gate_bias']:g}, seed {r['seed']})",
     )
 
 
@@ -291,7 +291,7 @@ TRAINED = Experiment(
                 "y": "loss",
                 "x_title": "training step",
                 "y_title": "training loss (mean squared error)",
-                "title": f"Training loss, {r['layers']} layers",
+                "title": f"Training loss, {plural(r['layers'], 'layer')}",
             },
             takeaway=_training_takeaway,
         ),

@@ -7,6 +7,7 @@ from ..experiments import jacobian, preservation, residual_math
 from ..measure import layer_input_grad_norms
 from ..models.layers import Branch, Multiplicative, ScaledResidual
 from ..models.networks import twins
+from ..numbers import percent
 from ..options import MATH_NETWORK, RESIDUAL_1D, SEED
 from ..options import PRESERVATION as PRESERVATION_BOUNDS
 from ..where import all_of, at_least, at_most, equals, one_of
@@ -34,7 +35,7 @@ BELOW_ONE = Question(
     ),
     answer=lambda r: 100 * r["share_below_one"],
     explain=lambda r: (
-        f"dy/dx < 1 on {r['share_below_one']:.0%} of the plot: exactly where R′(x) < 0 (the smallest "
+        f"dy/dx < 1 on {percent(r['share_below_one'])} of the plot: exactly where R′(x) < 0 (the smallest "
         f"dy/dx is {r['min_dy']:.3f})."
     ),
 )

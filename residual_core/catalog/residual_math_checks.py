@@ -1,20 +1,23 @@
 """/residual-math: its claims' checks, each a verdict on a live result (declared in :mod:`.residual_math`)."""
 
 from ..declare import Verdict
-from ..numbers import g3
+from ..numbers import g3, percent, plural, span
 from .residual_math_text import ends as _ends
+from .residual_math_text import smallest_sv
 
 # -- claims ------------------------------------------------------------------------------------------------------
 
 
 def _net(r: dict) -> str:
-    return f"{r['layers']} layers, width {r['width']}, α = {r['alpha']:g}, {r['activation']}, seed {r['seed']}"
+    return (
+        f"{plural(r['layers'], 'layer')}, width {r['width']}, α = {r['alpha']:g}, {r['activation']}, seed {r['seed']}"
+    )
 
 
 def _below_one(r: dict) -> Verdict:
     return Verdict(
         r["share_below_one"] > 0,
-        f"1 + R′(x) < 1 on {r['share_below_one']:.1%} of the grid (smallest {r['min_dy']:.4f}), R(x) = "
+        f"1 + R′(x) < 1 on {percent(r['share_below_one'])} of the grid (smallest {r['min_dy']:.4f}), R(x) = "
         f"{r['a']:g}·{r['g']}({r['w']:g}·x)",
     )
 
@@ -41,8 +44,8 @@ def _residual_keeps_directions(r: dict) -> Verdict:
     last = r["per_layer"][-1]
     return Verdict(
         last["residual_min"] >= 0.1 and last["residual_max"] <= 10,
-        f"singular values of ∂x_L/∂x₀: residual {g3(last['residual_min'])}–{g3(last['residual_max'])}, plain "
-        f"{g3(last['plain_min'])}–{g3(last['plain_max'])} ({_net(r)})",
+        f"singular values of ∂x_L/∂x₀: residual {span(last['residual_min'], last['residual_max'])}, plain "
+        f"{smallest_sv(r, 'plain')} to {g3(last['plain_max'])} ({_net(r)})",
     )
 
 

@@ -6,7 +6,7 @@ computed from the result and the page's settings (plain Python, no Streamlit). D
 from __future__ import annotations
 
 from ..declare import Metric
-from ..numbers import fmt, g3, percent
+from ..numbers import fmt, g3, percent, plural, times
 
 INTRO = (
     "A residual block computes **y = x + F(x)**: the input is passed on unchanged and the block only adds a "
@@ -23,32 +23,42 @@ def one_d_takeaway(r: dict) -> str:
 
 def unrolled_takeaway(r: dict) -> str:
     return (
-        f"After {r['layers']} layers ‖x_L‖ = {g3(r['output_norm'])} (input {g3(r['input_norm'])}); adding the "
-        f"{r['layers']} branch outputs to x₀ reproduces x_L to {r['max_abs_diff_float32']:.1e} in float32 and "
-        f"{r['max_abs_diff_float64']:.1e} in float64."
+        f"After {plural(r['layers'], 'layer')} ‖x_L‖ = {g3(r['output_norm'])} (input {g3(r['input_norm'])}); "
+        f"adding the {plural(r['layers'], 'branch output')} to x₀ reproduces x_L to "
+        f"{r['max_abs_diff_float32']:.1e} in float32 and {r['max_abs_diff_float64']:.1e} in float64."
     )
 
 
 def preservation_takeaway(r: dict) -> str:
     return (
-        f"After {r['depth']} layers x ← {r['shrink']:g}·x keeps {g3(r['output_norm_plain'] / r['input_norm'])} of "
-        f"the input's norm and x ← x + {r['update']:g}·x multiplies it by "
-        f"{g3(r['output_norm_residual'] / r['input_norm'])}."
+        f"After {plural(r['depth'], 'layer')} x ← {r['shrink']:g}·x keeps "
+        f"{g3(r['output_norm_plain'] / r['input_norm'])} of the input's norm and x ← x + {r['update']:g}·x "
+        f"multiplies it by {g3(r['output_norm_residual'] / r['input_norm'])}."
     )
+
+
+RESOLVED = 1e3  # a singular value below RESOLVED * eps * sigma_max is shown as "below" that bound, not as a value
+
+
+def smallest_sv(r: dict, name: str, f=g3) -> str:
+    """The smallest singular value of the last product, or ``below …`` where it lies under what float64 resolves
+    (``RESOLVED · ε · σ_max``: a product of many layers loses the small ones to rounding; ReLU's are exactly 0)."""
+    value, bound = r["per_layer"][-1][f"{name}_min"], RESOLVED * r[f"resolution_{name}"]
+    return f"under {g3(bound)}" if value < bound else f(value)
 
 
 def spectrum_takeaway(r: dict) -> str:
     last = r["per_layer"][-1]
     return (
-        f"The singular values of ∂x_{r['layers']}/∂x₀ span {g3(last['plain_min'])} to {g3(last['plain_max'])} "
-        f"without the skip path and {g3(last['residual_min'])} to {g3(last['residual_max'])} with it."
+        f"The singular values of ∂x_{r['layers']}/∂x₀ run from {smallest_sv(r, 'plain')} to {g3(last['plain_max'])} "
+        f"without the skip path and from {smallest_sv(r, 'residual')} to {g3(last['residual_max'])} with it."
     )
 
 
 def jacobian_layers_takeaway(r: dict) -> str:
     last = r["per_layer"][-1]
     return (
-        f"Median singular value after {r['layers']} layers: {g3(last['plain_median'])} (plain) and "
+        f"Median singular value after {plural(r['layers'], 'layer')}: {g3(last['plain_median'])} (plain) and "
         f"{g3(last['residual_median'])} (residual)."
     )
 
@@ -57,16 +67,31 @@ def ends(r: dict, key: str) -> tuple[float, float]:
     return r["per_layer"][0][key], r["per_layer"][-1][key]
 
 
+def _dead(r: dict) -> str:
+    """Where x ⊙ F(x) is exactly 0 (ReLU's zeros), the sentence that says so; else nothing."""
+    if r.get("dead_at") is None:
+        return ""
+    return (
+        f" From layer {r['dead_at']} on every entry of x ⊙ F(x) is exactly 0 (ReLU outputs exact zeros, and "
+        "0 ⊙ F(0) = 0), so its line stops there on the log axis."
+    )
+
+
 def mult_forward_takeaway(r: dict) -> str:
     a0, a1 = ends(r, "additive_norm")
     _, m1 = ends(r, "multiplicative_norm")
-    return f"After {r['layers']} layers ‖x‖ is {g3(m1)} for x ⊙ F(x) and {g3(a1)} for x + α·F(x) (input {g3(a0)})."
+    mult = "exactly 0" if m1 == 0 else g3(m1)
+    return (
+        f"After {plural(r['layers'], 'layer')} ‖x‖ is {mult} for x ⊙ F(x) and {g3(a1)} for x + α·F(x) (input {g3(a0)})."
+        + _dead(r)
+    )
 
 
 def mult_gradient_takeaway(r: dict) -> str:
     a0, _ = ends(r, "additive_grad")
     m0, _ = ends(r, "multiplicative_grad")
-    return f"The gradient reaching the input is {g3(m0)} for x ⊙ F(x) and {g3(a0)} for x + α·F(x)."
+    mult = "exactly 0" if m0 == 0 else g3(m0)
+    return f"The gradient reaching the input is {mult} for x ⊙ F(x) and {g3(a0)} for x + α·F(x)."
 
 
 # -- 1 · y = x + R(x) in one dimension ----------------------------------------------------------------------------
@@ -242,7 +267,7 @@ def preservation_limit(pres: dict, settings: dict) -> str:
     update, depth = settings["update"], settings["depth"]
     return (
         f"An honest limit of this toy: both loops only **scale** x. The residual one is not a learned F(x); it "
-        f"multiplies by {1 + update:g} per layer, so after {depth} layers the norm is "
+        f"multiplies by {1 + update:g} per layer, so after {plural(depth, 'layer')} the norm is "
         f"{pres['output_norm_residual'] / pres['input_norm']:.4g} times the input — it grows (or, with a negative "
         "update, shrinks) geometrically too. What the skip path buys is that the per-layer factor is 1 + (small), "
         "not (small)."
@@ -264,10 +289,9 @@ def jacobian_caption(settings: dict) -> str:
 
 
 def jacobian_metrics(jac: dict, settings: dict) -> list[Metric]:
-    last = jac["per_layer"][-1]
     return [
-        Metric("Smallest singular value, plain", fmt(last["plain_min"], 3)),
-        Metric("Smallest singular value, residual", fmt(last["residual_min"], 3)),
+        Metric("Smallest singular value, plain", smallest_sv(jac, "plain", lambda v: fmt(v, 3))),
+        Metric("Smallest singular value, residual", smallest_sv(jac, "residual", lambda v: fmt(v, 3))),
         Metric("Residual blocks with a singular value < 1", f"{jac['blocks_below_one']} of {settings['layers']}"),
     ]
 
@@ -275,20 +299,30 @@ def jacobian_metrics(jac: dict, settings: dict) -> list[Metric]:
 def jacobian_reading(jac: dict, settings: dict) -> str:
     last, layers = jac["per_layer"][-1], settings["layers"]
     resolution = (
-        f" The plain stack's smallest values lie below float64's resolution for this matrix "
-        f"(ε·σ_max = {jac['resolution_plain']:.1e}): they are 0 to working precision."
-        if last["plain_min"] < jac["resolution_plain"] * 1e3
+        " The plain stack's smallest values lie below what float64 resolves for this product "
+        f"({RESOLVED:g}·ε·σ_max = {RESOLVED * jac['resolution_plain']:.1e}): they are 0 to working precision"
+        + (
+            " (with ReLU some are exactly 0: a zero slope zeroes a whole row of diag(φ′)·W)."
+            if settings["activation"] == "relu"
+            else "."
+        )
+        if last["plain_min"] < jac["resolution_plain"] * RESOLVED
         else ""
     )
     return (
-        f"Each plain layer multiplies by diag(φ′)·W; {jac['plain_layer_share_below_one']:.0%} of these layers' "
+        f"Each plain layer multiplies by diag(φ′)·W; {percent(jac['plain_layer_share_below_one'])} of these layers' "
         "singular values are below 1 here"
         + (", so the product's spectrum collapses" if last["plain_max"] < 1e-2 else "")
-        + f": after {layers} layers it spans {fmt(last['plain_min'], 2)} to {fmt(last['plain_max'], 2)}."
-        f"{resolution} The residual stack keeps it between {last['residual_min']:.3g} and "
-        f"{last['residual_max']:.3g}. "
-        'In matrix form "at least 1" does **not** hold: a residual block\'s Jacobian I + A has a singular value '
-        "below 1 as soon as it shortens some vector v, i.e. 2vᵀAv + ‖Av‖² < 0. Here "
+        + f": after {plural(layers, 'layer')} it runs from {smallest_sv(jac, 'plain', lambda v: fmt(v, 2))} to "
+        f"{fmt(last['plain_max'], 2)}."
+        f"{resolution} The residual stack keeps it "
+        + (
+            f"at {last['residual_min']:.3g}. "
+            if f"{last['residual_min']:.3g}" == f"{last['residual_max']:.3g}"
+            else f"between {last['residual_min']:.3g} and {last['residual_max']:.3g}. "
+        )
+        + 'In matrix form "at least 1" does **not** hold in general: a residual block\'s Jacobian I + A has a '
+        "singular value below 1 as soon as it shortens some vector v, i.e. 2vᵀAv + ‖Av‖² < 0. Here "
         f"{jac['blocks_below_one']} of {layers} blocks have one (smallest: {jac['smallest_block_sigma']:.4f}). "
         f"What holds is σ_min(I + A) ≥ 1 − ‖A‖₂ (here at least {jac['smallest_lower_bound']:.4f}): with a small "
         "branch every factor stays close to 1, and a product of factors close to 1 drifts far more slowly than one "
@@ -315,14 +349,32 @@ def multiplicative_caption(settings: dict) -> str:
 
 def multiplicative_reading(mult: dict, settings: dict) -> str:
     zeros = (
-        f" {mult['zero_share']:.0%} of the output's entries are exactly 0, and a 0 stays 0 in every later layer."
+        f" {percent(mult['zero_share'])} of the output's entries are exactly 0, and a 0 stays 0 in every later layer."
         if mult["zero_share"] > 0
         else ""
     )
+    if mult.get("dead_at") is not None:
+        alive = [row["layer"] for row in mult["per_layer"] if row["multiplicative_grad"] > 0]
+        below = (
+            f" The gradient is exactly 0 at layers 0–{alive[0] - 1}: at the zero vector a layer passes it on only "
+            "through diag(ReLU(b)), which zeroes every entry whose bias is not positive."
+            if alive and alive[0] > 0
+            else ""
+        )
+        rate = (
+            f"Multiplying makes every layer a **factor** again, and with ReLU a factor can be exactly 0: from layer "
+            f"{mult['dead_at']} on x ⊙ F(x) is the zero vector.{below} (Residual: ‖x‖ changes by about "
+            f"{times(mult['rate_additive'])} per layer.) "
+        )
+    else:
+        rate = (
+            "Multiplying makes every layer a **factor** again: ‖x‖ changes by about "
+            f"{times(mult['rate_multiplicative'])} per layer here (residual: {times(mult['rate_additive'])}), so depth "
+            "compounds into vanishing (|F| < 1) or exploding (|F| > 1) — the problem the skip connection was meant to "
+            "remove. "
+        )
     return (
-        f"Multiplying makes every layer a **factor** again: ‖x‖ changes by about ×{mult['rate_multiplicative']:.3g} "
-        f"per layer here (residual: ×{mult['rate_additive']:.4g}), so depth compounds into vanishing (|F| < 1) or "
-        "exploding (|F| > 1) — the problem the skip connection was meant to remove. The easy identity is gone too: "
+        rate + "The easy identity is gone too: "
         "x ⊙ F(x) = x needs F(x) = 1 for every x, while x + F(x) = x only needs the branch to output 0."
         f"{zeros} The gradient ∂y/∂x = diag(F(x)) + diag(x)·∂F/∂x shrinks with F and with x."
     )

@@ -11,6 +11,7 @@ from ..memory import fixed as memory_fixed
 from ..models.layers import GatedResidual, Plain, ReZero, ScaledResidual
 from ..models.networks import DeepMLP
 from ..models.transformer import NoResidualLayer, PostLNLayer, PreLNLayer, SequenceModel
+from ..numbers import percent, span
 from ..training.loop import train_models
 from ..training.tasks import RegressionTask, SequenceTask
 from . import training_claims as says
@@ -52,7 +53,7 @@ def _transformer_takeaway(r: dict) -> str:
 
 def _accuracy_takeaway(r: dict) -> str:
     accs = ", ".join(
-        f"{run['label']} {run['final_accuracy']:.0%}" if run["final_accuracy"] is not None else f"{run['label']} —"
+        f"{run['label']} {percent(run['final_accuracy'])}" if run["final_accuracy"] is not None else f"{run['label']} —"
         for run in r["runs"]
     )
     return f"Token accuracy after {r['step']} steps: {accs}."
@@ -98,7 +99,7 @@ def _gates_takeaway(r: dict) -> str:
     return (
         f"Mean gate over the layers: {sum(mean[steps[0]]) / len(mean[steps[0]]):.3f} at step {steps[0]}, "
         f"{sum(mean[steps[-1]]) / len(mean[steps[-1]]):.3f} at step {steps[-1]} (per layer "
-        f"{min(mean[steps[-1]]):.3f}–{max(mean[steps[-1]]):.3f})."
+        f"{span(min(mean[steps[-1]]), max(mean[steps[-1]]), lambda v: f'{v:.3f}')})."
     )
 
 

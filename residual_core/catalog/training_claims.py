@@ -8,6 +8,7 @@ from ..altered import final_at, final_losses
 from ..declare import Claim, Question, Verdict
 from ..experiments.training_lab import ALPHAS, GATED_BLOCKS
 from ..models.transformer import VARIANT_LABELS
+from ..numbers import percent, plural
 from ..where import all_of, at_least, equals, one_of
 
 
@@ -35,7 +36,7 @@ def _variant(r: dict, variant: str) -> dict:
 
 
 def _run_setting(r: dict) -> str:
-    return f"{r['task']}, {r['layers']} layers, {r['steps']} steps, seed {r['seed']}"
+    return f"{r['task']}, {plural(r['layers'], 'layer')}, {r['steps']} steps, seed {r['seed']}"
 
 
 def _residual_beats_none(r: dict) -> Verdict:
@@ -51,8 +52,8 @@ def _none_near_chance(r: dict) -> Verdict:
     none = _finite(_variant(r, "none")["final_loss"])
     return Verdict(
         none > 0.9 * r["chance_loss"],
-        f"no residual ends at {loss_text(none)}, {none / r['chance_loss']:.0%} of chance ln V = {r['chance_loss']:.3f} "
-        f"({_run_setting(r)})",
+        f"no residual ends at {loss_text(none)}, {percent(none / r['chance_loss'])} of chance ln V = "
+        f"{r['chance_loss']:.3f} ({_run_setting(r)})",
     )
 
 
@@ -70,7 +71,8 @@ def _residual_accuracy(r: dict) -> Verdict:
     accs = [_variant(r, v)["final_accuracy"] or 0.0 for v in ("post-ln", "pre-ln")]
     return Verdict(
         min(accs) > 2 * chance,
-        f"token accuracy: Post-LN {accs[0]:.0%}, Pre-LN {accs[1]:.0%}; guessing: {chance:.0%} ({_run_setting(r)})",
+        f"token accuracy: Post-LN {percent(accs[0])}, Pre-LN {percent(accs[1])}; guessing: {percent(chance)} "
+        f"({_run_setting(r)})",
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..declare import Metric
-from ..numbers import fmt
+from ..numbers import fmt, percent
 
 INTRO = (
     "Networks trained **live** on the server's CPU from the *same* weights on the *same* batches: the residual "
@@ -45,7 +45,7 @@ def transformer_metrics(data: dict, final: bool) -> list[tuple[str, str, str | N
     for run in data["runs"]:
         acc = run["final_accuracy"]
         label = f"{run['label']}: loss, {status(data, final)}"
-        out.append((label, loss_text(run["final_loss"]), f"accuracy {acc:.0%}" if acc is not None else None))
+        out.append((label, loss_text(run["final_loss"]), f"accuracy {percent(acc)}" if acc is not None else None))
     return out
 
 

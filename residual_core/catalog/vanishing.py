@@ -9,6 +9,7 @@ from ..experiments import vanishing
 from ..measure import geometric_fit, gradient_profile, layer_input_grad_norms
 from ..models.layers import Branch, Plain, ScaledResidual
 from ..models.networks import branches, initialise_, twins
+from ..numbers import g3, span
 from ..where import all_of, at_least, at_most, equals
 from . import vanishing_text as text
 from .vanishing_text import INIT_NAMES, share
@@ -95,8 +96,8 @@ def _residual_ignores_init(r: dict) -> Verdict:
     plain_spread = max(plain) / min(plain) if min(plain) > 0 else float("inf")
     return Verdict(
         spread < 2,
-        f"residual ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ {share(min(res))}–{share(max(res))} over the four inits (a factor "
-        f"{spread:.2f}); plain {share(min(plain))}–{share(max(plain))} (a factor {share(plain_spread)}), depth "
+        f"residual ‖∂L/∂x₀‖ / ‖∂L/∂x_L‖ {span(min(res), max(res), share)} over the four inits (a factor "
+        f"{g3(spread)}); plain {span(min(plain), max(plain), share)} (a factor {share(plain_spread)}), depth "
         f"{r['depth']}",
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..declare import Metric
 from ..experiments.vanishing import PRODUCTS_NETWORK_ALPHA, PRODUCTS_NETWORK_WIDTH, exact_product
-from ..numbers import fmt, g3
+from ..numbers import fmt, g3, plural
 
 
 def share(x: float) -> str:
@@ -101,7 +101,8 @@ def real_network_reading(result: dict, settings: dict) -> str:
     )
     return (
         f"Going backwards, each plain layer here multiplies the gradient by **{fit_plain['rate']:.3f}** on average "
-        f"(fitted), so over {settings['depth']} layers it {trend} roughly like {fit_plain['rate']:.3f}^L.{critical} "
+        f"(fitted), so over {plural(settings['depth'], 'layer')} it {trend} roughly like "
+        f"{fit_plain['rate']:.3f}^L.{critical} "
         "How much a plain "
         "layer shrinks or stretches the gradient is set by `diag(tanh′)·W`: tanh′ is at most 1, so only the weights "
         "`W` can stretch it, and small weights shrink it. Each residual layer's Jacobian is `I + α·diag(tanh′)·W`: "

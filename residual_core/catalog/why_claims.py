@@ -6,6 +6,7 @@ import copy
 from ..altered import replaced, scaled
 from ..declare import Claim, Question, Verdict
 from ..experiments.lesion import kept, mean_of
+from ..numbers import percent
 from ..where import all_of, at_least, equals
 
 LESION_NETS = "plain relu(BN(W x)) and residual x + V relu(BN(W x)) + c blocks, He-normal W, trained on MNIST-1D"
@@ -23,7 +24,7 @@ def _graceful(r: dict) -> Verdict:
     return Verdict(
         k >= 0.75,
         f"residual: {r['baseline']['residual']:.3f} intact, {mean_of(r['deleted'], 'residual'):.3f} on average with "
-        f"one block deleted ({k:.0%} kept)",
+        f"one block deleted ({percent(k)} kept)",
     )
 
 
@@ -35,7 +36,7 @@ def _every_block(r: dict) -> Verdict:
 
 def _swap(r: dict) -> Verdict:
     k, plain = kept(r, "swapped", "residual"), mean_of(r["swapped"], "plain")
-    return Verdict(k >= 0.8 and plain < 0.2, f"residual keeps {k:.0%} on average; plain falls to {plain:.3f}")
+    return Verdict(k >= 0.8 and plain < 0.2, f"residual keeps {percent(k)} on average; plain falls to {plain:.3f}")
 
 
 def _same_budget(r: dict) -> Verdict:
@@ -54,7 +55,7 @@ def _smoother(r: dict) -> Verdict:
 
 def _convex(r: dict) -> Verdict:
     p, q = r["nonconvex"]["plain"], r["nonconvex"]["residual"]
-    return Verdict(q <= 0.03 and q < p, f"non-convex share of the slice: plain {p:.1%}, residual {q:.1%}")
+    return Verdict(q <= 0.03 and q < p, f"non-convex share of the slice: plain {percent(p)}, residual {percent(q)}")
 
 
 def _white(r: dict) -> Verdict:
@@ -247,8 +248,8 @@ def paths_takeaway(r: dict) -> str:
     most = max(row["paths"] for row in r["paths"])
     common = " and ".join(str(row["length"]) for row in r["paths"] if row["paths"] == most)
     return (
-        f"Of the 2^{depth} paths through {depth} residual blocks, {short:.0%} pass at most {depth // 2} blocks; the "
-        f"most common length{'s are' if ' and ' in common else ' is'} {common}."
+        f"Of the 2^{depth} paths through {depth} residual blocks, {percent(short)} pass at most {depth // 2} blocks; "
+        f"the most common length{'s are' if ' and ' in common else ' is'} {common}."
     )
 
 
@@ -265,7 +266,7 @@ def surface_takeaway(kind: str):
         highest = max(max(row) for row in r[kind])
         return (
             f"The {kind} network's loss is {r['centre'][kind]:.3f} at its trained weights and up to {highest:.3g} "
-            f"on the slice; {r['basin'][kind]:.0%} of the slice lies under twice the centre's loss "
+            f"on the slice; {percent(r['basin'][kind])} of the slice lies under twice the centre's loss "
             f"(roughness {r['roughness'][kind]:.3g})."
         )
 
@@ -327,7 +328,7 @@ KEEPS_MORE = Question(
     kind="choice",
     options=KEEPS,
     explain=lambda r: (
-        f"With one block deleted the plain network keeps {kept(r, 'deleted', 'plain'):.0%} of its intact accuracy "
-        f"on average, the residual one {kept(r, 'deleted', 'residual'):.0%}."
+        f"With one block deleted the plain network keeps {percent(kept(r, 'deleted', 'plain'))} of its intact accuracy "
+        f"on average, the residual one {percent(kept(r, 'deleted', 'residual'))}."
     ),
 )

@@ -146,8 +146,8 @@ def landscape_metrics(land: dict, settings: dict) -> list[Metric]:
     return [
         Metric("Roughness, plain", f"{rough['plain']:.3g}", help="Mean |∇² log L| over the grid (per α²)."),
         Metric("Roughness, residual", f"{rough['residual']:.3g}", help="Mean |∇² log L| over the grid (per α²)."),
-        Metric("Non-convex points, plain", f"{nonconvex['plain']:.1%}"),
-        Metric("Non-convex points, residual", f"{nonconvex['residual']:.1%}"),
+        Metric("Non-convex points, plain", f"{percent(nonconvex['plain'])}"),
+        Metric("Non-convex points, residual", f"{percent(nonconvex['residual'])}"),
     ]
 
 
@@ -161,10 +161,10 @@ def landscape_paper(land: dict, settings: dict) -> str:
         "**The paper and this toy.** Li et al.'s chaotic surfaces came from convolutional networks of 56 and 110 "
         f"layers without skips. Our MLPs are much smaller ({settings['depth']} blocks), so judge them by the measures "
         f"rather than by eye: here the residual surface's roughness is {ratio:.2f} times the plain one's, and "
-        f"{nonconvex['residual']:.1%} of its points are non-convex against {nonconvex['plain']:.1%}. Over seeds 0–4 "
-        "we measured no difference at 4 blocks and the largest at 24: compare them. Roughness is the mean |∇² log L|, "
-        "the Laplacian of the log loss over the grid; a point is non-convex where the slice's 2×2 Hessian of the loss "
-        "has a clearly negative eigenvalue."
+        f"{percent(nonconvex['residual'])} of its points are non-convex against {percent(nonconvex['plain'])}. Over "
+        "seeds 0–4 we measured no difference at 4 blocks and the largest at 24: compare them. Roughness is the mean "
+        "|∇² log L|, the Laplacian of the log loss over the grid; a point is non-convex where the slice's 2×2 Hessian "
+        "of the loss has a clearly negative eigenvalue."
     )
 
 

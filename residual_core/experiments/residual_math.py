@@ -162,7 +162,10 @@ def multiplicative_experiment(
         ``per_layer``: ``[{layer, additive_norm, multiplicative_norm, additive_grad, multiplicative_grad}]`` for
         ``layer = 0..L``: ``||x_l||`` and ``||d loss / d x_l||``; ``rate_multiplicative`` and ``rate_additive``: the
         fitted per-layer factor of the forward norm (least squares on log10); ``zero_share``: the fraction of the
-        multiplicative output's entries that are exactly 0 (a 0 entry stays 0 in every later layer).
+        multiplicative output's entries that are exactly 0 (a 0 entry stays 0 in every later layer); ``dead_at``:
+        the first layer whose multiplicative ``x_l`` is exactly 0 in every entry (ReLU's exact zeros: from there on
+        ``x_l = 0`` and so is every gradient below it), ``None`` if none is. ``rate_multiplicative`` is fitted on the
+        layers before ``dead_at`` only.
     """
     x = seeded_input(1, width, seed)
     built = twins(layers, width, alpha, activation, seed, kinds=("residual", "multiplicative"))
@@ -195,6 +198,7 @@ def multiplicative_experiment(
         "rate_additive": geometric_fit(steps, norms["additive"])["rate"],
         "rate_multiplicative": geometric_fit(steps, norms["multiplicative"])["rate"],
         "zero_share": zero_share,
+        "dead_at": next((layer for layer, n in enumerate(norms["multiplicative"]) if n == 0), None),
         "per_layer": rows,
     }
 
