@@ -50,7 +50,7 @@ def test_the_why_question_follows_the_lesion_result():
     assert q.answer(result(0.1, 0.9)) == why_claims.KEEPS[1]
     assert q.answer(result(0.9, 0.1)) == why_claims.KEEPS[0]
     assert q.answer(result(0.5, 0.53)) == why_claims.KEEPS[2]
-    assert "10%" in q.explain(result(0.1, 0.9)) and "90%" in q.explain(result(0.1, 0.9))
+    assert "10.0%" in q.explain(result(0.1, 0.9)) and "90.0%" in q.explain(result(0.1, 0.9))
 
 
 @pytest.mark.parametrize(
