@@ -715,6 +715,7 @@ def scenario_ratio(args, gc: bool | None) -> list[Result]:
         for path, (ms, ratio, base) in found.items():
             print(f"    /{path:<16}{ms:7.1f} ms per visit  {ratio:5.1f}x the bare page ({base:.1f} ms)", flush=True)
         print(f"    load average {load0:.1f} before, {os.getloadavg()[0]:.1f} after", flush=True)
+        print(f"    RSS after the warm-up {rss:.0f} MB, after the ratio halls {server.rss_mb():.0f} MB", flush=True)
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
