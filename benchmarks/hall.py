@@ -27,6 +27,10 @@ Scenarios (``--scenario``, repeatable; default all but ``long``):
   same run on a fresh server: the run trains once; reports its wall time in both cases and the server's CPU;
 * ``long``: ``--rounds`` rounds of ``spread`` and ``sliders`` on one server: CPU and RSS over a long run (to decide
   ``runner.postScriptGC``).
+* ``ratio``: one warmed server that also serves a bare page (``pages/hall_bare.py``, added to a temporary copy of
+  the app made of symlinks); for each page, ``--repeats`` times, N sessions on the bare page then N on the page,
+  alternated: the server CPU per visit of each page as a ratio to the bare page's in the same process (the median of
+  the repeats), the figure that holds on a shared machine.
 
 Warm-up (``--warmup page``, the default) visits every page once, one after the other, before the measurement; with
 ``--warmup none`` the hall arrives at a freshly woken app. ``--postscriptgc true false`` measures both settings.
@@ -50,6 +54,7 @@ import os
 import random
 import re
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -635,7 +640,90 @@ def scenario_long(args, gc: bool | None) -> list[Result]:
     return out
 
 
+BARE_PAGE = "hall_bare"
+BARE_PAGE_SCRIPT = 'import streamlit as st\n\nst.write("hello")\n'
+
+
+def with_pages(app: Path, extra: dict[str, str]) -> Path:
+    """A temporary copy of ``app`` (its scripts copied, the rest symlinked), with ``extra`` page scripts (name ->
+    source) added to pages/."""
+    folder = Path(tempfile.mkdtemp(prefix="hall-app-"))
+    for entry in app.iterdir():  # the scripts are copied: Streamlit finds pages/ beside the resolved app.py
+        if entry.name not in ("pages", "app.py"):
+            (folder / entry.name).symlink_to(entry)
+    shutil.copy(app / "app.py", folder / "app.py")
+    (folder / "pages").mkdir()
+    for page in sorted((app / "pages").glob("*.py")):
+        shutil.copy(page, folder / "pages" / page.name)
+    for name, source in extra.items():
+        (folder / "pages" / f"{name}.py").write_text(source)
+    return folder
+
+
+def cpu_per_visit(server: Server, path: str, n: int, timeout: float) -> float:
+    """Server CPU ms per visit of ``n`` sessions opening ``path`` at once (errors raise: a ratio needs clean runs)."""
+    sessions = [Session(path, poll=False) for _ in range(n)]
+    cpu0 = server.cpu_seconds()
+
+    async def go():
+        try:
+            await _hall(server, sessions, timeout)
+        finally:
+            await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+
+    asyncio.run(go())
+    cpu = server.cpu_seconds() - cpu0
+    bad = [e for s in sessions for e in s.errors + s.exceptions]
+    if bad:
+        raise RuntimeError(f"/{path}: {bad[0]}")
+    return 1000 * cpu / n
+
+
+def ratios(server: Server, paths: list[str], n: int, repeats: int, timeout: float, bare: str = BARE_PAGE) -> dict:
+    """Per path: (median ms per visit, median ratio to ``bare``), each repeat measuring ``bare`` then the path."""
+    import statistics
+
+    out = {}
+    for path in paths:
+        base, cost = [], []
+        for _ in range(repeats):
+            base.append(cpu_per_visit(server, bare, n, timeout))
+            cost.append(cpu_per_visit(server, path, n, timeout))
+        out[path] = (
+            statistics.median(cost),
+            statistics.median(c / b for c, b in zip(cost, base, strict=True)),
+            statistics.median(base),
+        )
+    return out
+
+
+def scenario_ratio(args, gc: bool | None) -> list[Result]:
+    global APP
+    real, APP = APP, with_pages(APP, {BARE_PAGE: BARE_PAGE_SCRIPT})
+    folder = APP
+    try:
+        server = Server(post_script_gc=gc, extra=EXTRA)
+    finally:
+        APP = real
+    try:
+        asyncio.run(_visit_all(server, [*pages(), BARE_PAGE], args.timeout))
+        time.sleep(1.0)
+        load0 = os.getloadavg()[0]
+        found = ratios(server, pages(), args.sessions, args.repeats, args.timeout)
+        rss = server.rss_mb()
+        print(f"    ratio: {args.sessions} sessions at once, {args.repeats} repeats, medians; RSS {rss:.0f} MB")
+        for path, (ms, ratio, base) in found.items():
+            print(f"    /{path:<16}{ms:7.1f} ms per visit  {ratio:5.1f}x the bare page ({base:.1f} ms)", flush=True)
+        print(f"    load average {load0:.1f} before, {os.getloadavg()[0]:.1f} after", flush=True)
+        print(f"    RSS after the warm-up {rss:.0f} MB, after the ratio halls {server.rss_mb():.0f} MB", flush=True)
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    return []
+
+
 SCENARIOS = {
+    "ratio": scenario_ratio,
     "same": scenario_same,
     "spread": scenario_spread,
     "sliders": scenario_sliders,
@@ -668,6 +756,7 @@ def main(argv=None) -> int:
     parser.add_argument("--reruns", type=int, default=5, help="slider reruns per session (sliders scenario)")
     parser.add_argument("--watchers", type=int, default=50, help="sessions watching the training run")
     parser.add_argument("--rounds", type=int, default=10, help="rounds of the long scenario")
+    parser.add_argument("--repeats", type=int, default=5, help="alternations of the ratio scenario (default 5)")
     parser.add_argument("--warmup", choices=("page", "none"), default="page", help="one visit per page first, or none")
     parser.add_argument(
         "--postscriptgc",

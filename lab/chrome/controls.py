@@ -32,6 +32,25 @@ def start() -> None:
     ctx = get_script_run_ctx()
     history = ctx is not None and bool(getattr(ctx, "is_history_navigation", False))
     _run.asked = dict(parse_qsl(ctx.query_string, keep_blank_values=True)) if history else None
+    _run.query = None  # read again at this run's first control (after the lecture and the room changed the query)
+
+
+def _query() -> dict[str, list[str]]:
+    """This run's query parameters (key -> every value), read from ``st.query_params`` once, at the first control
+    drawn, then kept in a plain dict for the run. Every ``st.query_params`` read takes the session's lock and is a
+    yield point, and a missing key raises (and catches) ``KeyError`` twice inside Streamlit: a page's controls asked
+    it 2-3 times each. Only the controls read it, each its own key before its widget is drawn, and nothing between
+    them changes another control's key (:func:`_restore_dropped_value` writes its key here too). A new run, also
+    without :func:`start` (a fragment, a test script), is told by the script-run context's per-run ``cursors``."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    run = getattr(ctx, "cursors", None)
+    found = getattr(_run, "query", None)
+    if found is None or run is None or getattr(_run, "query_run", None) is not run:
+        found = {key: st.query_params.get_all(key) for key in st.query_params}
+        _run.query, _run.query_run = found, run
+    return found
 
 
 def _restore_dropped_value(bound: Bound) -> None:
@@ -43,7 +62,7 @@ def _restore_dropped_value(bound: Bound) -> None:
     :func:`_url_value` as usual). Only on history navigation: on a link's page change the query Streamlit drops holds
     the previous page's controls, which mean other things here."""
     asked = getattr(_run, "asked", None)
-    if not asked or bound.name not in asked or bound.name in st.query_params:
+    if not asked or bound.name not in asked or bound.name in _query():
         return
     from streamlit.errors import StreamlitAPIException
     from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -53,6 +72,7 @@ def _restore_dropped_value(bound: Bound) -> None:
         st.query_params[bound.name] = raw  # no control of this page is bound to it yet
     except StreamlitAPIException:
         return
+    _query()[bound.name] = [raw]
     ctx = get_script_run_ctx()
     with contextlib.suppress(AttributeError):  # another Streamlit version: the address still holds the value
         ctx.session_state._state.query_params._initial_query_params[bound.name] = [raw]
@@ -67,10 +87,10 @@ def _url_value(bound: Bound, labels: dict | None = None):
     """
     _scene_value(bound, labels)
     _restore_dropped_value(bound)
-    raw = st.query_params.get(bound.name)
-    if raw is None:
+    repeated = _query().get(bound.name)
+    if repeated is None:
         return
-    repeated = st.query_params.get_all(bound.name)
+    raw = repeated[-1] if repeated else ""  # the last one, as st.query_params reads it
     if len(repeated) > 1:  # Streamlit does not bind a repeated key (the control would silently show its default)
         try:
             used = bound.parse(raw)  # the last one, as st.query_params reads it

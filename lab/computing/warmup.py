@@ -11,10 +11,16 @@ Bounded: experiments whose estimated cost (:mod:`residual_core.budget`) exceeds 
 training lab's runs) are left to the visitors, at most :data:`MAX_ITEMS` results are computed, and every
 computation takes the same per-key lock as the visitors' (:data:`lab.computing.cache.FLIGHTS`), so nothing is
 computed twice. Set ``RESIDUAL_LAB_WARMUP=0`` to switch it off.
+
+When it has finished, the heap is frozen (:func:`freeze`): torch, Streamlit and the warm results are millions of
+objects that live as long as the process, and a full garbage collection walked them all (280-360 ms, about every 60
+visits); frozen, the collector no longer visits them. ``RESIDUAL_LAB_GC_FREEZE=0`` leaves the heap as it is (to
+measure the difference: docs/deploy.md, "Warm-visit levers").
 """
 
 from __future__ import annotations
 
+import gc
 import inspect
 import os
 import threading
@@ -126,7 +132,22 @@ def start() -> bool:
         if _STARTED.is_set():
             return False
         _STARTED.set()
-    threading.Thread(target=run, name="residual-lab-warmup", daemon=True).start()
+    threading.Thread(target=_warm_then_freeze, name="residual-lab-warmup", daemon=True).start()
+    return True
+
+
+def _warm_then_freeze() -> None:
+    run()
+    freeze()
+
+
+def freeze() -> bool:
+    """Collect the garbage once, then move every object left into the collector's permanent generation
+    (``gc.freeze``), so that later collections skip what the process holds for good. Returns whether it froze."""
+    if os.environ.get("RESIDUAL_LAB_GC_FREEZE", "1") == "0":
+        return False
+    gc.collect()
+    gc.freeze()
     return True
 
 
