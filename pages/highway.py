@@ -8,19 +8,18 @@ import pandas as pd
 import streamlit as st
 
 import lab
-from lab.chrome.text import formula
 from residual_core.catalog import highway as declared
 from residual_core.catalog import highway_text as text
 from residual_core.options import HIGHWAY, HIGHWAY_TRAIN
 
 lab.page("highway")
-st.markdown(  # the sentence and its formula in one element
+st.markdown(
     "**Highway networks** (Srivastava, Greff & Schmidhuber, 2015) gate each layer: per feature, how much of the "
-    "transform to use and how much of the input to carry through unchanged:\n\n"
-    + formula(
-        r"y = T(x)\odot H(x) + \bigl(1 - T(x)\bigr)\odot x,\qquad "
-        r"H(x) = \tanh(W_H x + b_H),\quad T(x) = \operatorname{sigmoid}(W_T x + b_T)"
-    )
+    "transform to use and how much of the input to carry through unchanged:"
+)
+st.latex(
+    r"y = T(x)\odot H(x) + \bigl(1 - T(x)\bigr)\odot x,\qquad "
+    r"H(x) = \tanh(W_H x + b_H),\quad T(x) = \operatorname{sigmoid}(W_T x + b_T)"
 )
 
 # -- 1. the gate at initialisation ---------------------------------------------------------------------------------
@@ -45,7 +44,9 @@ with lab.section(declared.AT_INIT_SECTION) as sec:
 
 # -- 2. T = 1 is not the residual ----------------------------------------------------------------------------------
 with lab.section(declared.GATE_CHECK_SECTION) as sec:
-    sec.text(after="\n\n".join(map(formula, text.UNCOUPLED_FORMULAS)))  # the prose and its formulas: one element
+    sec.text()
+    for formula in text.UNCOUPLED_FORMULAS:
+        st.latex(formula)
     check_args = {"width": width, "seed": seed}
     check = lab.compute(declared.GATE_CHECK, **check_args)
     sec.bind(check, check_args)

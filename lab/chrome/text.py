@@ -21,5 +21,6 @@ def code(text, limit: int = 80) -> str:
 
 def formula(latex: str) -> str:
     """A display formula as Markdown, the body ``st.latex`` sends (``$$`` lines around it), so that it can share one
-    element with the prose next to it. ``latex`` is the page's own fixed text, never a visitor's value."""
+    element with the prose after it (drawn the same when the formula comes first; prose then a formula in one
+    element loses the space above the formula). ``latex`` is the page's own fixed text, never a visitor's value."""
     return f"$$\n{latex.strip()}\n$$"
