@@ -57,7 +57,6 @@ def page(key: str, *, layout: str = "wide") -> Page:
     info = catalog.page(key)
     nav.configure(info, layout)
     share.start(key)
-    present.style()
     with st.sidebar:
         nav.sidebar_links()
         builder.sidebar(key)

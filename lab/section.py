@@ -41,21 +41,22 @@ class Drawing:
         if settings is not None:
             self.settings = settings
 
-    def text(self) -> None:
-        """The prose a student needs to read the chart (the section's ``text``, computed from the result)."""
+    def text(self, *, before: str = "", after: str = "") -> None:
+        """The prose a student needs to read the chart (the section's ``text``, computed from the result), with the
+        page's own Markdown ``before`` and ``after`` it (e.g. a formula, :func:`lab.chrome.text.formula`) in the same
+        element: one message instead of one per paragraph, drawn the same."""
         text = self.section.text
         if callable(text) and self.result is not None:
             text = text(self.result, self.settings)
-        if isinstance(text, str) and text:
-            st.markdown(text)
+        parts = [part for part in (before, text if isinstance(text, str) else "", after) if part]
+        if parts:
+            st.markdown("\n\n".join(parts))
 
     def metrics(self) -> None:
         """The section's metrics in one row."""
         if self.section.metrics is None or self.result is None:
             return
-        shown = self.section.metrics(self.result, self.settings)
-        for col, m in zip(st.columns(len(shown)), shown, strict=True):
-            col.metric(m.label, m.value, help=m.help)
+        metric_row(self.section.metrics(self.result, self.settings), key=self.section.name)
 
     def figures(self, *keys: str, **view) -> None:
         """The section's figures (or those ``keys``), each with its takeaway and its folded files and code."""
@@ -96,6 +97,15 @@ class Drawing:
         self.metrics()
         self.claims(seeds=seeds)
         self.details()
+
+
+def metric_row(shown, *, key: str) -> None:
+    """Metrics side by side in equal shares, one under the other on a phone, as ``st.columns`` lays them out: one
+    horizontal container (one message for the row instead of one per column as well; its shares are set by
+    :data:`lab.chrome.present.BASE_CSS` through the container's key, ``lab-metrics-`` + ``key``)."""
+    with st.container(horizontal=True, gap="small", key=f"lab-metrics-{key}"):
+        for m in shown:
+            st.metric(m.label, m.value, help=m.help)
 
 
 @contextmanager

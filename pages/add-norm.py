@@ -8,6 +8,7 @@ residual_core/models/transformer.py, the diagram residual_core/models/diagram.py
 import streamlit as st
 
 import lab
+from lab.chrome.text import formula
 from residual_core.catalog import add_norm as declared
 from residual_core.catalog import add_norm_text as text
 from residual_core.claims import SEEDS
@@ -38,8 +39,7 @@ with lab.section(declared.LAYER_SECTION) as sec:
         st.graphviz_chart(dot, width="content")
     adds = dot.count('label="+"')
     with right:
-        st.latex(text.FORMULAS[variant])
-        st.markdown(text.layer_line(variant, adds))
+        st.markdown(formula(text.FORMULAS[variant]) + "\n\n" + text.layer_line(variant, adds))  # one element
         sec.more("The arrangement", lambda: paragraphs(text.layer_text(variant, adds), caption=text.DIAGRAM_CAPTION))
         lab.code_panel(
             [
@@ -89,8 +89,7 @@ with lab.section(declared.GRADIENTS_SECTION) as sec:
 with lab.section(declared.DROPOUT_SECTION) as sec:
     demo_args = {"dropout": dropout, "seed": seed}
     sec.bind(lab.compute(declared.DROPOUT, **demo_args), demo_args)
-    st.latex(text.DROPOUT_FORMULA)
-    sec.text()
+    sec.text(before=formula(text.DROPOUT_FORMULA))  # the formula and the prose: one element
     sec.figures()
     sec.metrics()
     sec.claims()

@@ -12,6 +12,7 @@ from residual_core import catalog
 from residual_core.declare import Page
 
 from . import share
+from .present import BASE_CSS, PRESENT_CSS
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository: app.py, pages/, residual_core/
 APP_NAME = "Residual Lab"
@@ -98,12 +99,14 @@ def configure(info: Page, layout: str) -> None:
 
 
 def sidebar_links() -> None:
-    """The sidebar's navigation: every available page by its proper name, keeping presenter mode and the room."""
+    """The sidebar's navigation: every available page by its proper name, keeping presenter mode and the room; then
+    the page's fixed style sheets (presenter mode's only in presenter mode) and the history script, sent as one
+    element (a style sheet applies to the whole page wherever it sits; one message less on every visit)."""
     st.markdown(f"### :material/add_circle: {APP_NAME}")
     for p in available_pages():
         st.page_link(page_file(p), label=p.title, icon=p.icon, query_params=share.carried(p.key) or None)
     st.caption("Every control is stored in the address bar. *Share this view* gives the link and its QR code.")
-    st.html(HISTORY_JS, unsafe_allow_javascript=True)
+    st.html(BASE_CSS + (PRESENT_CSS if share.presenting() else "") + HISTORY_JS, unsafe_allow_javascript=True)
 
 
 def page_link(key: str, label: str | None = None, *, icon: str | None = None, **params) -> None:

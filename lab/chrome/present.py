@@ -2,7 +2,8 @@
 
 Presenter mode: large type (body text 26 px), the sidebar collapsed, compact controls, charts the full width of the
 page with projector-sized axis labels, and in a corner the QR code of the student link (the same view without
-``present=1``). The style sheets here are fixed text: nothing a visitor types ever reaches them.
+``present=1``). The style sheets here are fixed text: nothing a visitor types ever reaches them; they are sent with
+the sidebar's history script as one element (:func:`lab.chrome.nav.sidebar_links`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from . import share
 
 # Every page: the QR box (share panel and presenter corner), a copy button that is always visible (not only on
 # hover: phones have no hover), formulas that wrap rather than run off the page, metric labels and segmented
-# options that wrap rather than end in "…", and the row of download buttons under a chart.
+# options that wrap rather than end in "…", the row of download buttons under a chart, and a section's metrics in
+# equal shares (one under the other on a phone) as columns would lay them out.
 BASE_CSS = """
 <style>
 .lab-qr { background: #fff; padding: 6px; text-align: center; width: min(420px, 78vw); margin: 0 auto; }
@@ -29,12 +31,14 @@ BASE_CSS = """
 .stMain [data-testid="stMetricLabel"] p, .stMain [data-testid="stMetricLabel"] div {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 .stMain [data-testid="stButtonGroup"] > div { flex-wrap: wrap; }
+.stMain [class*="st-key-lab-metrics-"] [data-testid="stElementContainer"] { flex: 1 1 0%; }
 .stMain [data-testid="stButtonGroup"] button { max-width: none !important; min-width: 0 !important; }
 .stMain [data-testid="stButtonGroup"] button p { overflow: visible !important; text-overflow: clip !important; }
 @media (max-width: 640px), (pointer: coarse) {
   .st-key-lab-ask [data-testid="stRadioOption"] { min-height: 44px; align-items: center; margin: 0; }
 }
 @media (max-width: 640px) {
+  .stMain [class*="st-key-lab-metrics-"] [data-testid="stElementContainer"] { flex: 1 1 100%; }
   .stMain .katex-display { font-size: 0.74em; }
   .stMain [data-testid="stTable"] td, .stMain [data-testid="stTable"] th {
     white-space: normal !important; overflow-wrap: anywhere; font-size: 13px; padding: 4px !important; }
@@ -92,11 +96,6 @@ PROJECTOR_CONFIG = {
     "title": {"fontSize": 22},
     "header": {"labelFontSize": 18, "titleFontSize": 20},
 }
-
-
-def style() -> None:
-    """Inject the fixed style sheets (presenter mode's only in presenter mode)."""
-    st.html(BASE_CSS + (PRESENT_CSS if share.presenting() else ""))
 
 
 def projector_spec(spec: dict) -> dict:

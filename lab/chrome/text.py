@@ -5,7 +5,7 @@ from __future__ import annotations
 from residual_core.numbers import fmt  # lab.fmt: the same numbers as the catalog's text
 from residual_core.safe_text import MARKDOWN_CHARS, md_code, md_text
 
-__all__ = ["MARKDOWN_CHARS", "code", "fmt", "plain"]
+__all__ = ["MARKDOWN_CHARS", "code", "fmt", "formula", "plain"]
 
 
 def plain(text, limit: int = 600) -> str:
@@ -17,3 +17,10 @@ def plain(text, limit: int = 600) -> str:
 def code(text, limit: int = 80) -> str:
     """``text`` (a visitor's value) as inline code in Markdown, shortened to ``limit`` characters."""
     return md_code(text, limit)
+
+
+def formula(latex: str) -> str:
+    """A display formula as Markdown, the body ``st.latex`` sends (``$$`` lines around it), so that it can share one
+    element with the prose after it (drawn the same when the formula comes first; prose then a formula in one
+    element loses the space above the formula). ``latex`` is the page's own fixed text, never a visitor's value."""
+    return f"$$\n{latex.strip()}\n$$"

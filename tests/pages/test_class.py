@@ -10,7 +10,7 @@ import re
 import pytest
 
 import lab
-from lab.chrome import present, share
+from lab.chrome import nav, present, share
 from residual_core.catalog import vanishing
 from residual_core.charts import figure_spec, spec_json
 from residual_core.experiments.vanishing import products_experiment
@@ -123,7 +123,7 @@ def test_the_injected_style_is_fixed_text():
     # a visitor's URL never reaches a style sheet: both are module constants, whatever the query says
     at = run_page(VANISHING, {"present": "1", "depth": "</style><script>alert(1)</script>"})
     styles = [h.proto.body for h in at.get("html") if "<style>" in h.proto.body]
-    assert styles == [(present.BASE_CSS + present.PRESENT_CSS).strip()]
+    assert styles == [(present.BASE_CSS + present.PRESENT_CSS + nav.HISTORY_JS).strip()]  # with the history script
 
 
 @pytest.mark.slow
