@@ -1,5 +1,6 @@
-"""The headless Chromium every browser test drives (one per test module); the server fixtures stay with their
-modules (each starts the app its own way)."""
+"""The headless Chromium every browser test drives (one per test module), and ``server``: the app on a loopback port
+with a fresh data directory (its rooms' store) per test. A module that starts the app its own way defines its own
+``server``, which takes precedence."""
 
 from __future__ import annotations
 
@@ -16,6 +17,16 @@ def browser():
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def server(tmp_path, monkeypatch):
+    from tests.browser.test_browser import Server
+
+    monkeypatch.setenv("RESIDUAL_LAB_DATA", str(tmp_path))  # the server's store: a fresh file in tmp_path
+    s = Server()
+    yield s
+    s.stop()
 
 
 def pytest_collection_modifyitems(config, items):

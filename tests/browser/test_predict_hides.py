@@ -15,18 +15,9 @@ import pytest
 
 from residual_core.catalog import vanishing
 from residual_core.questions import short
-from tests.browser.test_browser import Server
 from tests.browser.test_room import _open, _question, _settled
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def server(tmp_path, monkeypatch):
-    monkeypatch.setenv("RESIDUAL_LAB_DATA", str(tmp_path))
-    s = Server()
-    yield s
-    s.stop()
 
 
 def test_in_a_room_the_answer_is_nowhere_on_the_students_page_until_the_reveal(server, browser):

@@ -12,20 +12,9 @@ import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
 from residual_core import rooms
-from tests.browser.test_browser import Server
 
 FOLLOW_SECONDS = 2.0
-
-
-@pytest.fixture
-def server(tmp_path, monkeypatch):
-    monkeypatch.setenv("RESIDUAL_LAB_DATA", str(tmp_path))  # the server's store: a fresh file in tmp_path
-    s = Server()
-    yield s
-    s.stop()
 
 
 def _settled(page, timeout=120_000):

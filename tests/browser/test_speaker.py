@@ -17,7 +17,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from residual_core import lectures
-from tests.browser.test_browser import Server
 from tests.browser.test_room import _no_errors, _question, _settled
 
 pytestmark = pytest.mark.slow
@@ -26,14 +25,6 @@ LECTURE = lectures.load("residuals")
 PROJECTOR, SPEAKER = {"width": 1920, "height": 1080}, {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 TOP_PX = (0, 120)  # the heading's top, in px from the window's top: below Streamlit's header (about 60 px)
-
-
-@pytest.fixture
-def server(tmp_path, monkeypatch):
-    monkeypatch.setenv("RESIDUAL_LAB_DATA", str(tmp_path))
-    s = Server()
-    yield s
-    s.stop()
 
 
 def _open(browser, url: str, viewport: dict, **options):
